@@ -1,0 +1,47 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "QKDKit",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "qkd", targets: ["qkd"]),
+        .library(name: "QKDKit", targets: ["QKDNode"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .target(name: "QKDCore"),
+        .target(name: "Photonics", dependencies: ["QKDCore"]),
+        .target(name: "Security", dependencies: ["QKDCore"]),
+        .target(name: "Distillation", dependencies: ["QKDCore", "Security"]),
+        .target(name: "LinkProtocol", dependencies: ["QKDCore", "Distillation"]),
+        .target(
+            name: "KeyManagement",
+            dependencies: ["QKDCore", "LinkProtocol", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "QKDNode",
+            dependencies: ["QKDCore", "Photonics", "Security", "Distillation", "LinkProtocol", "KeyManagement"],
+            resources: [.copy("Presets")]
+        ),
+        .executableTarget(
+            name: "qkd",
+            dependencies: ["QKDNode", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "QKDCoreTests", dependencies: ["QKDCore"]),
+        .testTarget(name: "PhotonicsTests", dependencies: ["Photonics", "Security"]),
+        .testTarget(name: "SecurityTests", dependencies: ["Security"]),
+        .testTarget(name: "DistillationTests", dependencies: ["Distillation"]),
+        .testTarget(name: "LinkProtocolTests", dependencies: ["LinkProtocol"]),
+        .testTarget(
+            name: "KeyManagementTests",
+            dependencies: ["KeyManagement", "QKDCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(name: "QKDNodeTests", dependencies: ["QKDNode", "Security", "KeyManagement"]),
+        .testTarget(name: "qkdTests", dependencies: ["qkd"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,175 @@
+import Distillation
+import Foundation
+import KeyManagement
+import LinkProtocol
+import Photonics
+import QKDCore
+import Security
+
+/// Bob's node: it sees only his own detector clicks and the messages from Alice.
+///
+/// It turns each frame's clicks into results, announces them, closes a block when enough sifted
+/// bits have accumulated, drives Cascade, sends the verification tag (with a hash key drawn from
+/// his generator), and applies Alice's privacy-amplification order. It keeps a `BlockReport` of
+/// every block.
+public final class BobEndpoint {
+    private struct OpenBlock {
+        var start: BlockStart
+        var noisyKey: BitVector
+        var counts: ThreeStateCounts
+        var cascade: CascadeBob
+        var hashBits = 0
+    }
+
+    private let configuration: NodeConfiguration
+    private let channel: InMemoryChannel
+    private let extraction: KeyExtraction
+    private let measurement: TimeBinMeasurement
+    private let openStore: () throws -> KeyStore
+    private var store: KeyStore?
+    private var generator: SeededGenerator
+    private var pending: [UInt64: (announcement: SiftingAnnouncement, results: [UInt8])] = [:]
+    private var buffer = SiftedBlockBuffer()
+    private var nextBlockID: UInt64 = 0
+    private var previousQBER: Double?
+    private var block: OpenBlock?
+    private var abandonedCounts: (start: BlockStart, counts: ThreeStateCounts, key: BitVector, bound: SecretKeyBound)?
+    /// Reports of the finished blocks, in order.
+    public private(set) var reports: [BlockReport] = []
+
+    /// Creates Bob's endpoint; `openStore` is called when the first key is to be stored.
+    public init(configuration: NodeConfiguration, channel: InMemoryChannel, seed: UInt64, openStore: @escaping () throws -> KeyStore) throws {
+        self.configuration = configuration
+        self.channel = channel
+        self.extraction = try KeyExtraction(configuration: configuration)
+        self.measurement = TimeBinMeasurement(
+            tagger: configuration.link.tagger, timeBinSeparation: configuration.link.encoder.timeBinSeparation)
+        self.openStore = openStore
+        self.generator = SeededGenerator(seed: seed, stream: "bob-node")
+    }
+
+    /// Measures one frame of clicks (in slot order) and announces the results to Alice.
+    public func ingest(firstSlot: UInt64, slotCount: UInt64, detections: [BobDetection]) throws {
+        var slots = [UInt64](), results = [UInt8]()
+        var start = 0
+        while start < detections.count {
+            var end = start + 1
+            while end < detections.count, detections[end].slot == detections[start].slot { end += 1 }
+            if let result = measurement.measure(detections[start..<end], using: &generator) {
+                slots.append(detections[start].slot)
+                results.append(UInt8(LinkOutcome(result).rawValue))
+            }
+            start = end
+        }
+        let announcement = try ThreeStateSifting.announcement(firstSlot: firstSlot, slotCount: slotCount, slots: slots, results: results)
+        pending[firstSlot] = (announcement, results)
+        channel.send(.siftingAnnouncement(announcement))
+    }
+
+    /// Closes the block in progress, if it holds any sifted bit (at the end of a run).
+    public func finish() throws {
+        if buffer.siftedBits > 0, block == nil { try openBlock() }
+    }
+
+    /// Handles one message from Alice, sending whatever the protocol requires in reply.
+    public func handle(_ message: LinkMessage) throws {
+        switch message {
+        case .siftingReply(let reply):
+            guard let frame = pending.removeValue(forKey: reply.firstSlot) else {
+                throw QKDError(.protocolFailure, "sifting reply for frame \(reply.firstSlot), which Bob did not announce")
+            }
+            buffer.append(try ThreeStateSifting.bobOutcome(announcement: frame.announcement, reply: reply, bobResults: frame.results))
+            if buffer.siftedBits >= configuration.postProcessing.blockSize, block == nil { try openBlock() }
+        case .cascade(let blockID, let cascadeMessage):
+            try continueCascade(blockID: blockID, cascadeMessage)
+        case .verificationResult(let blockID, let matched):
+            guard let current = block, current.start.blockID == blockID else {
+                throw QKDError(.protocolFailure, "verification result for block \(blockID), which is not open")
+            }
+            if !matched {
+                block = nil
+                let bound = try extraction.bound(counts: current.counts, leakage: current.cascade.disclosedBits + current.hashBits)
+                record(current, verified: false, bound: bound, chunks: nil)
+            }
+        case .privacyAmplification(let order):
+            try amplify(order)
+        case .abandonedBlock(let blockID, let aliceBits):
+            try abandon(blockID: blockID, aliceBits: aliceBits)
+        default:
+            throw QKDError(.protocolFailure, "Bob received a message only Bob sends")
+        }
+    }
+
+    private func openBlock() throws {
+        let (key, counts) = buffer.close()
+        let estimate = min(0.25, max(0.005, previousQBER ?? counts.qberX))
+        let start = BlockStart(blockID: nextBlockID, siftedBits: key.count, pulses: counts.pulses, estimatedQBER: estimate)
+        nextBlockID += 1
+        channel.send(.blockStart(start))
+        if let hopeless = try extraction.isHopeless(counts: counts) {
+            abandonedCounts = (start, counts, key, hopeless)
+            return
+        }
+        var cascade = try CascadeBob(noisyKey: key, estimatedQBER: estimate, parameters: CascadeParameters(permutationSeed: start.blockID))
+        let first = try cascade.start()
+        block = OpenBlock(start: start, noisyKey: key, counts: counts, cascade: cascade)
+        channel.send(.cascade(blockID: start.blockID, first))
+    }
+
+    private func continueCascade(blockID: UInt64, _ message: CascadeMessage) throws {
+        guard var current = block, current.start.blockID == blockID else {
+            throw QKDError(.protocolFailure, "Cascade message for block \(blockID), which is not open")
+        }
+        let next = try current.cascade.receive(message)
+        if let next {
+            block = current
+            channel.send(.cascade(blockID: blockID, next))
+            return
+        }
+        let hash = try VerificationHash(using: &generator)
+        current.hashBits = hash.tagBitCount
+        block = current
+        channel.send(.verificationTag(blockID: blockID, hashKey: hash.evaluationPoints, tag: hash.tag(of: current.cascade.correctedKey)))
+    }
+
+    private func amplify(_ order: PrivacyAmplificationOrder) throws {
+        guard let current = block, current.start.blockID == order.blockID else {
+            throw QKDError(.protocolFailure, "privacy amplification for block \(order.blockID), which is not open")
+        }
+        block = nil
+        let bound = try extraction.bound(counts: current.counts, leakage: current.cascade.disclosedBits + current.hashBits)
+        guard bound.secretBits == order.outputLength else {
+            throw QKDError(.protocolFailure, "block \(order.blockID): Alice orders \(order.outputLength) secret bits, Bob's analysis allows \(bound.secretBits)")
+        }
+        var chunks: KeyChunks? = nil
+        if order.outputLength > 0 {
+            if store == nil { store = try openStore() }
+            chunks = try extraction.extractAndStore(key: current.cascade.correctedKey, order: order, store: store!)
+        }
+        record(current, verified: true, bound: bound, chunks: chunks)
+    }
+
+    private func abandon(blockID: UInt64, aliceBits: BitVector) throws {
+        guard let abandoned = abandonedCounts, abandoned.start.blockID == blockID, aliceBits.count == abandoned.key.count else {
+            throw QKDError(.protocolFailure, "abandoned-block bits for block \(blockID) do not match Bob's block")
+        }
+        abandonedCounts = nil
+        let errors = aliceBits.hammingDistance(to: abandoned.key)
+        reports.append(BlockReport(
+            blockID: blockID, pulses: abandoned.counts.pulses, counts: abandoned.counts, siftedBits: abandoned.key.count,
+            correctedErrors: errors, disclosedBits: 0, roundTrips: 0, verificationBits: 0, verified: false,
+            bound: abandoned.bound, secretBits: 0, keysStored: 0, leftoverBits: 0))
+    }
+
+    private func record(_ current: OpenBlock, verified: Bool, bound: SecretKeyBound, chunks: KeyChunks?) {
+        let errors = current.noisyKey.hammingDistance(to: current.cascade.correctedKey)
+        let report = BlockReport(
+            blockID: current.start.blockID, pulses: current.counts.pulses, counts: current.counts,
+            siftedBits: current.noisyKey.count, correctedErrors: errors, disclosedBits: current.cascade.disclosedBits,
+            roundTrips: current.cascade.roundTrips, verificationBits: current.hashBits, verified: verified, bound: bound,
+            secretBits: verified ? bound.secretBits : 0, keysStored: chunks?.keys.count ?? 0,
+            leftoverBits: chunks?.leftoverBitCount ?? 0)
+        if verified { previousQBER = report.qberZ }
+        reports.append(report)
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Photonics
+import QKDCore
+import Security
+
+/// Everything a run needs: the optical link and the post-processing, loaded from a preset or
+/// configuration file (see `ConfigurationDocument` for the format).
+public struct NodeConfiguration: Sendable, Equatable {
+    /// The preset or file name it came from.
+    public var name: String
+    /// The optical link.
+    public var link: LinkConfiguration
+    /// The post-processing.
+    public var postProcessing: PostProcessingConfiguration
+
+    /// Creates a configuration.
+    public init(name: String, link: LinkConfiguration, postProcessing: PostProcessingConfiguration) {
+        self.name = name
+        self.link = link
+        self.postProcessing = postProcessing
+    }
+
+    /// The protocol description the security analysis needs, from the link's parameters.
+    public var protocolDescription: ThreeStateProtocol {
+        get throws {
+            try ThreeStateProtocol(
+                zBasisProbability: link.encoder.zBasisProbability, bobBasisRatio: 1,
+                meanPhotonNumber: link.source.meanPhotonNumber, g2: link.source.g2)
+        }
+    }
+
+    /// The same configuration with the fibre length replaced.
+    public func withDistance(_ kilometres: Double) throws -> NodeConfiguration {
+        var copy = self
+        copy.link = try LinkConfiguration(
+            source: link.source, encoder: link.encoder,
+            fiber: Fiber(lengthKm: kilometres, attenuationDbPerKm: link.fiber.attenuationDbPerKm, extraLossDb: link.fiber.extraLossDb),
+            decoder: link.decoder, detector: link.detector, tagger: link.tagger)
+        return copy
+    }
+}

@@ -1,0 +1,134 @@
+import Distillation
+import QKDCore
+import Testing
+
+@Suite struct CascadeBobTests {
+    /// 100 blocks of 4096 bits per QBER with fixed seeds. Measured in release over 200 blocks of
+    /// 16384 bits, no frame stayed wrong (residual frame error rate below ~0.5 %), so at most one
+    /// failed block in 100 is allowed: a generous margin that still catches a broken search or
+    /// cascade step, which leaves most blocks wrong.
+    @Test(arguments: [0.01, 0.03, 0.07])
+    func correctsAllErrorsInAlmostEveryBlock(qber: Double) throws {
+        var correctedBlocks = 0
+        var blocksWithErrors = 0
+        for block in 0..<100 {
+            let run = try CascadeRun.simulate(length: 4096, qber: qber, seed: 10_000 + UInt64(block))
+            if run.isCorrected { correctedBlocks += 1 }
+            if run.initialErrorCount > 0 { blocksWithErrors += 1 }
+        }
+        #expect(blocksWithErrors >= 95)
+        #expect(correctedBlocks >= 99)
+    }
+
+    /// Mean f over 50 blocks of 10^4 bits at QBER 5 % (fixed seeds). Release measurements give
+    /// f ≈ 1.07 for 16384-bit blocks; 1.25 leaves room for the shorter block's overhead and
+    /// for the 50-block sample, while still failing if parities were asked repeatedly or the
+    /// first block size were far from 1/QBER.
+    @Test func meanEfficiencyAtFivePercentIsBelowBound() throws {
+        let qber = 0.05
+        var totalEfficiency = 0.0
+        for block in 0..<50 {
+            let run = try CascadeRun.simulate(length: 10_000, qber: qber, seed: 20_000 + UInt64(block))
+            totalEfficiency += run.efficiency(qber: qber)
+        }
+        let meanEfficiency = totalEfficiency / 50
+        #expect(meanEfficiency <= 1.25)
+        #expect(meanEfficiency >= 1.0)
+    }
+
+    @Test func disclosedBitsEqualParityBitsInResponses() throws {
+        let run = try CascadeRun.simulate(length: 5000, qber: 0.04, seed: 7)
+        #expect(run.bobDisclosedBits == run.parityBitsInResponses)
+        #expect(run.aliceDisclosedBits == run.parityBitsInResponses)
+        #expect(run.parityBitsInResponses > 0)
+        #expect(run.roundTrips > 0)
+    }
+
+    @Test func errorFreeKeyStaysUnchanged() throws {
+        let run = try CascadeRun.simulate(length: 3000, qber: 0, seed: 3)
+        #expect(run.initialErrorCount == 0)
+        #expect(run.isCorrected)
+    }
+
+    @Test(arguments: [1, 2, 3, 63, 65, 130])
+    func tinyKeysAreReconciled(length: Int) throws {
+        let run = try CascadeRun.simulate(length: length, qber: 0.2, seed: UInt64(length))
+        #expect(run.isCorrected)
+    }
+
+    @Test func firstRequestAsksEveryBlockOfPassZero() throws {
+        let parameters = CascadeParameters(permutationSeed: 1)
+        var bob = try CascadeBob(noisyKey: BitVector(count: 1000), estimatedQBER: 0.05, parameters: parameters)
+        let request = try bob.start()
+        guard case .parityRequest(let keyLength, let queries) = request else {
+            Issue.record("start() did not return a parity request")
+            return
+        }
+        // k₁ = 2^⌈log₂(1/0.05)⌉ = 32, so 1000 bits make 31 full blocks and one of 8 bits.
+        #expect(keyLength == 1000)
+        #expect(queries.count == 32)
+        #expect(queries.allSatisfy { $0.pass == 0 })
+        #expect(queries.first == CascadeParityQuery(pass: 0, start: 0, end: 32))
+        #expect(queries.last == CascadeParityQuery(pass: 0, start: 992, end: 1000))
+    }
+
+    @Test func finishedBobReportsStateAndRejectsFurtherResponses() throws {
+        let parameters = CascadeParameters(permutationSeed: 5)
+        var generator = SeededGenerator(seed: 5)
+        let key = BitVector(randomCount: 2000, using: &generator)
+        var alice = try CascadeAlice(referenceKey: key, parameters: parameters)
+        var bob = try CascadeBob(noisyKey: key, estimatedQBER: 0.02, parameters: parameters)
+        var request: CascadeMessage? = try bob.start()
+        var lastResponse = CascadeMessage.parityResponse(parities: BitVector(count: 0))
+        while let message = request {
+            #expect(!bob.isFinished)
+            lastResponse = try alice.respond(to: message)
+            request = try bob.receive(lastResponse)
+        }
+        #expect(bob.isFinished)
+        #expect(bob.correctedKey == key)
+        #expect(bob.correctedBitCount == 0)
+        #expect(throws: QKDError.self) { try bob.receive(lastResponse) }
+    }
+
+    @Test func responseWithWrongParityCountThrows() throws {
+        var bob = try CascadeBob(noisyKey: BitVector(count: 640), estimatedQBER: 0.05, parameters: CascadeParameters(permutationSeed: 2))
+        guard case .parityRequest(_, let queries) = try bob.start() else {
+            Issue.record("start() did not return a parity request")
+            return
+        }
+        let error = #expect(throws: QKDError.self) {
+            try bob.receive(.parityResponse(parities: BitVector(count: queries.count - 1)))
+        }
+        #expect(error?.code == .malformedInput)
+        #expect(error?.message.contains("\(queries.count - 1) parities") == true)
+    }
+
+    @Test func misuseOfTheStateMachineThrows() throws {
+        var bob = try CascadeBob(noisyKey: BitVector(count: 100), estimatedQBER: 0.05, parameters: CascadeParameters(permutationSeed: 2))
+        #expect(throws: QKDError.self) { try bob.receive(.parityResponse(parities: BitVector(count: 4))) }
+        let request = try bob.start()
+        #expect(throws: QKDError.self) { try bob.start() }
+        #expect(throws: QKDError.self) { try bob.receive(request) }
+    }
+
+    @Test func invalidConstructionThrows() throws {
+        let parameters = CascadeParameters(permutationSeed: 1)
+        #expect(throws: QKDError.self) { try CascadeBob(noisyKey: BitVector(count: 0), estimatedQBER: 0.05, parameters: parameters) }
+        #expect(throws: QKDError.self) { try CascadeBob(noisyKey: BitVector(count: 10), estimatedQBER: 0.5, parameters: parameters) }
+        #expect(throws: QKDError.self) { try CascadeBob(noisyKey: BitVector(count: 10), estimatedQBER: -0.1, parameters: parameters) }
+        var noPasses = parameters
+        noPasses.passCount = 0
+        #expect(throws: QKDError.self) { try CascadeBob(noisyKey: BitVector(count: 10), estimatedQBER: 0.05, parameters: noPasses) }
+    }
+
+    @Test func differentKeyLengthsThrow() throws {
+        let parameters = CascadeParameters(permutationSeed: 9)
+        var alice = try CascadeAlice(referenceKey: BitVector(count: 1000), parameters: parameters)
+        var bob = try CascadeBob(noisyKey: BitVector(count: 999), estimatedQBER: 0.03, parameters: parameters)
+        let request = try bob.start()
+        let error = #expect(throws: QKDError.self) { try alice.respond(to: request) }
+        #expect(error?.message.contains("differ in length") == true)
+        #expect(alice.disclosedBits == 0)
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+/// Runs the built `qkd` executable (next to the test bundle) and returns its exit code and
+/// standard error.
+private func runQKD(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    var executable = folder.appendingPathComponent("qkd")
+    if !FileManager.default.fileExists(atPath: executable.path) {
+        executable = folder.deletingLastPathComponent().appendingPathComponent("qkd")
+    }
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    let output = Pipe(), error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    let outData = output.fileHandleForReading.readDataToEndOfFile()
+    let errData = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+@Suite struct CommandLineTests {
+    @Test(arguments: [
+        (["demo", "--preset", "nope"], "unknown preset"),
+        (["demo", "--distance=-5"], "--distance must be a non-negative"),
+        (["demo", "--duration", "soon"], "duration \"soon\""),
+        (["demo", "--seed", "abc"], "abc"),
+        (["demo", "--bogus"], "bogus"),
+    ])
+    func badInputIsOneLineAndExitCodeTwo(arguments: [String], expected: String) throws {
+        let result = try runQKD(arguments)
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("error: "))
+        #expect(result.stderr.contains(expected), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func malformedConfigFileIsOneLineAndExitCodeTwo() throws {
+        let path = NSTemporaryDirectory() + "qkd-bad-\(UUID().uuidString).json"
+        try Data("{ \"fiber\": ".utf8).write(to: URL(fileURLWithPath: path))
+        let result = try runQKD(["demo", "--config", path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(path) && result.stderr.contains("not valid JSON"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func helpExitsCleanly() throws {
+        let result = try runQKD(["demo", "--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("--duration"))
+    }
+
+    @Test func jsonSummaryHasTheDocumentedFields() throws {
+        let folder = NSTemporaryDirectory() + "qkd-cli-\(UUID().uuidString)"
+        let result = try runQKD(["demo", "--distance", "60", "--duration", "30s", "--json", "--key-dir", folder])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        for field in ["preset", "distanceKm", "durationSeconds", "pulses", "detections", "siftedBitsZ", "siftedBitsX", "qberZ", "qberX",
+                      "disclosedBits", "efficiency", "secretBits", "secretKeyRate", "secretBitsPerPulse", "epsilonSecurity", "keysIdentical", "keyStores"] {
+            #expect(object?[field] != nil, "missing \(field)")
+        }
+        #expect(object?["distanceKm"] as? Double == 60)
+        #expect(object?["keysIdentical"] as? Bool == true)
+    }
+}
