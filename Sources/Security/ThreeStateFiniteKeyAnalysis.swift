@@ -67,6 +67,7 @@ public struct ThreeStateFiniteKeyAnalysis: Sendable {
         let paCost = 2 * QKDMath.log2Of(1 / (2 * security.epsilonPrivacyAmplification))
         var result = SecretKeyBound(
             secretBits: 0, siftedZ: counts.siftedZ, taggedZUpper: taggedZ, untaggedZLower: untaggedZ,
+            vacuumZLower: 0, singlePhotonZLower: untaggedZ,
             expectedPhaseErrorsUpper: expectedPhaseErrors, phaseErrorsUpper: phaseErrors, phaseErrorRateUpper: 0.5,
             leakage: leakage, privacyAmplificationCost: paCost, reasonForNoKey: nil)
         guard untaggedZ > 0 else {
@@ -76,13 +77,13 @@ public struct ThreeStateFiniteKeyAnalysis: Sendable {
         let phaseErrorRate = min(0.5, phaseErrors / untaggedZ)
         result.phaseErrorRateUpper = phaseErrorRate
         if phaseErrorRate >= 0.5 {
-            result.reasonForNoKey = "phase error rate bound reached 1/2 (X-basis QBER \(percent(counts.qberX)))"
+            result.reasonForNoKey = "phase error rate bound reached 1/2 (X-basis QBER \(Self.percent(counts.qberX)))"
             return result
         }
         let length = (untaggedZ * (1 - QKDMath.binaryEntropy(phaseErrorRate)) - Double(leakage) - paCost).rounded(.down)
         if length <= 0 {
             result.reasonForNoKey = String(
-                "entropy of the untagged bits (\(Int(untaggedZ * (1 - QKDMath.binaryEntropy(phaseErrorRate)))) bits at phase error bound \(percent(phaseErrorRate))) "
+                "entropy of the untagged bits (\(Int(untaggedZ * (1 - QKDMath.binaryEntropy(phaseErrorRate)))) bits at phase error bound \(Self.percent(phaseErrorRate))) "
                     + "does not cover the \(leakage) bits disclosed by error correction plus \(Int(paCost.rounded(.up))) for privacy amplification")
             return result
         }
@@ -90,7 +91,8 @@ public struct ThreeStateFiniteKeyAnalysis: Sendable {
         return result
     }
 
-    private func percent(_ x: Double) -> String {
+    /// A fraction as a percentage with two decimals, for messages.
+    static func percent(_ x: Double) -> String {
         let scaled = (x * 10000).rounded() / 100
         return "\(scaled) %"
     }
