@@ -31,14 +31,20 @@ public struct ThreeStateFiniteKeyAnalysis: Sendable {
     public let protocolDescription: ThreeStateProtocol
     /// The security targets.
     public let security: SecurityParameters
-    /// The concentration bounds (finite-size or asymptotic).
-    public let bounds: MartingaleBounds
+    /// Whether finite-size deviations are applied.
+    public let finiteSize: Bool
+    /// The concentration inequality.
+    public let inequality: MartingaleBounds.Inequality
 
     /// Creates an analysis; `finiteSize: false` gives the asymptotic limit of the same formula.
-    public init(protocolDescription: ThreeStateProtocol, security: SecurityParameters, finiteSize: Bool = true) {
+    public init(
+        protocolDescription: ThreeStateProtocol, security: SecurityParameters, finiteSize: Bool = true,
+        inequality: MartingaleBounds.Inequality = .chernoff
+    ) {
         self.protocolDescription = protocolDescription
         self.security = security
-        self.bounds = MartingaleBounds(deviations: finiteSize)
+        self.finiteSize = finiteSize
+        self.inequality = inequality
     }
 
     /// The secret length of a block with `counts` whose error correction and verification
@@ -50,6 +56,7 @@ public struct ThreeStateFiniteKeyAnalysis: Sendable {
         let p = protocolDescription
         let epsilon = security.epsilonEstimation / 6
         let pulses = Double(counts.pulses)
+        let bounds = MartingaleBounds(deviations: finiteSize, azumaRounds: inequality == .azumaHoeffding ? pulses : nil)
         let pPlus = p.stateProbability(2)
         func n(_ state: Int, _ result: Int) -> Double { Double(counts.count(state: state, result: result)) }
 
