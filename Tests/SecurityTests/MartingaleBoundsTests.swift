@@ -52,17 +52,18 @@ import Testing
 }
 
 @Suite struct ConcentrationChoiceTests {
-    /// On a block shaped like the reference link's (2e11 pulses, 8e5 sifted bits), the Chernoff
-    /// form keeps key where Azuma-Hoeffding, whose deviation grows with the pulses, keeps none.
+    /// On a block of the reference link (the counts of examples/paper-120km-block.json: 2e11
+    /// pulses, 8e5 sifted bits), the Chernoff form keeps key where Azuma-Hoeffding, whose
+    /// deviation grows with the pulses, keeps none.
     @Test func chernoffBeatsAzumaOnLongLossyBlocks() throws {
         let counts = try ThreeStateCounts(pulses: 213_411_070_000, counts: [
-            [373_000, 27_600, 199_000, 199_000], [27_300, 373_500, 199_000, 199_000], [199_000, 199_000, 360_000, 38_300],
+            [368_320, 32_627, 189_132, 189_253], [21_386, 379_115, 183_308, 183_692], [801_750, 0, 675_157, 71_345],
         ])
         let protocolDescription = try ThreeStateProtocol(zBasisProbability: 0.5, bobBasisRatio: 1, meanPhotonNumber: 0.0065, g2: 0.0085)
         let security = try SecurityParameters(epsilonCorrectness: 1e-15, epsilonSecrecy: 1e-9)
-        let chernoff = try ThreeStateFiniteKeyAnalysis(protocolDescription: protocolDescription, security: security).secretKey(counts: counts, leakage: 300_000)
+        let chernoff = try ThreeStateFiniteKeyAnalysis(protocolDescription: protocolDescription, security: security).secretKey(counts: counts, leakage: 301_668)
         let azuma = try ThreeStateFiniteKeyAnalysis(protocolDescription: protocolDescription, security: security, inequality: .azumaHoeffding)
-            .secretKey(counts: counts, leakage: 300_000)
+            .secretKey(counts: counts, leakage: 301_668)
         #expect(chernoff.secretBits > 0)
         #expect(azuma.secretBits == 0)
         #expect(azuma.phaseErrorsUpper > chernoff.phaseErrorsUpper)
