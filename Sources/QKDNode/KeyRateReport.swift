@@ -29,7 +29,7 @@ public struct KeyRateReport {
         }
         if let reason = bound.reasonForNoKey { lines.append("no key              \(reason)") }
         guard explain else { return lines.joined(separator: "\n") }
-        let single = request.protocol == "three-state-single-photon"
+        let single = request.protocol.hasSuffix("single-photon")
         lines += [
             "",
             "Each term (docs/security.md gives the derivation):",
@@ -39,7 +39,9 @@ public struct KeyRateReport {
                 : term("n_Z - s_0 - s_1", bound.taggedZUpper, "sifted bits not proven vacuum or single-photon; decoy bounds of Lim et al., PRA 89, 022307 (2014) Eqs. 2-4 / Rusca et al., APL 112, 171104 (2018)"),
             term("s_0", bound.vacuumZLower, single ? "vacuum bits counted apart (0: counted with the single-photon bits)" : "lower bound on vacuum sifted bits"),
             term("s_1", bound.singlePhotonZLower, single ? "lower bound on untagged sifted bits, n_Z - M_Z" : "lower bound on single-photon sifted bits"),
-            term("Lambda_ph", bound.expectedPhaseErrorsUpper, "upper bound on expected phase errors: virtual |-> = |e><e| + |l><l| - |+><+| (Tamaki et al., PRA 90, 052314 (2014); Rusca et al., PRA 98, 052336 (2018))"),
+            request.protocol.hasPrefix("bb84")
+                ? term("Lambda_ph", bound.expectedPhaseErrorsUpper, "upper bound on expected phase errors: X errors of |+> and |-> scaled by the basis choices (Koashi, NJP 11, 045018 (2009))")
+                : term("Lambda_ph", bound.expectedPhaseErrorsUpper, "upper bound on expected phase errors: virtual |-> = |e><e| + |l><l| - |+><+| (Tamaki et al., PRA 90, 052314 (2014); Rusca et al., PRA 98, 052336 (2018))"),
             term("E_ph", bound.phaseErrorsUpper, "upper bound on phase errors from Lambda_ph, martingale concentration (docs/security.md)"),
             term("phi", bound.phaseErrorRateUpper, "phase error rate bound E_ph / s_1 (asymptotic: \(String(format: "%.4f", asymptotic.phaseErrorRateUpper)))"),
             term("lambda_EC", Double(bound.leakage), "bits disclosed by error correction plus the verification tag, measured"),

@@ -5,7 +5,8 @@ import Security
 /// One block's observed numbers and protocol parameters, as read by `qkd keyrate --counts FILE`
 /// and written by `qkd demo --blocks-out FILE`. The schema is documented in docs/security.md.
 public struct KeyRateRequest: Codable, Sendable, Equatable {
-    /// `three-state-single-photon` (quantum-dot source) or `three-state-decoy` (laser).
+    /// `three-state-single-photon` or `bb84-single-photon` (quantum-dot source),
+    /// `three-state-decoy` or `bb84-decoy` (laser).
     public var `protocol`: String
     /// Alice's probability of a Z state.
     public var zBasisProbability: Double
@@ -52,8 +53,10 @@ public struct KeyRateRequest: Codable, Sendable, Equatable {
         public var late: [UInt64]
         /// Results when Alice sent |+>.
         public var plus: [UInt64]
+        /// Results when Alice sent |-> (BB84 only).
+        public var minus: [UInt64]?
 
-        private enum CodingKeys: String, CodingKey { case pulses, early, late, plus }
+        private enum CodingKeys: String, CodingKey { case pulses, early, late, plus, minus }
 
         /// Decodes counts, refusing negative or fractional numbers with the field's name.
         public init(from decoder: Decoder) throws {
@@ -71,14 +74,19 @@ public struct KeyRateRequest: Codable, Sendable, Equatable {
             early = try counts(.early)
             late = try counts(.late)
             plus = try counts(.plus)
+            minus = container.contains(.minus) ? try counts(.minus) : nil
         }
 
         /// The counts as the analysis takes them.
-        func threeStateCounts(_ label: String) throws -> ThreeStateCounts {
-            guard early.count == 4, late.count == 4, plus.count == 4 else {
-                throw QKDError(.invalidParameter, "\(label): early, late and plus must each list 4 counts [zEarly, zLate, xPlus, xMinus]")
+        func threeStateCounts(_ label: String, fourStates: Bool) throws -> ThreeStateCounts {
+            let rows = [early, late, plus] + (minus.map { [$0] } ?? [])
+            guard rows.allSatisfy({ $0.count == 4 }) else {
+                throw QKDError(.invalidParameter, "\(label): every state must list 4 counts [zEarly, zLate, xPlus, xMinus]")
             }
-            return try ThreeStateCounts(pulses: pulses, counts: [early, late, plus])
+            guard (minus != nil) == fourStates else {
+                throw QKDError(.invalidParameter, "\(label): \(fourStates ? "BB84 needs" : "the three-state protocol has no") counts for \"minus\"")
+            }
+            return try ThreeStateCounts(pulses: pulses, counts: rows)
         }
 
         /// The same layout from analysis counts.
@@ -87,6 +95,7 @@ public struct KeyRateRequest: Codable, Sendable, Equatable {
             early = counts.counts[0]
             late = counts.counts[1]
             plus = counts.counts[2]
+            minus = counts.isFourState ? counts.counts[3] : nil
         }
     }
 
@@ -131,27 +140,28 @@ public struct KeyRateRequest: Codable, Sendable, Equatable {
 
     /// Runs the analysis the request names.
     public func evaluate(finiteSize: Bool = true, inequality: MartingaleBounds.Inequality = .chernoff) throws -> SecretKeyBound {
+        let fourStates = self.protocol.hasPrefix("bb84")
         switch self.protocol {
-        case "three-state-single-photon":
-            guard let source else { throw QKDError(.invalidParameter, "protocol three-state-single-photon needs \"source\": {meanPhotonNumber, g2}") }
-            guard counts.count == 1 else { throw QKDError(.invalidParameter, "protocol three-state-single-photon takes exactly one counts entry, got \(counts.count)") }
+        case "three-state-single-photon", "bb84-single-photon":
+            guard let source else { throw QKDError(.invalidParameter, "protocol \(self.protocol) needs \"source\": {meanPhotonNumber, g2}") }
+            guard counts.count == 1 else { throw QKDError(.invalidParameter, "protocol \(self.protocol) takes exactly one counts entry, got \(counts.count)") }
             let description = try ThreeStateProtocol(
                 zBasisProbability: zBasisProbability, bobBasisRatio: bobBasisRatio, meanPhotonNumber: source.meanPhotonNumber, g2: source.g2)
             return try ThreeStateFiniteKeyAnalysis(
                 protocolDescription: description, security: securityParameters(), finiteSize: finiteSize, inequality: inequality)
-                .secretKey(counts: counts[0].threeStateCounts("counts[0]"), leakage: leakage)
-        case "three-state-decoy":
+                .secretKey(counts: counts[0].threeStateCounts("counts[0]", fourStates: fourStates), leakage: leakage)
+        case "three-state-decoy", "bb84-decoy":
             guard inequality == .chernoff else {
                 throw QKDError(.invalidParameter, "the decoy-state analysis uses the Chernoff bound only")
             }
-            guard let decoy else { throw QKDError(.invalidParameter, "protocol three-state-decoy needs \"decoy\": {intensities, probabilities}") }
+            guard let decoy else { throw QKDError(.invalidParameter, "protocol \(self.protocol) needs \"decoy\": {intensities, probabilities}") }
             let description = try DecoyStateProtocol(
                 zBasisProbability: zBasisProbability, bobBasisRatio: bobBasisRatio, intensities: decoy.intensities, intensityProbabilities: decoy.probabilities)
-            let perIntensity = try counts.enumerated().map { try $0.element.threeStateCounts("counts[\($0.offset)]") }
+            let perIntensity = try counts.enumerated().map { try $0.element.threeStateCounts("counts[\($0.offset)]", fourStates: fourStates) }
             return try DecoyStateFiniteKeyAnalysis(protocolDescription: description, security: securityParameters(), finiteSize: finiteSize)
                 .secretKey(counts: DecoyStateCounts(perIntensity: perIntensity), leakage: leakage)
         default:
-            throw QKDError(.invalidParameter, "unknown protocol \"\(self.protocol)\" (known: three-state-single-photon, three-state-decoy)")
+            throw QKDError(.invalidParameter, "unknown protocol \"\(self.protocol)\" (known: three-state-single-photon, bb84-single-photon, three-state-decoy, bb84-decoy)")
         }
     }
 

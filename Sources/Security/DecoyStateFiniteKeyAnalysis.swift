@@ -101,18 +101,21 @@ public struct DecoyStateFiniteKeyAnalysis: Sendable {
         }
         let intensities = 0..<p.intensities.count
         let siftedZ = intensities.map { Double(counts.perIntensity[$0].siftedZ) }
+        let fourStates = counts.perIntensity[0].isFourState
+        guard counts.perIntensity.allSatisfy({ $0.isFourState == fourStates }) else {
+            throw QKDError(.invalidParameter, "decoy counts mix three-state and BB84 intensities")
+        }
         let zErrors = Double(counts.perIntensity[p.intensities.count == 2 ? 1 : 0].zErrors)
         let key = photonNumberBounds(siftedZ, decoyErrors: p.intensities.count == 2 ? zErrors : nil)
         func cell(_ state: Int, _ result: Int) -> PhotonNumberBounds {
-            let vacuum = bounds.upperCount(expectation: p.stateProbability(state) / (p.bobBasisRatio * p.zBasisProbability) * key.vacuumUpper, epsilon: epsilon)
+            let share = PhaseErrorEstimate.stateProbability(state, fourStates: fourStates, zBasisProbability: p.zBasisProbability)
+            let vacuum = bounds.upperCount(expectation: share / (p.bobBasisRatio * p.zBasisProbability) * key.vacuumUpper, epsilon: epsilon)
             return photonNumberBounds(intensities.map { counts.count(intensity: $0, state: state, result: result) }, vacuumUpperBound: vacuum)
         }
-        let plusMinus = bounds.upperExpectation(observed: cell(2, 3).singleUpper, epsilon: epsilon)
-        let plusPlus = bounds.lowerExpectation(observed: cell(2, 2).singleLower, epsilon: epsilon)
-        let earlyPlus = bounds.upperExpectation(observed: cell(0, 2).singleUpper, epsilon: epsilon)
-        let latePlus = bounds.upperExpectation(observed: cell(1, 2).singleUpper, epsilon: epsilon)
-        let pPlus = p.stateProbability(2)
-        let expectedPhaseErrors = max(0, p.bobBasisRatio * (p.zBasisProbability / (2 * pPlus) * (plusMinus - plusPlus) + earlyPlus + latePlus))
+        let expectedPhaseErrors = PhaseErrorEstimate.expectedPhaseErrors(
+            fourStates: fourStates, zBasisProbability: p.zBasisProbability, bobBasisRatio: p.bobBasisRatio,
+            upper: { bounds.upperExpectation(observed: cell($0, $1).singleUpper, epsilon: epsilon) },
+            lower: { bounds.lowerExpectation(observed: cell($0, $1).singleLower, epsilon: epsilon) })
         let phaseErrors = bounds.upperCount(expectation: expectedPhaseErrors, epsilon: epsilon)
         let totalZ = siftedZ.reduce(0, +)
         let paCost = 2 * QKDMath.log2Of(1 / (2 * security.epsilonPrivacyAmplification))

@@ -53,8 +53,9 @@ public struct DecoyStateProtocol: Sendable, Equatable, Codable {
         }
     }
 
-    /// Alice's probability of preparing state index `state` (0 early, 1 late, 2 plus).
-    public func stateProbability(_ state: Int) -> Double {
-        state < 2 ? zBasisProbability / 2 : 1 - zBasisProbability
+    /// Alice's probability of preparing state index `state` (0 early, 1 late, 2 plus, 3 minus
+    /// for BB84).
+    public func stateProbability(_ state: Int, fourStates: Bool = false) -> Double {
+        PhaseErrorEstimate.stateProbability(state, fourStates: fourStates, zBasisProbability: zBasisProbability)
     }
 }

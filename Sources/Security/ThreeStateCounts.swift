@@ -1,10 +1,10 @@
 import QKDCore
 
-/// What one block of the three-state protocol observed: the number of pulses sent and, for each
-/// of Alice's states, how many pulses gave each of Bob's four results.
+/// What one block of the three-state protocol (or of four-state BB84) observed: the number of
+/// pulses sent and, for each of Alice's states, how many pulses gave each of Bob's four results.
 ///
-/// States are indexed early (Z, bit 0), late (Z, bit 1), plus (X); results are Z-early, Z-late,
-/// X-plus, X-minus. All of these counts are public after sifting and parameter estimation:
+/// States are indexed early (Z, bit 0), late (Z, bit 1), plus (X) and, for BB84 only, minus (X);
+/// results are Z-early, Z-late, X-plus, X-minus. All of these counts are public after sifting and parameter estimation:
 /// X-basis events are revealed in full, Z-basis events only by their number.
 public struct ThreeStateCounts: Sendable, Equatable, Codable {
     /// Pulses sent in the block (N).
@@ -14,8 +14,8 @@ public struct ThreeStateCounts: Sendable, Equatable, Codable {
 
     /// Creates counts, validating their shape and that they fit in the pulses sent.
     public init(pulses: UInt64, counts: [[UInt64]]) throws {
-        guard counts.count == 3, counts.allSatisfy({ $0.count == 4 }) else {
-            throw QKDError(.invalidParameter, "three-state counts need 3 states x 4 results, got \(counts.map(\.count))")
+        guard counts.count == 3 || counts.count == 4, counts.allSatisfy({ $0.count == 4 }) else {
+            throw QKDError(.invalidParameter, "counts need 3 states (three-state) or 4 (BB84) x 4 results, got \(counts.map(\.count))")
         }
         let total = counts.joined().reduce(0, +)
         guard total <= pulses else {
@@ -24,6 +24,9 @@ public struct ThreeStateCounts: Sendable, Equatable, Codable {
         self.pulses = pulses
         self.counts = counts
     }
+
+    /// True for BB84 counts (a row for |->).
+    public var isFourState: Bool { counts.count == 4 }
 
     /// Empty counts.
     public static let zero = try! ThreeStateCounts(pulses: 0, counts: Array(repeating: Array(repeating: 0, count: 4), count: 3))
@@ -37,11 +40,11 @@ public struct ThreeStateCounts: Sendable, Equatable, Codable {
     /// Bit errors among the sifted Z bits (known only after error correction).
     public var zErrors: UInt64 { counts[0][1] + counts[1][0] }
 
-    /// X-basis events of |+> (Alice X, Bob X).
-    public var siftedX: UInt64 { counts[2][2] + counts[2][3] }
+    /// X-basis events of Alice's X states (Alice X, Bob X).
+    public var siftedX: UInt64 { counts[2...].reduce(0) { $0 + $1[2] + $1[3] } }
 
-    /// X-basis errors of |+> (Bob's result minus).
-    public var xErrors: UInt64 { counts[2][3] }
+    /// X-basis errors: |+> read as minus, and for BB84 |-> read as plus.
+    public var xErrors: UInt64 { counts[2][3] + (isFourState ? counts[3][2] : 0) }
 
     /// Observed Z-basis QBER (0 if no sifted bit).
     public var qberZ: Double { siftedZ == 0 ? 0 : Double(zErrors) / Double(siftedZ) }
@@ -52,11 +55,12 @@ public struct ThreeStateCounts: Sendable, Equatable, Codable {
     /// Total results of any kind.
     public var detections: UInt64 { counts.joined().reduce(0, +) }
 
-    /// Adds another block's counts.
+    /// Adds another block's counts (a three-state and a BB84 block add up as BB84).
     public static func + (lhs: ThreeStateCounts, rhs: ThreeStateCounts) -> ThreeStateCounts {
-        var sum = lhs
-        sum.pulses += rhs.pulses
-        for state in 0..<3 { for result in 0..<4 { sum.counts[state][result] += rhs.counts[state][result] } }
+        var sum = lhs.counts.count >= rhs.counts.count ? lhs : rhs
+        let other = lhs.counts.count >= rhs.counts.count ? rhs : lhs
+        sum.pulses = lhs.pulses + rhs.pulses
+        for state in other.counts.indices { for result in 0..<4 { sum.counts[state][result] += other.counts[state][result] } }
         return sum
     }
 }

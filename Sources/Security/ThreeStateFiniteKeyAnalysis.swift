@@ -18,7 +18,8 @@ import QKDCore
 ///    PRA 98, 052336 (2018)). With `Λ_s^o` the sums of conditional probabilities of state s with X
 ///    result o and Bob's basis ratio r = q_Z/q_X, the expected phase errors are
 ///    `Λ_ph = r [ (p_Z / 2p_+) (Λ_+^- - Λ_+,u^+) + Λ_e^+ + Λ_l^+ ]`, where
-///    `Λ_+,u^+ >= Λ_+^+ - N p_+ p_multi` removes the tagged |+> pulses.
+///    `Λ_+,u^+ >= Λ_+^+ - N p_+ p_multi` removes the tagged |+> pulses. With four states (BB84
+///    counts, a row for |->) the X errors give the phase errors directly (`PhaseErrorEstimate`).
 /// 3. Concentration: each Λ is bounded from its observed count, and the phase-error count from
 ///    Λ_ph, with `MartingaleBounds` (valid against coherent attacks), each failing with
 ///    probability `ε_PE / 6`.
@@ -57,18 +58,19 @@ public struct ThreeStateFiniteKeyAnalysis: Sendable {
         let epsilon = security.epsilonEstimation / 6
         let pulses = Double(counts.pulses)
         let bounds = MartingaleBounds(deviations: finiteSize, azumaRounds: inequality == .azumaHoeffding ? pulses : nil)
-        let pPlus = p.stateProbability(2)
         func n(_ state: Int, _ result: Int) -> Double { Double(counts.count(state: state, result: result)) }
+        func stateProbability(_ state: Int) -> Double {
+            PhaseErrorEstimate.stateProbability(state, fourStates: counts.isFourState, zBasisProbability: p.zBasisProbability)
+        }
 
         let siftedZ = Double(counts.siftedZ)
         let taggedZ = min(siftedZ, bounds.upperCount(expectation: pulses * p.zBasisProbability * p.multiPhotonProbability, epsilon: epsilon))
         let untaggedZ = siftedZ - taggedZ
 
-        let plusMinus = bounds.upperExpectation(observed: n(2, 3), epsilon: epsilon)
-        let plusPlusUntagged = max(0, bounds.lowerExpectation(observed: n(2, 2), epsilon: epsilon) - pulses * pPlus * p.multiPhotonProbability)
-        let earlyPlus = bounds.upperExpectation(observed: n(0, 2), epsilon: epsilon)
-        let latePlus = bounds.upperExpectation(observed: n(1, 2), epsilon: epsilon)
-        let expectedPhaseErrors = max(0, p.bobBasisRatio * (p.zBasisProbability / (2 * pPlus) * (plusMinus - plusPlusUntagged) + earlyPlus + latePlus))
+        let expectedPhaseErrors = PhaseErrorEstimate.expectedPhaseErrors(
+            fourStates: counts.isFourState, zBasisProbability: p.zBasisProbability, bobBasisRatio: p.bobBasisRatio,
+            upper: { bounds.upperExpectation(observed: n($0, $1), epsilon: epsilon) },
+            lower: { max(0, bounds.lowerExpectation(observed: n($0, $1), epsilon: epsilon) - pulses * stateProbability($0) * p.multiPhotonProbability) })
         let phaseErrors = bounds.upperCount(expectation: expectedPhaseErrors, epsilon: epsilon)
 
         let paCost = 2 * QKDMath.log2Of(1 / (2 * security.epsilonPrivacyAmplification))

@@ -41,8 +41,9 @@ public struct ThreeStateProtocol: Sendable, Equatable, Codable {
     /// `g2(0) μ² = Σ n(n-1) P(n) >= 2 P(n >= 2)`).
     public var multiPhotonProbability: Double { g2 * meanPhotonNumber * meanPhotonNumber / 2 }
 
-    /// Alice's probability of preparing state index `state` (0 early, 1 late, 2 plus).
-    public func stateProbability(_ state: Int) -> Double {
-        state < 2 ? zBasisProbability / 2 : 1 - zBasisProbability
+    /// Alice's probability of preparing state index `state` (0 early, 1 late, 2 plus, 3 minus
+    /// for BB84).
+    public func stateProbability(_ state: Int, fourStates: Bool = false) -> Double {
+        PhaseErrorEstimate.stateProbability(state, fourStates: fourStates, zBasisProbability: zBasisProbability)
     }
 }
