@@ -66,3 +66,27 @@ private func bb84Counts(pulses: Double, yield y: Double, error e: Double, pZ: Do
         #expect(try engine.secretKey(counts: bad, leakage: Int(1.1 * Double(bad.total.siftedZ) * QKDMath.binaryEntropy(0.15))).secretBits == 0)
     }
 }
+
+@Suite struct PublishedThresholdTests {
+    /// Shor and Preskill, PRL 85, 441 (2000): with one-way error correction at the Shannon limit
+    /// the asymptotic BB84 key rate 1 - 2h(e) vanishes at e = 11.0028 %. With leakage n h(e) and
+    /// a vanishing multi-photon share (yield 1e-3 over g2 μ²/2 = 1.8e-7) the analysis must give key
+    /// just below that error rate and none just above it.
+    @Test(arguments: [(0.1095, true), (0.1105, false)])
+    func shorPreskillThreshold(error: Double, expectKey: Bool) throws {
+        let protocolDescription = try ThreeStateProtocol(zBasisProbability: 0.5, bobBasisRatio: 1, meanPhotonNumber: 0.0065, g2: 0.0085)
+        let security = try SecurityParameters(epsilonCorrectness: 1e-15, epsilonSecrecy: 1e-9)
+        var table = [[UInt64]](repeating: [0, 0, 0, 0], count: 4)
+        let perState = 1e12 * 0.25 * 1e-3
+        for state in 0..<4 {
+            let right = state, wrong = state < 2 ? 1 - state : 5 - state
+            table[state][right] = UInt64(perState * (1 - error))
+            table[state][wrong] = UInt64(perState * error)
+        }
+        let counts = try ThreeStateCounts(pulses: 1_000_000_000_000, counts: table)
+        let leakage = Int(Double(counts.siftedZ) * QKDMath.binaryEntropy(counts.qberZ))
+        let bound = try ThreeStateFiniteKeyAnalysis(protocolDescription: protocolDescription, security: security, finiteSize: false)
+            .secretKey(counts: counts, leakage: leakage)
+        #expect((bound.secretBits > 0) == expectKey, "error \(error): \(bound.secretBits) bits")
+    }
+}
