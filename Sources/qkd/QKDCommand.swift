@@ -14,7 +14,7 @@ struct QKDCommand: ParsableCommand {
               qkd demo --duration 10m --json   # a shorter run, machine-readable summary
               qkd demo --distance 80 --seed 7
             """,
-        subcommands: [DemoCommand.self]
+        subcommands: [DemoCommand.self, OpticsCommand.self, NodeCommand.self]
     )
 
     /// Runs the command; any error is one line on standard error and exit code 2 (bad input or a
