@@ -29,7 +29,9 @@ public final class NodeRuntime: @unchecked Sendable {
     private let device: QuantumDevice
     private let log: (String) -> Void
     private let events = NodeEventQueue()
-    private let deviceCredits = DispatchSemaphore(value: 16)
+    /// Frames the device thread may read ahead (created at 0 and signalled up, because
+    /// libdispatch traps when a semaphore is released below its initial value).
+    private let deviceCredits = DispatchSemaphore(value: 0)
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let store: SQLiteKeyStore
     private let bootstrap: [UInt8]
@@ -166,6 +168,7 @@ public final class NodeRuntime: @unchecked Sendable {
 
     private func startDeviceThread() {
         let device = self.device, events = self.events, credits = deviceCredits
+        for _ in 0..<16 { credits.signal() }
         let thread = Thread {
             do {
                 while true {

@@ -1,3 +1,4 @@
+import Foundation
 import LinkProtocol
 import QKDCore
 
@@ -20,11 +21,14 @@ public struct NodeSettings: Sendable {
     /// Seconds to keep trying to reach the peer before giving up.
     public var patience: Double
 
-    /// Creates settings, validating the reserve and the pipeline depth.
+    /// Creates settings, validating the reserve, the bootstrap key file and the pipeline depth.
     public init(role: LinkDirection, configuration: NodeConfiguration, peerAddress: String, storePath: String, bootstrapKeyPath: String,
                 authenticationReserveBits: Int = 4096, maximumBlocksInFlight: Int = 4, patience: Double = 10) throws {
         guard authenticationReserveBits >= 0, authenticationReserveBits % 128 == 0 else {
             throw QKDError(.invalidParameter, "authentication reserve must be a non-negative multiple of 128 bits, got \(authenticationReserveBits)")
+        }
+        guard FileManager.default.fileExists(atPath: bootstrapKeyPath) else {
+            throw QKDError(.notFound, "missing bootstrap key file \(bootstrapKeyPath)")
         }
         guard maximumBlocksInFlight >= 1 else {
             throw QKDError(.invalidParameter, "blocks in flight must be at least 1, got \(maximumBlocksInFlight)")

@@ -50,6 +50,9 @@ struct NodeCommand: ParsableCommand {
     @Option(help: "Secret bits of each block reserved for authentication (multiple of 128).")
     var reserveBits: Int = 4096
 
+    @Option(help: "Seconds to keep trying to reach the peer.")
+    var patience: Double = 10
+
     @Option(help: "Blocks distilled at once (pipelining).")
     var blocksInFlight: Int = 4
 
@@ -63,7 +66,7 @@ struct NodeCommand: ParsableCommand {
         let configuration = try config.map(PresetCatalog.configuration(file:)) ?? PresetCatalog.configuration(named: preset)
         let settings = try NodeSettings(
             role: direction, configuration: configuration, peerAddress: peer, storePath: store, bootstrapKeyPath: bootstrapKey,
-            authenticationReserveBits: reserveBits, maximumBlocksInFlight: blocksInFlight)
+            authenticationReserveBits: reserveBits, maximumBlocksInFlight: blocksInFlight, patience: patience)
         let device: QuantumDevice
         switch (optics, timeTags) {
         case (let address?, nil): device = try OpticsDeviceClient(address: address)
