@@ -11,20 +11,32 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .target(name: "QKDCore"),
         .target(name: "Photonics", dependencies: ["QKDCore"]),
         .target(name: "Security", dependencies: ["QKDCore"]),
         .target(name: "Distillation", dependencies: ["QKDCore", "Security"]),
-        .target(name: "LinkProtocol", dependencies: ["QKDCore", "Distillation"]),
+        .target(
+            name: "LinkProtocol",
+            dependencies: [
+                "QKDCore", "Distillation",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "KeyManagement",
             dependencies: ["QKDCore", "LinkProtocol", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "QKDNode",
-            dependencies: ["QKDCore", "Photonics", "Security", "Distillation", "LinkProtocol", "KeyManagement"],
+            dependencies: [
+                "QKDCore", "Photonics", "Security", "Distillation", "LinkProtocol", "KeyManagement",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             resources: [.copy("Presets")]
         ),
         .executableTarget(
@@ -35,13 +47,13 @@ let package = Package(
         .testTarget(name: "PhotonicsTests", dependencies: ["Photonics", "Security"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
         .testTarget(name: "DistillationTests", dependencies: ["Distillation"]),
-        .testTarget(name: "LinkProtocolTests", dependencies: ["LinkProtocol"]),
+        .testTarget(name: "LinkProtocolTests", dependencies: ["LinkProtocol", "QKDCore"]),
         .testTarget(
             name: "KeyManagementTests",
             dependencies: ["KeyManagement", "QKDCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "QKDNodeTests", dependencies: ["QKDNode", "Security", "KeyManagement"]),
-        .testTarget(name: "qkdTests", dependencies: ["qkd"]),
+        .testTarget(name: "qkdTests", dependencies: ["qkd", "KeyManagement", "LinkProtocol", "QKDCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
     ],
     swiftLanguageModes: [.v6]
 )

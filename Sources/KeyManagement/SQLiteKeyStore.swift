@@ -19,6 +19,12 @@ import QKDCore
 /// CREATE INDEX keys_by_block ON keys(block_id);
 /// ```
 ///
+/// Schema version 2 adds the tables of a networked node (see `SQLiteKeyStore+TwoPhaseCommit`):
+/// `pending_keys` and `pending_blocks` (Alice's keys of blocks Bob has not yet acknowledged),
+/// `authentication_pool` (the bootstrap key at position 0, then each committed block's
+/// authentication slice) and `authentication_counters` (one-time-pad counters reserved ahead
+/// of use).
+///
 /// Opening a file refuses, with a `QKDError` naming the path, anything that is not a QKDKit key
 /// store: a file that is not an SQLite database, a database with another application ID, a
 /// database that already has tables but no QKDKit marker, or a store written by a newer schema.
@@ -29,7 +35,7 @@ public final class SQLiteKeyStore: KeyStore {
 
     /// The path of the SQLite file.
     public let path: String
-    private let database: DatabaseQueue
+    let database: DatabaseQueue
 
     /// Opens the key store at `path`, creating the file if it does not exist.
     ///
@@ -151,6 +157,32 @@ public final class SQLiteKeyStore: KeyStore {
                     """
             )
         }
+        migrator.registerMigration("v2: two-phase commit and authentication pool") { database in
+            try database.execute(
+                sql: """
+                    CREATE TABLE pending_keys (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        position INTEGER NOT NULL,
+                        block_id INTEGER NOT NULL,
+                        material BLOB NOT NULL,
+                        created_at REAL NOT NULL
+                    ) STRICT;
+                    CREATE TABLE pending_blocks (
+                        block_id INTEGER PRIMARY KEY NOT NULL,
+                        authentication_slice BLOB NOT NULL
+                    ) STRICT;
+                    CREATE TABLE authentication_pool (
+                        position INTEGER PRIMARY KEY NOT NULL,
+                        block_id INTEGER,
+                        material BLOB NOT NULL
+                    ) STRICT;
+                    CREATE TABLE authentication_counters (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        value INTEGER NOT NULL
+                    ) STRICT;
+                    """
+            )
+        }
         return migrator
     }
 
@@ -225,7 +257,7 @@ public final class SQLiteKeyStore: KeyStore {
 
     // MARK: - Error translation
 
-    private func read<Value>(during action: String, _ body: (Database) throws -> Value) throws -> Value {
+    func read<Value>(during action: String, _ body: (Database) throws -> Value) throws -> Value {
         do {
             return try database.read(body)
         } catch {
@@ -233,7 +265,7 @@ public final class SQLiteKeyStore: KeyStore {
         }
     }
 
-    private func write<Value>(during action: String, _ body: (Database) throws -> Value) throws -> Value {
+    func write<Value>(during action: String, _ body: (Database) throws -> Value) throws -> Value {
         do {
             return try database.write(body)
         } catch {

@@ -3,7 +3,7 @@ import QKDCore
 /// One end of an in-process classical channel. Every message crosses it as bytes through
 /// `LinkMessageCodec`, exactly as it would over TCP, so the codec and the byte counts are the
 /// real ones.
-public final class InMemoryChannel: @unchecked Sendable {
+public final class InMemoryChannel: MessageTransport, @unchecked Sendable {
     private var inbox: [[UInt8]] = []
     private var inboxStart = 0
     private weak var peer: InMemoryChannel?

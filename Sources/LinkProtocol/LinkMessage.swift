@@ -24,6 +24,9 @@ public enum LinkMessage: Sendable, Equatable {
     /// Alice to Bob: the Toeplitz seed and output length of privacy amplification, and the IDs
     /// under which the resulting keys are stored on both sides.
     case privacyAmplification(PrivacyAmplificationOrder)
+    /// Bob to Alice: Bob has durably stored the keys of block `blockID` (the second phase of the
+    /// two-phase commit: Alice's pending keys of the block become final).
+    case blockCommitted(blockID: UInt64)
 }
 
 /// The opening of a distillation block, from Bob.

@@ -16,7 +16,7 @@ public struct LinkMessageCodec: Sendable {
 
     private enum Tag: UInt8 {
         case siftingAnnouncement = 1, siftingReply, blockStart, cascadeRequest, cascadeResponse
-        case verificationTag, verificationResult, privacyAmplification, abandonedBlock
+        case verificationTag, verificationResult, privacyAmplification, abandonedBlock, blockCommitted
     }
 
     /// Encodes a message.
@@ -84,6 +84,9 @@ public struct LinkMessageCodec: Sendable {
                 let bytes = withUnsafeBytes(of: id.uuid) { Array($0) }
                 for byte in bytes { writer.write(byte) }
             }
+        case .blockCommitted(let blockID):
+            writer.write(Tag.blockCommitted.rawValue)
+            writer.write(blockID)
         }
         return writer.bytes
     }
@@ -185,6 +188,8 @@ public struct LinkMessageCodec: Sendable {
                                        bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])))
             }
             message = .privacyAmplification(PrivacyAmplificationOrder(blockID: blockID, outputLength: length, seed: seed, keyIDs: ids))
+        case .blockCommitted:
+            message = .blockCommitted(blockID: try reader.readUInt64("block ID"))
         }
         try reader.expectEnd("message type \(rawTag)")
         return message

@@ -13,25 +13,41 @@ import Security
 /// Toeplitz seed and key IDs drawn from her generator (seeded here for reproducible runs; a
 /// hardware node draws them from its entropy source).
 public final class AliceEndpoint {
+    private struct OpenBlock {
+        var key: BitVector
+        var counts: ThreeStateCounts
+        var cascade: CascadeAlice
+    }
+
     private let configuration: NodeConfiguration
-    private let channel: InMemoryChannel
+    private let channel: any MessageTransport
     private let extraction: KeyExtraction
-    private let openStore: () throws -> KeyStore
-    private var store: KeyStore?
+    private let sink: BlockKeySink
     private var generator: SeededGenerator
     private var records: [AliceRecord] = []
     private var recordsStart = 0
-    private var buffer = SiftedBlockBuffer()
-    private var block: (id: UInt64, key: BitVector, counts: ThreeStateCounts, cascade: CascadeAlice)?
+    private var siftedFrames: [ThreeStateSifting.Outcome] = []
+    private var blocks: [UInt64: OpenBlock] = [:]
 
-    /// Creates Alice's endpoint; `openStore` is called when the first key is to be stored.
-    public init(configuration: NodeConfiguration, channel: InMemoryChannel, seed: UInt64, openStore: @escaping () throws -> KeyStore) throws {
+    /// Creates Alice's endpoint; `sink` receives the keys of every block with key, and
+    /// `authenticationReserveBits` of each block's secret key go to the authentication pool.
+    public init(configuration: NodeConfiguration, channel: any MessageTransport, seed: UInt64, sink: BlockKeySink,
+                authenticationReserveBits: Int = 0) throws {
         self.configuration = configuration
         self.channel = channel
-        self.extraction = try KeyExtraction(configuration: configuration)
-        self.openStore = openStore
+        self.extraction = try KeyExtraction(configuration: configuration, authenticationReserveBits: authenticationReserveBits)
+        self.sink = sink
         self.generator = SeededGenerator(seed: seed, stream: "alice-node")
     }
+
+    /// Creates Alice's endpoint storing keys in the store that `openStore` opens at the first key.
+    public convenience init(configuration: NodeConfiguration, channel: any MessageTransport, seed: UInt64,
+                            openStore: @escaping () throws -> KeyStore) throws {
+        try self.init(configuration: configuration, channel: channel, seed: seed, sink: DemoKeySink(openStore: openStore))
+    }
+
+    /// Whether no block is open (every block Bob started is settled on Alice's side).
+    public var isSettled: Bool { blocks.isEmpty }
 
     /// Takes the next records of Alice's device, in slot order.
     public func ingest(_ newRecords: [AliceRecord]) {
@@ -48,19 +64,21 @@ public final class AliceEndpoint {
         case .siftingAnnouncement(let announcement):
             let states = try states(for: announcement)
             let reply = try ThreeStateSifting.reply(to: announcement, aliceStates: states)
-            buffer.append(try ThreeStateSifting.aliceOutcome(announcement: announcement, reply: reply, aliceStates: states))
+            siftedFrames.append(try ThreeStateSifting.aliceOutcome(announcement: announcement, reply: reply, aliceStates: states))
             channel.send(.siftingReply(reply))
         case .blockStart(let start):
             try openBlock(start)
         case .cascade(let blockID, let cascadeMessage):
-            guard var current = block, current.id == blockID else {
+            guard var current = blocks[blockID] else {
                 throw QKDError(.protocolFailure, "Cascade message for block \(blockID), which is not open")
             }
             let response = try current.cascade.respond(to: cascadeMessage)
-            block = current
+            blocks[blockID] = current
             channel.send(.cascade(blockID: blockID, response))
         case .verificationTag(let blockID, let hashKey, let tag):
             try verify(blockID: blockID, hashKey: hashKey, bobTag: tag)
+        case .blockCommitted(let blockID):
+            try sink.peerCommitted(blockID: blockID)
         default:
             throw QKDError(.protocolFailure, "Alice received a message only Alice sends")
         }
@@ -85,7 +103,9 @@ public final class AliceEndpoint {
     }
 
     private func openBlock(_ start: BlockStart) throws {
-        guard block == nil else { throw QKDError(.protocolFailure, "block \(start.blockID) opened while another is open") }
+        guard blocks[start.blockID] == nil else { throw QKDError(.protocolFailure, "block \(start.blockID) opened twice") }
+        var buffer = SiftedBlockBuffer()
+        while buffer.counts.pulses < start.pulses, !siftedFrames.isEmpty { buffer.append(siftedFrames.removeFirst()) }
         let (key, counts) = buffer.close()
         guard key.count == start.siftedBits, counts.pulses == start.pulses else {
             throw QKDError(.protocolFailure, "block \(start.blockID): Bob counts \(start.siftedBits) bits over \(start.pulses) pulses, Alice \(key.count) over \(counts.pulses)")
@@ -95,14 +115,13 @@ public final class AliceEndpoint {
             return
         }
         let parameters = CascadeParameters(permutationSeed: start.blockID)
-        block = (start.blockID, key, counts, try CascadeAlice(referenceKey: key, parameters: parameters))
+        blocks[start.blockID] = OpenBlock(key: key, counts: counts, cascade: try CascadeAlice(referenceKey: key, parameters: parameters))
     }
 
     private func verify(blockID: UInt64, hashKey: [UInt64], bobTag: [UInt64]) throws {
-        guard let current = block, current.id == blockID else {
+        guard let current = blocks.removeValue(forKey: blockID) else {
             throw QKDError(.protocolFailure, "verification tag for block \(blockID), which is not open")
         }
-        block = nil
         let hash = try VerificationHash(evaluationPoints: hashKey)
         let matched = hash.tag(of: current.key) == bobTag
         channel.send(.verificationResult(blockID: blockID, matched: matched))
@@ -113,9 +132,8 @@ public final class AliceEndpoint {
         if bound.secretBits > 0 {
             order.outputLength = bound.secretBits
             order.seed = BitVector(randomCount: current.key.count + bound.secretBits - 1, using: &generator)
-            order.keyIDs = KeyChunker.randomIdentifiers(count: extraction.chunker.keyCount(secretBitCount: bound.secretBits), using: &generator)
-            if store == nil { store = try openStore() }
-            _ = try extraction.extractAndStore(key: current.key, order: order, store: store!)
+            order.keyIDs = KeyChunker.randomIdentifiers(count: extraction.keyCount(secretBits: bound.secretBits), using: &generator)
+            _ = try extraction.extractAndStore(key: current.key, order: order, sink: sink)
         }
         channel.send(.privacyAmplification(order))
     }

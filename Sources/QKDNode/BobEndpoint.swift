@@ -22,30 +22,54 @@ public final class BobEndpoint {
     }
 
     private let configuration: NodeConfiguration
-    private let channel: InMemoryChannel
+    private let channel: any MessageTransport
     private let extraction: KeyExtraction
     private let measurement: TimeBinMeasurement
-    private let openStore: () throws -> KeyStore
-    private var store: KeyStore?
+    private let sink: BlockKeySink
+    private let maximumBlocksInFlight: Int
     private var generator: SeededGenerator
     private var pending: [UInt64: (announcement: SiftingAnnouncement, results: [UInt8])] = [:]
     private var buffer = SiftedBlockBuffer()
-    private var nextBlockID: UInt64 = 0
+    private var nextBlockID: UInt64
     private var previousQBER: Double?
-    private var block: OpenBlock?
-    private var abandonedCounts: (start: BlockStart, counts: ThreeStateCounts, key: BitVector, bound: SecretKeyBound)?
+    private var blocks: [UInt64: OpenBlock] = [:]
+    private var abandonedBlocks: [UInt64: (start: BlockStart, counts: ThreeStateCounts, key: BitVector, bound: SecretKeyBound)] = [:]
     /// Reports of the finished blocks, in order.
     public private(set) var reports: [BlockReport] = []
 
-    /// Creates Bob's endpoint; `openStore` is called when the first key is to be stored.
-    public init(configuration: NodeConfiguration, channel: InMemoryChannel, seed: UInt64, openStore: @escaping () throws -> KeyStore) throws {
+    /// Creates Bob's endpoint; `sink` receives the keys of every block with key. Up to
+    /// `maximumBlocksInFlight` blocks are distilled at once (pipelining over a slow channel),
+    /// numbered from `firstBlockID`, and `authenticationReserveBits` of each block's secret key go
+    /// to the authentication pool.
+    public init(configuration: NodeConfiguration, channel: any MessageTransport, seed: UInt64, sink: BlockKeySink,
+                maximumBlocksInFlight: Int = 1, firstBlockID: UInt64 = 0, authenticationReserveBits: Int = 0) throws {
         self.configuration = configuration
         self.channel = channel
-        self.extraction = try KeyExtraction(configuration: configuration)
+        self.extraction = try KeyExtraction(configuration: configuration, authenticationReserveBits: authenticationReserveBits)
         self.measurement = TimeBinMeasurement(
             tagger: configuration.link.tagger, timeBinSeparation: configuration.link.encoder.timeBinSeparation)
-        self.openStore = openStore
+        self.sink = sink
+        self.maximumBlocksInFlight = max(1, maximumBlocksInFlight)
+        self.nextBlockID = firstBlockID
         self.generator = SeededGenerator(seed: seed, stream: "bob-node")
+    }
+
+    /// Creates Bob's endpoint storing keys in the store that `openStore` opens at the first key.
+    public convenience init(configuration: NodeConfiguration, channel: any MessageTransport, seed: UInt64,
+                            openStore: @escaping () throws -> KeyStore) throws {
+        try self.init(configuration: configuration, channel: channel, seed: seed, sink: DemoKeySink(openStore: openStore))
+    }
+
+    /// Whether every announced frame has its reply and no block is open.
+    public var isSettled: Bool { pending.isEmpty && blocks.isEmpty && abandonedBlocks.isEmpty }
+
+    private var blocksInFlight: Int { blocks.count + abandonedBlocks.count }
+
+    /// Whether Bob should take another device frame now: fewer than eight frames await Alice's
+    /// reply and, if a full block waits, a pipeline slot is free (so blocks never grow past
+    /// their size while the channel is slow).
+    public var wantsFrames: Bool {
+        pending.count < 8 && (buffer.siftedBits < configuration.postProcessing.blockSize || blocksInFlight < maximumBlocksInFlight)
     }
 
     /// Measures one frame of clicks (in slot order) and announces the results to Alice.
@@ -68,7 +92,7 @@ public final class BobEndpoint {
 
     /// Closes the block in progress, if it holds any sifted bit (at the end of a run).
     public func finish() throws {
-        if buffer.siftedBits > 0, block == nil { try openBlock() }
+        if buffer.siftedBits > 0, blocksInFlight == 0 { try openBlock() }
     }
 
     /// Handles one message from Alice, sending whatever the protocol requires in reply.
@@ -79,17 +103,18 @@ public final class BobEndpoint {
                 throw QKDError(.protocolFailure, "sifting reply for frame \(reply.firstSlot), which Bob did not announce")
             }
             buffer.append(try ThreeStateSifting.bobOutcome(announcement: frame.announcement, reply: reply, bobResults: frame.results))
-            if buffer.siftedBits >= configuration.postProcessing.blockSize, block == nil { try openBlock() }
+            try openBlockIfReady()
         case .cascade(let blockID, let cascadeMessage):
             try continueCascade(blockID: blockID, cascadeMessage)
         case .verificationResult(let blockID, let matched):
-            guard let current = block, current.start.blockID == blockID else {
+            guard let current = blocks[blockID] else {
                 throw QKDError(.protocolFailure, "verification result for block \(blockID), which is not open")
             }
             if !matched {
-                block = nil
+                blocks[blockID] = nil
                 let bound = try extraction.bound(counts: current.counts, leakage: current.cascade.disclosedBits + current.hashBits)
                 try record(current, verified: false, bound: bound, chunks: nil)
+                try openBlockIfReady()
             }
         case .privacyAmplification(let order):
             try amplify(order)
@@ -100,6 +125,10 @@ public final class BobEndpoint {
         }
     }
 
+    private func openBlockIfReady() throws {
+        if buffer.siftedBits >= configuration.postProcessing.blockSize, blocksInFlight < maximumBlocksInFlight { try openBlock() }
+    }
+
     private func openBlock() throws {
         let (key, counts) = buffer.close()
         let estimate = min(0.25, max(0.005, previousQBER ?? counts.qberX))
@@ -107,59 +136,59 @@ public final class BobEndpoint {
         nextBlockID += 1
         channel.send(.blockStart(start))
         if let hopeless = try extraction.isHopeless(counts: counts) {
-            abandonedCounts = (start, counts, key, hopeless)
+            abandonedBlocks[start.blockID] = (start, counts, key, hopeless)
             return
         }
         var cascade = try CascadeBob(noisyKey: key, estimatedQBER: estimate, parameters: CascadeParameters(permutationSeed: start.blockID))
         let first = try cascade.start()
-        block = OpenBlock(start: start, noisyKey: key, counts: counts, cascade: cascade)
+        blocks[start.blockID] = OpenBlock(start: start, noisyKey: key, counts: counts, cascade: cascade)
         channel.send(.cascade(blockID: start.blockID, first))
     }
 
     private func continueCascade(blockID: UInt64, _ message: CascadeMessage) throws {
-        guard var current = block, current.start.blockID == blockID else {
+        guard var current = blocks[blockID] else {
             throw QKDError(.protocolFailure, "Cascade message for block \(blockID), which is not open")
         }
         let next = try current.cascade.receive(message)
         if let next {
-            block = current
+            blocks[blockID] = current
             channel.send(.cascade(blockID: blockID, next))
             return
         }
         let hash = try VerificationHash(using: &generator)
         current.hashBits = hash.tagBitCount
-        block = current
+        blocks[blockID] = current
         channel.send(.verificationTag(blockID: blockID, hashKey: hash.evaluationPoints, tag: hash.tag(of: current.cascade.correctedKey)))
     }
 
     private func amplify(_ order: PrivacyAmplificationOrder) throws {
-        guard let current = block, current.start.blockID == order.blockID else {
+        guard let current = blocks.removeValue(forKey: order.blockID) else {
             throw QKDError(.protocolFailure, "privacy amplification for block \(order.blockID), which is not open")
         }
-        block = nil
         let bound = try extraction.bound(counts: current.counts, leakage: current.cascade.disclosedBits + current.hashBits)
         guard bound.secretBits == order.outputLength else {
             throw QKDError(.protocolFailure, "block \(order.blockID): Alice orders \(order.outputLength) secret bits, Bob's analysis allows \(bound.secretBits)")
         }
         var chunks: KeyChunks? = nil
         if order.outputLength > 0 {
-            if store == nil { store = try openStore() }
-            chunks = try extraction.extractAndStore(key: current.cascade.correctedKey, order: order, store: store!)
+            chunks = try extraction.extractAndStore(key: current.cascade.correctedKey, order: order, sink: sink)
+            channel.send(.blockCommitted(blockID: order.blockID))
         }
         try record(current, verified: true, bound: bound, chunks: chunks)
+        try openBlockIfReady()
     }
 
     private func abandon(blockID: UInt64, aliceBits: BitVector) throws {
-        guard let abandoned = abandonedCounts, abandoned.start.blockID == blockID, aliceBits.count == abandoned.key.count else {
+        guard let abandoned = abandonedBlocks.removeValue(forKey: blockID), aliceBits.count == abandoned.key.count else {
             throw QKDError(.protocolFailure, "abandoned-block bits for block \(blockID) do not match Bob's block")
         }
-        abandonedCounts = nil
         let errors = aliceBits.hammingDistance(to: abandoned.key)
         reports.append(BlockReport(
             blockID: blockID, pulses: abandoned.counts.pulses,
             counts: try abandoned.counts.withZResults(alice: aliceBits, bob: abandoned.key), siftedBits: abandoned.key.count,
             correctedErrors: errors, disclosedBits: 0, roundTrips: 0, verificationBits: 0, verified: false,
             bound: abandoned.bound, secretBits: 0, keysStored: 0, leftoverBits: 0))
+        try openBlockIfReady()
     }
 
     private func record(_ current: OpenBlock, verified: Bool, bound: SecretKeyBound, chunks: KeyChunks?) throws {

@@ -1,0 +1,23 @@
+import Foundation
+
+/// A blocking FIFO of events, filled by NIO, the device thread and signal handlers, and emptied
+/// by the node's one runtime thread.
+final class NodeEventQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var events: [NodeEvent] = []
+
+    func post(_ event: NodeEvent) {
+        condition.lock()
+        events.append(event)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// The next event, waiting for one.
+    func next() -> NodeEvent {
+        condition.lock()
+        defer { condition.unlock() }
+        while events.isEmpty { condition.wait() }
+        return events.removeFirst()
+    }
+}

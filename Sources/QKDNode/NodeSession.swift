@@ -1,0 +1,36 @@
+import KeyManagement
+import LinkProtocol
+
+/// One connection's protocol state: the authenticated framing, the two hellos, and once both are
+/// in, the endpoint distilling blocks. A new connection gets a new session; blocks in flight of
+/// an ended session are discarded (Alice's pending ones are settled at the next handshake).
+final class NodeSession {
+    let connectionID: Int
+    let secure: SecureSession
+    let pool: AuthenticationKeyPool
+    let ownHello: SessionHello
+    let transport = CoalescingTransport()
+    var peerHello: SessionHello?
+    var alice: AliceEndpoint?
+    var bob: BobEndpoint?
+    /// Alice: Bob's messages waiting for her device to deliver the frames they announce.
+    var aliceInbox: [LinkMessage] = []
+    /// Alice: the slot after the last frame ingested.
+    var aliceIngestedEnd: UInt64 = 0
+    var startSlot: UInt64 = 0
+    var sentEnd = false
+    var peerEnded = false
+    var lastFlush: ContinuousClock.Instant?
+    var bitsConsumedAtLastBlock = 0
+
+    init(connectionID: Int, secure: SecureSession, pool: AuthenticationKeyPool, ownHello: SessionHello) {
+        self.connectionID = connectionID
+        self.secure = secure
+        self.pool = pool
+        self.ownHello = ownHello
+    }
+
+    var isEstablished: Bool { alice != nil || bob != nil }
+
+    var isSettled: Bool { (alice?.isSettled ?? true) && (bob?.isSettled ?? true) && aliceInbox.isEmpty }
+}
