@@ -7,7 +7,8 @@ public struct BlockReport: Sendable, Equatable {
     public var blockID: UInt64
     /// Pulses the block covers.
     public var pulses: UInt64
-    /// The block's public counts (Z errors filled in from error correction).
+    /// The block's counts, with the Z results split by error correction (or by the revealed bits of
+    /// an abandoned block); for a block that failed verification the Z results stay unsplit.
     public var counts: ThreeStateCounts
     /// Sifted Z bits.
     public var siftedBits: Int

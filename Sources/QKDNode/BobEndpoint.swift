@@ -89,7 +89,7 @@ public final class BobEndpoint {
             if !matched {
                 block = nil
                 let bound = try extraction.bound(counts: current.counts, leakage: current.cascade.disclosedBits + current.hashBits)
-                record(current, verified: false, bound: bound, chunks: nil)
+                try record(current, verified: false, bound: bound, chunks: nil)
             }
         case .privacyAmplification(let order):
             try amplify(order)
@@ -146,7 +146,7 @@ public final class BobEndpoint {
             if store == nil { store = try openStore() }
             chunks = try extraction.extractAndStore(key: current.cascade.correctedKey, order: order, store: store!)
         }
-        record(current, verified: true, bound: bound, chunks: chunks)
+        try record(current, verified: true, bound: bound, chunks: chunks)
     }
 
     private func abandon(blockID: UInt64, aliceBits: BitVector) throws {
@@ -156,15 +156,17 @@ public final class BobEndpoint {
         abandonedCounts = nil
         let errors = aliceBits.hammingDistance(to: abandoned.key)
         reports.append(BlockReport(
-            blockID: blockID, pulses: abandoned.counts.pulses, counts: abandoned.counts, siftedBits: abandoned.key.count,
+            blockID: blockID, pulses: abandoned.counts.pulses,
+            counts: try abandoned.counts.withZResults(alice: aliceBits, bob: abandoned.key), siftedBits: abandoned.key.count,
             correctedErrors: errors, disclosedBits: 0, roundTrips: 0, verificationBits: 0, verified: false,
             bound: abandoned.bound, secretBits: 0, keysStored: 0, leftoverBits: 0))
     }
 
-    private func record(_ current: OpenBlock, verified: Bool, bound: SecretKeyBound, chunks: KeyChunks?) {
+    private func record(_ current: OpenBlock, verified: Bool, bound: SecretKeyBound, chunks: KeyChunks?) throws {
         let errors = current.noisyKey.hammingDistance(to: current.cascade.correctedKey)
+        let counts = verified ? try current.counts.withZResults(alice: current.cascade.correctedKey, bob: current.noisyKey) : current.counts
         let report = BlockReport(
-            blockID: current.start.blockID, pulses: current.counts.pulses, counts: current.counts,
+            blockID: current.start.blockID, pulses: current.counts.pulses, counts: counts,
             siftedBits: current.noisyKey.count, correctedErrors: errors, disclosedBits: current.cascade.disclosedBits,
             roundTrips: current.cascade.roundTrips, verificationBits: current.hashBits, verified: verified, bound: bound,
             secretBits: verified ? bound.secretBits : 0, keysStored: chunks?.keys.count ?? 0,

@@ -9,11 +9,16 @@ public struct SecretKeyBound: Sendable, Equatable, Codable {
     public var taggedZUpper: Double
     /// Lower bound on untagged (vacuum or single-photon) sifted Z bits, `s_u = n_Z - M_Z`.
     public var untaggedZLower: Double
+    /// Lower bound on sifted Z bits from vacuum pulses counted apart (decoy analyses; 0 where
+    /// vacuum bits are counted with the single-photon ones).
+    public var vacuumZLower: Double
+    /// Lower bound on the sifted Z bits whose phase errors are bounded.
+    public var singlePhotonZLower: Double
     /// Upper bound on the expected number of phase errors among untagged Z events.
     public var expectedPhaseErrorsUpper: Double
     /// Upper bound on the number of phase errors among untagged Z events.
     public var phaseErrorsUpper: Double
-    /// Upper bound on the phase error rate, `min(1/2, phaseErrorsUpper / untaggedZLower)`.
+    /// Upper bound on the phase error rate, `min(1/2, phaseErrorsUpper / singlePhotonZLower)`.
     public var phaseErrorRateUpper: Double
     /// Bits disclosed by error correction and verification (λ_EC).
     public var leakage: Int

@@ -60,3 +60,26 @@ public struct ThreeStateCounts: Sendable, Equatable, Codable {
         return sum
     }
 }
+
+extension ThreeStateCounts {
+    /// The counts with the Z results of Z states split by Alice's and Bob's sifted bits (known
+    /// once error correction has made Bob's key equal to Alice's, or once an abandoned block's
+    /// bits are revealed): bit 0 is early, bit 1 is late.
+    public func withZResults(alice: BitVector, bob: BitVector) throws -> ThreeStateCounts {
+        guard alice.count == bob.count, UInt64(alice.count) == siftedZ else {
+            throw QKDError(.invalidParameter, "Z results of \(alice.count) and \(bob.count) bits do not match \(siftedZ) sifted bits")
+        }
+        var aliceOneBobOne = 0, aliceOne = 0, bobOne = 0
+        for index in alice.words.indices {
+            aliceOneBobOne += (alice.words[index] & bob.words[index]).nonzeroBitCount
+            aliceOne += alice.words[index].nonzeroBitCount
+            bobOne += bob.words[index].nonzeroBitCount
+        }
+        var copy = self
+        copy.counts[1][1] = UInt64(aliceOneBobOne)
+        copy.counts[1][0] = UInt64(aliceOne - aliceOneBobOne)
+        copy.counts[0][1] = UInt64(bobOne - aliceOneBobOne)
+        copy.counts[0][0] = UInt64(alice.count - aliceOne - bobOne + aliceOneBobOne)
+        return copy
+    }
+}

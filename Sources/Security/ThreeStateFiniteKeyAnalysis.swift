@@ -31,14 +31,20 @@ public struct ThreeStateFiniteKeyAnalysis: Sendable {
     public let protocolDescription: ThreeStateProtocol
     /// The security targets.
     public let security: SecurityParameters
-    /// The concentration bounds (finite-size or asymptotic).
-    public let bounds: MartingaleBounds
+    /// Whether finite-size deviations are applied.
+    public let finiteSize: Bool
+    /// The concentration inequality.
+    public let inequality: MartingaleBounds.Inequality
 
     /// Creates an analysis; `finiteSize: false` gives the asymptotic limit of the same formula.
-    public init(protocolDescription: ThreeStateProtocol, security: SecurityParameters, finiteSize: Bool = true) {
+    public init(
+        protocolDescription: ThreeStateProtocol, security: SecurityParameters, finiteSize: Bool = true,
+        inequality: MartingaleBounds.Inequality = .chernoff
+    ) {
         self.protocolDescription = protocolDescription
         self.security = security
-        self.bounds = MartingaleBounds(deviations: finiteSize)
+        self.finiteSize = finiteSize
+        self.inequality = inequality
     }
 
     /// The secret length of a block with `counts` whose error correction and verification
@@ -50,6 +56,7 @@ public struct ThreeStateFiniteKeyAnalysis: Sendable {
         let p = protocolDescription
         let epsilon = security.epsilonEstimation / 6
         let pulses = Double(counts.pulses)
+        let bounds = MartingaleBounds(deviations: finiteSize, azumaRounds: inequality == .azumaHoeffding ? pulses : nil)
         let pPlus = p.stateProbability(2)
         func n(_ state: Int, _ result: Int) -> Double { Double(counts.count(state: state, result: result)) }
 
@@ -67,6 +74,7 @@ public struct ThreeStateFiniteKeyAnalysis: Sendable {
         let paCost = 2 * QKDMath.log2Of(1 / (2 * security.epsilonPrivacyAmplification))
         var result = SecretKeyBound(
             secretBits: 0, siftedZ: counts.siftedZ, taggedZUpper: taggedZ, untaggedZLower: untaggedZ,
+            vacuumZLower: 0, singlePhotonZLower: untaggedZ,
             expectedPhaseErrorsUpper: expectedPhaseErrors, phaseErrorsUpper: phaseErrors, phaseErrorRateUpper: 0.5,
             leakage: leakage, privacyAmplificationCost: paCost, reasonForNoKey: nil)
         guard untaggedZ > 0 else {
@@ -76,13 +84,13 @@ public struct ThreeStateFiniteKeyAnalysis: Sendable {
         let phaseErrorRate = min(0.5, phaseErrors / untaggedZ)
         result.phaseErrorRateUpper = phaseErrorRate
         if phaseErrorRate >= 0.5 {
-            result.reasonForNoKey = "phase error rate bound reached 1/2 (X-basis QBER \(percent(counts.qberX)))"
+            result.reasonForNoKey = "phase error rate bound reached 1/2 (X-basis QBER \(Self.percent(counts.qberX)))"
             return result
         }
         let length = (untaggedZ * (1 - QKDMath.binaryEntropy(phaseErrorRate)) - Double(leakage) - paCost).rounded(.down)
         if length <= 0 {
             result.reasonForNoKey = String(
-                "entropy of the untagged bits (\(Int(untaggedZ * (1 - QKDMath.binaryEntropy(phaseErrorRate)))) bits at phase error bound \(percent(phaseErrorRate))) "
+                "entropy of the untagged bits (\(Int(untaggedZ * (1 - QKDMath.binaryEntropy(phaseErrorRate)))) bits at phase error bound \(Self.percent(phaseErrorRate))) "
                     + "does not cover the \(leakage) bits disclosed by error correction plus \(Int(paCost.rounded(.up))) for privacy amplification")
             return result
         }
@@ -90,7 +98,8 @@ public struct ThreeStateFiniteKeyAnalysis: Sendable {
         return result
     }
 
-    private func percent(_ x: Double) -> String {
+    /// A fraction as a percentage with two decimals, for messages.
+    static func percent(_ x: Double) -> String {
         let scaled = (x * 10000).rounded() / 100
         return "\(scaled) %"
     }

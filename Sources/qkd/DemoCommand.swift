@@ -40,6 +40,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Folder for the two key stores.", valueName: "dir"))
     var keyDir: String = "qkd-demo-keys"
 
+    @Option(help: ArgumentHelp("Also write every block's counts and leakage, in the input format of `qkd keyrate`.", valueName: "file"))
+    var blocksOut: String?
+
     @Flag(help: "Print one JSON object instead of the text summary.")
     var json = false
 
@@ -55,7 +58,7 @@ struct DemoCommand: ParsableCommand {
             configuration: configuration, durationSeconds: DurationParser.seconds(duration), seed: seed, keyDirectory: keyDir)
         var reported = -1
         let showProgress = isatty(STDERR_FILENO) != 0
-        let summary = try runner.run { fraction in
+        let result = try runner.run { fraction in
             guard showProgress else { return }
             let percent = Int(fraction * 10) * 10
             if percent > reported {
@@ -63,7 +66,18 @@ struct DemoCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\r  emulating and distilling: \(percent) %".utf8))
                 if percent == 100 { FileHandle.standardError.write(Data("\n".utf8)) }
             }
-        }.summary
+        }
+        if let blocksOut {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let requests = result.blocks.map { KeyRateRequest(block: $0, configuration: configuration) }
+            do {
+                try encoder.encode(requests).write(to: URL(fileURLWithPath: blocksOut))
+            } catch {
+                throw QKDError(.storage, "cannot write block counts to \(blocksOut)")
+            }
+        }
+        let summary = result.summary
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

@@ -13,8 +13,9 @@ struct QKDCommand: ParsableCommand {
               qkd demo                         # the 120 km reference link, 6 h of link time
               qkd demo --duration 10m --json   # a shorter run, machine-readable summary
               qkd demo --distance 80 --seed 7
+              qkd keyrate --counts examples/paper-120km-block.json --explain
             """,
-        subcommands: [DemoCommand.self]
+        subcommands: [DemoCommand.self, KeyrateCommand.self]
     )
 
     /// Runs the command; any error is one line on standard error and exit code 2 (bad input or a

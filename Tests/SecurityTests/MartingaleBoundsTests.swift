@@ -50,3 +50,21 @@ import Testing
         #expect(abs(RepeaterlessBound.bitsPerChannelUse(lossDb: 23.472) - 0.0065006) < 1e-6, "120 km of the reference fibre")
     }
 }
+
+@Suite struct ConcentrationChoiceTests {
+    /// On a block shaped like the reference link's (2e11 pulses, 8e5 sifted bits), the Chernoff
+    /// form keeps key where Azuma-Hoeffding, whose deviation grows with the pulses, keeps none.
+    @Test func chernoffBeatsAzumaOnLongLossyBlocks() throws {
+        let counts = try ThreeStateCounts(pulses: 213_411_070_000, counts: [
+            [373_000, 27_600, 199_000, 199_000], [27_300, 373_500, 199_000, 199_000], [199_000, 199_000, 360_000, 38_300],
+        ])
+        let protocolDescription = try ThreeStateProtocol(zBasisProbability: 0.5, bobBasisRatio: 1, meanPhotonNumber: 0.0065, g2: 0.0085)
+        let security = try SecurityParameters(epsilonCorrectness: 1e-15, epsilonSecrecy: 1e-9)
+        let chernoff = try ThreeStateFiniteKeyAnalysis(protocolDescription: protocolDescription, security: security).secretKey(counts: counts, leakage: 300_000)
+        let azuma = try ThreeStateFiniteKeyAnalysis(protocolDescription: protocolDescription, security: security, inequality: .azumaHoeffding)
+            .secretKey(counts: counts, leakage: 300_000)
+        #expect(chernoff.secretBits > 0)
+        #expect(azuma.secretBits == 0)
+        #expect(azuma.phaseErrorsUpper > chernoff.phaseErrorsUpper)
+    }
+}

@@ -67,3 +67,33 @@ private func runQKD(_ arguments: [String]) throws -> (status: Int32, stdout: Str
         #expect(object?["keysIdentical"] as? Bool == true)
     }
 }
+
+@Suite struct KeyrateCommandTests {
+    private var example: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("examples/paper-120km-block.json").path
+    }
+
+    @Test func explainsEveryTermOfTheExample() throws {
+        let result = try runQKD(["keyrate", "--counts", example, "--explain"])
+        #expect(result.status == 0, "\(result.stderr)")
+        for term in ["n_Z", "M_Z", "Lambda_ph", "E_ph", "phi", "lambda_EC", "2 log2(1/(2 eps_PA))", "secret length"] {
+            #expect(result.stdout.contains(term), "missing \(term)")
+        }
+    }
+
+    @Test func jsonHasTheIntermediateBounds() throws {
+        let result = try runQKD(["keyrate", "--counts", example, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        for field in ["secretBits", "taggedZUpper", "untaggedZLower", "phaseErrorsUpper", "phaseErrorRateUpper", "leakage"] {
+            #expect(object?[field] != nil, "missing \(field)")
+        }
+        #expect((object?["secretBits"] as? Int ?? 0) > 0)
+    }
+
+    @Test func unreadableCountsFileIsExitCodeTwo() throws {
+        let result = try runQKD(["keyrate", "--counts", "/nonexistent/counts.json"])
+        #expect(result.status == 2)
+        #expect(result.stderr == "error: cannot read counts file /nonexistent/counts.json\n")
+    }
+}
