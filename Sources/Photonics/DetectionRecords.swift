@@ -1,14 +1,17 @@
-/// One record of Alice's stream: the state she prepared in a pulse slot.
+/// One record of Alice's stream: the state and intensity she prepared in a pulse slot.
 public struct AliceRecord: Sendable, Equatable {
     /// Pulse index since the start of the run.
     public var slot: UInt64
     /// The prepared state.
     public var state: PreparedState
+    /// The intensity index (0 = signal; always 0 for the quantum-dot source).
+    public var intensity: UInt8
 
     /// Creates a record.
-    public init(slot: UInt64, state: PreparedState) {
+    public init(slot: UInt64, state: PreparedState, intensity: UInt8 = 0) {
         self.slot = slot
         self.state = state
+        self.intensity = intensity
     }
 }
 

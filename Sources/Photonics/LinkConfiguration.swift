@@ -2,8 +2,8 @@ import QKDCore
 
 /// Every device of one time-bin QKD link, from source to time tagger.
 public struct LinkConfiguration: Sendable, Equatable {
-    /// The single-photon source.
-    public var source: QuantumDotSource
+    /// Alice's light source.
+    public var source: PhotonSource
     /// Alice's encoder.
     public var encoder: TimeBinEncoder
     /// The quantum channel.
@@ -17,7 +17,7 @@ public struct LinkConfiguration: Sendable, Equatable {
 
     /// Creates a configuration; the tagger's windows must not overlap.
     public init(
-        source: QuantumDotSource, encoder: TimeBinEncoder, fiber: Fiber,
+        source: PhotonSource, encoder: TimeBinEncoder, fiber: Fiber,
         decoder: TimeBinDecoder, detector: SinglePhotonDetector, tagger: TimeTagger
     ) throws {
         guard tagger.gateWidth <= encoder.timeBinSeparation else {

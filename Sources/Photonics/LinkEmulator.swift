@@ -3,20 +3,25 @@ import QKDCore
 /// The event-level Monte Carlo emulator of the time-bin link.
 ///
 /// Its cost follows detections, not pulses: it never visits an empty pulse. It draws candidate
-/// slots with geometric gaps at the envelope probability `p_max = max_s P(click | state s)`,
-/// draws Alice's state for each candidate, accepts it with probability `P(click | s) / p_max`
-/// (thinning, which is exact because Alice's choices are independent of the channel), and then
-/// draws what happened conditioned on at least one click: the photon number (vacuum, one,
-/// two), each photon's loss, path through Bob's interferometer, output port (with the
-/// interference visibility in the middle slot) and arrival delay (emission tail plus jitter,
-/// which can put it in the wrong time bin or outside every gate), and the dark counts of the six
-/// gate windows. The same seed reproduces the same frames bit for bit.
+/// slots with geometric gaps at the envelope probability
+/// `p_max = max_{s,k} P(click | state s, intensity k)`, draws Alice's state and intensity for
+/// each candidate, accepts it with probability `P(click | s, k) / p_max` (thinning, which is
+/// exact because Alice's choices are independent of the channel), and then draws what happened
+/// conditioned on at least one click: the number of surviving photons (the quantum dot's
+/// 1 or 2, or the laser's Poisson number), each photon's path through Bob's interferometer,
+/// output port (with the interference visibility in the middle slot) and arrival delay
+/// (emission tail plus jitter, which can put it in the wrong time bin or outside every gate),
+/// and the dark counts of the six gate windows. The same seed reproduces the same frames bit
+/// for bit.
 public struct LinkEmulator: Sendable {
     /// The emulated link.
     public let configuration: LinkConfiguration
     private let geometry: DetectionGeometry
     private let timing: PhotonTimingModel
-    private let clickProbabilityPerState: [Double]
+    /// `clickProbabilityTable[intensity][state]`.
+    private let clickProbabilityTable: [[Double]]
+    /// `routing[state][path * 2 + detector]`: where a photon leaves the decoder.
+    private let routing: [[Double]]
     private let envelopeProbability: Double
     private var aliceGenerator: SeededGenerator
     private var channelGenerator: SeededGenerator
@@ -25,17 +30,26 @@ public struct LinkEmulator: Sendable {
     /// Creates an emulator with a seed.
     public init(configuration: LinkConfiguration, seed: UInt64) {
         self.configuration = configuration
-        geometry = DetectionGeometry(configuration: configuration)
-        timing = PhotonTimingModel(
-            lifetime: configuration.source.radiativeLifetime, jitter: configuration.detector.timingJitter)
+        let geometry = DetectionGeometry(configuration: configuration)
+        self.geometry = geometry
+        timing = configuration.source.timingModel(detectorJitter: configuration.detector.timingJitter)
         let darkFree = LinkEmulator.noDarkCountProbability(geometry.darkCountProbability)
         let source = configuration.source
-        let geometry = self.geometry
-        clickProbabilityPerState = PreparedState.allCases.map { state in
-            let photon = source.detectionProbability(perPhotonTransmittance: geometry.totalClickProbability(state))
-            return 1 - darkFree * (1 - photon)
+        let table = (0..<source.intensityCount).map { intensity in
+            PreparedState.allCases.map { state in
+                let photon = source.detectionProbability(perPhotonTransmittance: geometry.totalClickProbability(state), intensity: intensity)
+                return 1 - darkFree * (1 - photon)
+            }
         }
-        envelopeProbability = clickProbabilityPerState.max() ?? 0
+        clickProbabilityTable = table
+        routing = PreparedState.allCases.map { state in
+            let photon = configuration.encoder.photonState(state)
+            return (0..<3).flatMap { path in
+                (0..<2).map { configuration.decoder.routingProbability(photon: photon, slot: path, detector: $0) }
+            }
+        }
+        envelopeProbability = PreparedState.allCases.filter { configuration.encoder.probability(of: $0) > 0 }
+            .flatMap { state in table.map { $0[Int(state.rawValue)] } }.max() ?? 0
         aliceGenerator = SeededGenerator(seed: seed, stream: "alice")
         channelGenerator = SeededGenerator(seed: seed, stream: "channel")
     }
@@ -43,9 +57,10 @@ public struct LinkEmulator: Sendable {
     /// Pulse slots emulated so far.
     public var slotsEmulated: UInt64 { nextSlot }
 
-    /// The probability that a pulse in `state` produces at least one click.
-    public func clickProbability(_ state: PreparedState) -> Double {
-        clickProbabilityPerState[Int(state.rawValue)]
+    /// The probability that a pulse in `state` at intensity index `intensity` produces at least
+    /// one click.
+    public func clickProbability(_ state: PreparedState, intensity: Int = 0) -> Double {
+        clickProbabilityTable[intensity][Int(state.rawValue)]
     }
 
     /// Emulates the next `slotCount` pulses.
@@ -56,15 +71,17 @@ public struct LinkEmulator: Sendable {
         let expected = Int(min(Double(slotCount) * envelopeProbability * 1.2 + 16, 1e8))
         frame.alice.reserveCapacity(expected)
         frame.bob.reserveCapacity(expected)
+        let source = configuration.source
         var slot = first
         while envelopeProbability > 0 {
             let gap = channelGenerator.nextGeometricGap(successProbability: envelopeProbability)
             if gap >= end - slot { break }
             slot += gap
             let state = configuration.encoder.drawState(using: &aliceGenerator)
-            frame.alice.append(AliceRecord(slot: slot, state: state))
-            if channelGenerator.nextUnitInterval() * envelopeProbability < clickProbability(state) {
-                appendClicks(slot: slot, state: state, to: &frame.bob)
+            let intensity = source.drawIntensity(using: &aliceGenerator)
+            frame.alice.append(AliceRecord(slot: slot, state: state, intensity: UInt8(intensity)))
+            if channelGenerator.nextUnitInterval() * envelopeProbability < clickProbability(state, intensity: intensity) {
+                appendClicks(slot: slot, state: state, intensity: intensity, to: &frame.bob)
             }
             slot += 1
         }
@@ -73,20 +90,15 @@ public struct LinkEmulator: Sendable {
     }
 
     /// Draws the clicks of one pulse conditioned on at least one click.
-    private mutating func appendClicks(slot: UInt64, state: PreparedState, to bob: inout [BobDetection]) {
+    private mutating func appendClicks(slot: UInt64, state: PreparedState, intensity: Int, to bob: inout [BobDetection]) {
         let source = configuration.source
         let photon = geometry.totalClickProbability(state)
-        let photonClick = source.detectionProbability(perPhotonTransmittance: photon)
+        let photonClick = source.detectionProbability(perPhotonTransmittance: photon, intensity: intensity)
         let darkClick = 1 - LinkEmulator.noDarkCountProbability(geometry.darkCountProbability)
         let anyClick = photonClick + darkClick - photonClick * darkClick
         let photonsClicked = channelGenerator.nextUnitInterval() * anyClick < photonClick
         if photonsClicked {
-            let two = source.multiPhotonProbability * (1 - (1 - photon) * (1 - photon))
-            var detectedPhotons = 1
-            if channelGenerator.nextUnitInterval() * photonClick < two {
-                let bothGivenAny = photon * photon / (1 - (1 - photon) * (1 - photon))
-                if channelGenerator.nextBernoulli(bothGivenAny) { detectedPhotons = 2 }
-            }
+            let detectedPhotons = source.drawSurvivingPhotons(perPhotonTransmittance: photon, intensity: intensity, using: &channelGenerator)
             for _ in 0..<detectedPhotons { bob.append(drawPhotonClick(slot: slot, state: state)) }
         }
         appendDarkCounts(slot: slot, atLeastOne: !photonsClicked, to: &bob)
@@ -95,18 +107,17 @@ public struct LinkEmulator: Sendable {
     /// One detected photon: its path and port by the decoder's routing, its delay by the timing
     /// model, redrawn until it lands in a gate window (conditioning on detection).
     private mutating func drawPhotonClick(slot: UInt64, state: PreparedState) -> BobDetection {
-        let decoder = configuration.decoder
+        let weights = routing[Int(state.rawValue)]
         let separation = configuration.encoder.timeBinSeparation
         while true {
             var u = channelGenerator.nextUnitInterval()
-            var path = 0, detector = 0
-            search: for candidatePath in 0..<3 {
-                for candidateDetector in 0..<2 {
-                    let p = decoder.routingProbability(state: state, slot: candidatePath, detector: candidateDetector)
-                    if u < p { path = candidatePath; detector = candidateDetector; break search }
-                    u -= p
-                }
+            var choice = 0
+            while choice < 5, u >= weights[choice] {
+                u -= weights[choice]
+                choice += 1
             }
+            while weights[choice] == 0 { choice -= 1 }
+            let path = choice / 2, detector = choice % 2
             let arrival = Double(path) * separation + timing.drawDelay(using: &channelGenerator)
             let picoseconds = Int64((arrival * 1e12).rounded(.down))
             if configuration.tagger.slot(forArrivalTime: Double(picoseconds) * 1e-12, timeBinSeparation: separation) != nil {

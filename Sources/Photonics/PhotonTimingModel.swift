@@ -6,10 +6,11 @@ import QKDCore
 ///
 /// The cumulative distribution is `F(x) = Φ(x/σ) - exp(-x/T1 + σ²/(2T1²)) Φ(x/σ - σ/T1)`
 /// (the standard exGaussian CDF; e.g. Grushka, Anal. Chem. 44, 1733 (1972)), with Φ the normal
-/// CDF; for σ = 0 it is the exponential CDF `1 - exp(-x/T1)`. The tail of the emission profile
-/// is what moves a photon into a neighbouring time bin.
+/// CDF; for σ = 0 it is the exponential CDF `1 - exp(-x/T1)`, and for T1 = 0 (a laser pulse) the
+/// Gaussian CDF `Φ(x/σ)`. The tail of the emission profile is what moves a photon into a
+/// neighbouring time bin.
 public struct PhotonTimingModel: Sendable, Equatable {
-    /// Radiative lifetime T1 (s).
+    /// Radiative lifetime T1 (s); 0 for a source without exponential emission tail.
     public var lifetime: Double
     /// Detector jitter σ (s).
     public var jitter: Double
@@ -22,6 +23,7 @@ public struct PhotonTimingModel: Sendable, Equatable {
 
     /// `P(arrival delay <= x)`.
     public func cumulativeProbability(_ x: Double) -> Double {
+        if lifetime == 0 { return jitter == 0 ? (x < 0 ? 0 : 1) : normalCDF(x / jitter) }
         if jitter == 0 { return x <= 0 ? 0 : -QKDMath.exponentialMinusOne(-x / lifetime) }
         let z = x / jitter
         let ratio = jitter / lifetime

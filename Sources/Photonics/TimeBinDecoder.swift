@@ -33,16 +33,21 @@ public struct TimeBinDecoder: Sendable, Equatable {
     /// Transmittance of the insertion loss.
     public var transmittance: Double { QKDMath.transmittance(lossDecibels: insertionLossDb) }
 
-    /// Probability that a photon in `state` leaves in output slot `slot` (0, 1, 2) on detector
-    /// `detector` (0, 1), before gating and detection efficiency.
-    public func routingProbability(state: PreparedState, slot: Int, detector: Int) -> Double {
-        switch (state, slot) {
-        case (.early, 0), (.late, 2): return 0.25
-        case (.early, 1), (.late, 1): return 0.25
-        case (.plus, 0), (.plus, 2): return 0.125
-        case (.plus, 1):
-            let bright = (1 + visibility * QKDMath.cosine(phaseOffset)) / 2
-            return 0.5 * (detector == 0 ? bright : 1 - bright)
+    /// Probability that a photon in time-bin state `photon` leaves in output slot `slot`
+    /// (0, 1, 2) on detector `detector` (0, 1), before gating and detection efficiency.
+    ///
+    /// Each arm takes half of the photon and each output coupler splits evenly, so slot 0 gets
+    /// `ρ_ee / 4` and slot 2 `ρ_ll / 4` per detector; in slot 1 the early-via-long and
+    /// late-via-short amplitudes interfere: `(ρ_ee + ρ_ll) / 4 ± V ρ_el cos(φ) / 2` on detector
+    /// 0 / 1 (for |+>, ρ_el = 1/2, this is `(1 ± V cos φ) / 4`).
+    public func routingProbability(photon: TimeBinPhotonState, slot: Int, detector: Int) -> Double {
+        switch slot {
+        case 0: return photon.earlyPopulation / 4
+        case 2: return photon.latePopulation / 4
+        case 1:
+            let interference = visibility * photon.coherence * QKDMath.cosine(phaseOffset) / 2
+            let average = (photon.earlyPopulation + photon.latePopulation) / 4
+            return max(0, detector == 0 ? average + interference : average - interference)
         default: return 0
         }
     }

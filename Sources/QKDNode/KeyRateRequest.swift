@@ -171,7 +171,8 @@ public struct KeyRateRequest: Codable, Sendable, Equatable {
         self.protocol = "three-state-single-photon"
         zBasisProbability = link.encoder.zBasisProbability
         bobBasisRatio = 1
-        source = Source(meanPhotonNumber: link.source.meanPhotonNumber, g2: link.source.g2)
+        let analysed = try? configuration.protocolDescription
+        source = Source(meanPhotonNumber: analysed?.meanPhotonNumber ?? 0, g2: analysed?.g2 ?? 0)
         decoy = nil
         epsilonCorrectness = configuration.postProcessing.security.epsilonCorrectness
         epsilonSecrecy = configuration.postProcessing.security.epsilonSecrecy

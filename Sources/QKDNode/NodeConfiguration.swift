@@ -20,12 +20,21 @@ public struct NodeConfiguration: Sendable, Equatable {
         self.postProcessing = postProcessing
     }
 
-    /// The protocol description the security analysis needs, from the link's parameters.
+    /// The protocol description the quantum-dot security analysis needs, from the link's
+    /// parameters; an error for a laser source or the BB84 alphabet, which that analysis does
+    /// not cover. The mean photon number is the dot's bright-state value, so the multi-photon
+    /// bound `g2(0) μ² / 2` also covers a blinking dot.
     public var protocolDescription: ThreeStateProtocol {
         get throws {
-            try ThreeStateProtocol(
+            guard case .quantumDot(let source) = link.source else {
+                throw QKDError(.invalidParameter, "\(name): the three-state single-photon analysis needs a quantum-dot source, not a laser")
+            }
+            guard link.encoder.alphabet == .threeState else {
+                throw QKDError(.invalidParameter, "\(name): no security analysis for the BB84 alphabet yet (only the three-state protocol)")
+            }
+            return try ThreeStateProtocol(
                 zBasisProbability: link.encoder.zBasisProbability, bobBasisRatio: 1,
-                meanPhotonNumber: link.source.meanPhotonNumber, g2: link.source.g2)
+                meanPhotonNumber: source.meanPhotonNumber, g2: source.g2)
         }
     }
 

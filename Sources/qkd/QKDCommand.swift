@@ -14,8 +14,9 @@ struct QKDCommand: ParsableCommand {
               qkd demo --duration 10m --json   # a shorter run, machine-readable summary
               qkd demo --distance 80 --seed 7
               qkd keyrate --counts examples/paper-120km-block.json --explain
+              qkd simulate --sweep distance=0:250:5 --plot rates.svg
             """,
-        subcommands: [DemoCommand.self, KeyrateCommand.self, OpticsCommand.self, NodeCommand.self]
+        subcommands: [DemoCommand.self, SimulateCommand.self, KeyrateCommand.self, OpticsCommand.self, NodeCommand.self]
     )
 
     /// Runs the command; any error is one line on standard error and exit code 2 (bad input or a

@@ -27,7 +27,7 @@ import Testing
     @Test func overlappingGateWindowsAreRefused() throws {
         #expect(throws: QKDError.self) {
             try LinkConfiguration(
-                source: QuantumDotSource(repetitionRate: 76e6, meanPhotonNumber: 0.01, g2: 0.01, radiativeLifetime: 1e-9),
+                source: .quantumDot(QuantumDotSource(repetitionRate: 76e6, meanPhotonNumber: 0.01, g2: 0.01, radiativeLifetime: 1e-9)),
                 encoder: TimeBinEncoder(zBasisProbability: 0.5, timeBinSeparation: 1e-9),
                 fiber: Fiber(lengthKm: 10, attenuationDbPerKm: 0.2),
                 decoder: TimeBinDecoder(insertionLossDb: 1, visibility: 0.9),
@@ -58,12 +58,17 @@ import Testing
 
     @Test func decoderRoutingConservesProbability() throws {
         let decoder = try TimeBinDecoder(insertionLossDb: 0, visibility: 0.8, phaseOffset: 0.3)
+        let encoder = try TimeBinEncoder(zBasisProbability: 0.5, timeBinSeparation: 1e-9, alphabet: .bb84, statePreparationError: 0.01)
         for state in PreparedState.allCases {
-            let total = (0..<3).flatMap { slot in (0..<2).map { decoder.routingProbability(state: state, slot: slot, detector: $0) } }.reduce(0, +)
+            let photon = encoder.photonState(state)
+            let total = (0..<3).flatMap { slot in (0..<2).map { decoder.routingProbability(photon: photon, slot: slot, detector: $0) } }.reduce(0, +)
             #expect(abs(total - 1) < 1e-12, "\(state)")
         }
-        #expect(decoder.routingProbability(state: .early, slot: 2, detector: 0) == 0)
-        #expect(decoder.routingProbability(state: .plus, slot: 1, detector: 0) > decoder.routingProbability(state: .plus, slot: 1, detector: 1))
+        let ideal = try TimeBinEncoder(zBasisProbability: 0.5, timeBinSeparation: 1e-9)
+        #expect(decoder.routingProbability(photon: ideal.photonState(.early), slot: 2, detector: 0) == 0)
+        let plus = encoder.photonState(.plus), minus = encoder.photonState(.minus)
+        #expect(decoder.routingProbability(photon: plus, slot: 1, detector: 0) > decoder.routingProbability(photon: plus, slot: 1, detector: 1))
+        #expect(decoder.routingProbability(photon: minus, slot: 1, detector: 1) > decoder.routingProbability(photon: minus, slot: 1, detector: 0))
     }
 
     @Test func measurementRuleResolvesMultiClicks() throws {
