@@ -58,8 +58,12 @@ public struct SVGPlot: Sendable {
         self.markers = markers
     }
 
-    private let width = 860.0, height = 560.0
-    private let left = 90.0, right = 230.0, top = 50.0, bottom = 70.0
+    private let height = 560.0, plotAreaWidth = 630.0
+    private let left = 90.0, top = 50.0, bottom = 70.0
+
+    /// The legend's room: a line sample plus the longest label at about 7.5 px per character.
+    private var right: Double { 60 + 7.5 * Double(lines.map(\.label.count).max() ?? 20) }
+    private var width: Double { left + plotAreaWidth + right }
 
     /// The SVG document.
     public var svg: String {
