@@ -90,3 +90,26 @@ private func bb84Counts(pulses: Double, yield y: Double, error e: Double, pZ: Do
         #expect((bound.secretBits > 0) == expectKey, "error \(error): \(bound.secretBits) bits")
     }
 }
+
+@Suite struct ThreeStateThresholdTests {
+    /// Tamaki et al., PRA 90, 052314 (2014): with ideal states, the three-state protocol (|e>, |l>,
+    /// |+>) reaches the same key rate as BB84, so its asymptotic threshold is also the
+    /// Shor-Preskill 11.0028 %. Counts of an ideal channel with error e in both bases: the Z
+    /// states' X results are even, |+> gives minus with probability e.
+    @Test(arguments: [(0.1095, true), (0.1105, false)])
+    func threeStateThresholdEqualsBB84(error: Double, expectKey: Bool) throws {
+        let protocolDescription = try ThreeStateProtocol(zBasisProbability: 0.5, bobBasisRatio: 1, meanPhotonNumber: 0.0065, g2: 0.0085)
+        let security = try SecurityParameters(epsilonCorrectness: 1e-15, epsilonSecrecy: 1e-9)
+        let zState = 1e12 * 0.25 * 1e-3, plusState = 1e12 * 0.5 * 1e-3
+        func c(_ x: Double) -> UInt64 { UInt64(x.rounded()) }
+        let counts = try ThreeStateCounts(pulses: 1_000_000_000_000, counts: [
+            [c(zState / 2 * (1 - error)), c(zState / 2 * error), c(zState / 4), c(zState / 4)],
+            [c(zState / 2 * error), c(zState / 2 * (1 - error)), c(zState / 4), c(zState / 4)],
+            [c(plusState / 4), c(plusState / 4), c(plusState / 2 * (1 - error)), c(plusState / 2 * error)],
+        ])
+        let leakage = Int(Double(counts.siftedZ) * QKDMath.binaryEntropy(counts.qberZ))
+        let bound = try ThreeStateFiniteKeyAnalysis(protocolDescription: protocolDescription, security: security, finiteSize: false)
+            .secretKey(counts: counts, leakage: leakage)
+        #expect((bound.secretBits > 0) == expectKey, "error \(error): \(bound.secretBits) bits, phase \(bound.phaseErrorRateUpper)")
+    }
+}
