@@ -14,15 +14,15 @@ import QKDCore
 /// and the dark counts of the six gate windows. The same seed reproduces the same frames bit
 /// for bit.
 public struct LinkEmulator: Sendable {
-    /// The emulated link.
-    public let configuration: LinkConfiguration
-    private let geometry: DetectionGeometry
+    /// The emulated link (its decoder phase changes with `setDecoderPhaseOffset(_:)`).
+    public private(set) var configuration: LinkConfiguration
+    private var geometry: DetectionGeometry
     private let timing: PhotonTimingModel
     /// `clickProbabilityTable[intensity][state]`.
-    private let clickProbabilityTable: [[Double]]
+    private var clickProbabilityTable: [[Double]]
     /// `routing[state][path * 2 + detector]`: where a photon leaves the decoder.
-    private let routing: [[Double]]
-    private let envelopeProbability: Double
+    private var routing: [[Double]]
+    private var envelopeProbability: Double
     private var aliceGenerator: SeededGenerator
     private var channelGenerator: SeededGenerator
     private var nextSlot: UInt64 = 0
@@ -30,9 +30,29 @@ public struct LinkEmulator: Sendable {
     /// Creates an emulator with a seed.
     public init(configuration: LinkConfiguration, seed: UInt64) {
         self.configuration = configuration
-        let geometry = DetectionGeometry(configuration: configuration)
-        self.geometry = geometry
+        geometry = DetectionGeometry(configuration: configuration)
         timing = configuration.source.timingModel(detectorJitter: configuration.detector.timingJitter)
+        clickProbabilityTable = []
+        routing = []
+        envelopeProbability = 0
+        aliceGenerator = SeededGenerator(seed: seed, stream: "alice")
+        channelGenerator = SeededGenerator(seed: seed, stream: "channel")
+        deriveTables()
+    }
+
+    /// Sets the phase offset of Bob's interferometer for the pulses emulated from now on (the
+    /// drift of its delay line minus the phase shifter's correction). It draws no random number,
+    /// so a run that never calls it reproduces the frames of a run without drift bit for bit.
+    public mutating func setDecoderPhaseOffset(_ phase: Double) {
+        guard phase != configuration.decoder.phaseOffset else { return }
+        configuration.decoder.phaseOffset = phase
+        geometry = DetectionGeometry(configuration: configuration)
+        deriveTables()
+    }
+
+    /// Derives the click-probability table, the decoder routing and the thinning envelope from
+    /// the configuration and geometry.
+    private mutating func deriveTables() {
         let darkFree = LinkEmulator.noDarkCountProbability(geometry.darkCountProbability)
         let source = configuration.source
         let table = (0..<source.intensityCount).map { intensity in
@@ -50,8 +70,6 @@ public struct LinkEmulator: Sendable {
         }
         envelopeProbability = PreparedState.allCases.filter { configuration.encoder.probability(of: $0) > 0 }
             .flatMap { state in table.map { $0[Int(state.rawValue)] } }.max() ?? 0
-        aliceGenerator = SeededGenerator(seed: seed, stream: "alice")
-        channelGenerator = SeededGenerator(seed: seed, stream: "channel")
     }
 
     /// Pulse slots emulated so far.

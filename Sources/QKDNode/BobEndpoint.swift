@@ -33,9 +33,14 @@ public final class BobEndpoint {
     private var nextBlockID: UInt64
     private var previousQBER: Double?
     private var blocks: [UInt64: OpenBlock] = [:]
-    private var abandonedBlocks: [UInt64: (start: BlockStart, counts: ThreeStateCounts, key: BitVector, bound: SecretKeyBound)] = [:]
-    /// Reports of the finished blocks, in order.
+    private var abandonedBlocks: [UInt64: (start: BlockStart, counts: ThreeStateCounts, key: BitVector, bound: SecretKeyBound, abortedByAlarm: Bool)] = [:]
+    private var bufferHoldsAlarm = false
+    /// Reports of the finished blocks, in order (since the last `takeReports()`).
     public private(set) var reports: [BlockReport] = []
+    /// The QBER alarm, which must equal Alice's (nil: none).
+    public var qberAlarm: QBERAlarm?
+    /// Receives the public counts of every sifted frame, in order (for Bob's phase lock).
+    public var onSiftedFrame: ((ThreeStateCounts) -> Void)?
 
     /// Creates Bob's endpoint; `sink` receives the keys of every block with key. Up to
     /// `maximumBlocksInFlight` blocks are distilled at once (pipelining over a slow channel),
@@ -102,7 +107,10 @@ public final class BobEndpoint {
             guard let frame = pending.removeValue(forKey: reply.firstSlot) else {
                 throw QKDError(.protocolFailure, "sifting reply for frame \(reply.firstSlot), which Bob did not announce")
             }
-            buffer.append(try ThreeStateSifting.bobOutcome(announcement: frame.announcement, reply: reply, bobResults: frame.results))
+            let outcome = try ThreeStateSifting.bobOutcome(announcement: frame.announcement, reply: reply, bobResults: frame.results)
+            if qberAlarm?.isRaised(by: outcome.counts) == true { bufferHoldsAlarm = true }
+            buffer.append(outcome)
+            onSiftedFrame?(outcome.counts)
             try openBlockIfReady()
         case .cascade(let blockID, let cascadeMessage):
             try continueCascade(blockID: blockID, cascadeMessage)
@@ -125,18 +133,35 @@ public final class BobEndpoint {
         }
     }
 
+    /// Returns the reports of the blocks finished since the last call and forgets them (a long
+    /// run keeps constant memory this way).
+    public func takeReports() -> [BlockReport] {
+        defer { reports.removeAll() }
+        return reports
+    }
+
     private func openBlockIfReady() throws {
-        if buffer.siftedBits >= configuration.postProcessing.blockSize, blocksInFlight < maximumBlocksInFlight { try openBlock() }
+        let full = buffer.siftedBits >= configuration.postProcessing.blockSize
+        if full || bufferHoldsAlarm, blocksInFlight < maximumBlocksInFlight { try openBlock() }
     }
 
     private func openBlock() throws {
+        let abortedByAlarm = bufferHoldsAlarm
+        bufferHoldsAlarm = false
         let (key, counts) = buffer.close()
         let estimate = min(0.25, max(0.005, previousQBER ?? counts.qberX))
         let start = BlockStart(blockID: nextBlockID, siftedBits: key.count, pulses: counts.pulses, estimatedQBER: estimate)
         nextBlockID += 1
         channel.send(.blockStart(start))
+        if abortedByAlarm {
+            var bound = try extraction.bound(counts: counts, leakage: 0)
+            bound.secretBits = 0
+            bound.reasonForNoKey = "QBER alarm: a frame of the block exceeded the X-basis QBER limit"
+            abandonedBlocks[start.blockID] = (start, counts, key, bound, true)
+            return
+        }
         if let hopeless = try extraction.isHopeless(counts: counts) {
-            abandonedBlocks[start.blockID] = (start, counts, key, hopeless)
+            abandonedBlocks[start.blockID] = (start, counts, key, hopeless, false)
             return
         }
         var cascade = try CascadeBob(noisyKey: key, estimatedQBER: estimate, parameters: CascadeParameters(permutationSeed: start.blockID))
@@ -187,7 +212,7 @@ public final class BobEndpoint {
             blockID: blockID, pulses: abandoned.counts.pulses,
             counts: try abandoned.counts.withZResults(alice: aliceBits, bob: abandoned.key), siftedBits: abandoned.key.count,
             correctedErrors: errors, disclosedBits: 0, roundTrips: 0, verificationBits: 0, verified: false,
-            bound: abandoned.bound, secretBits: 0, keysStored: 0, leftoverBits: 0))
+            bound: abandoned.bound, secretBits: 0, keysStored: 0, leftoverBits: 0, abortedByAlarm: abandoned.abortedByAlarm))
         try openBlockIfReady()
     }
 

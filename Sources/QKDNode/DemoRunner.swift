@@ -41,53 +41,23 @@ public struct DemoRunner {
 
     /// Runs the link; `progress` receives the fraction of link time done.
     public func run(progress: (Double) -> Void = { _ in }) throws -> DemoResult {
-        let storePaths = try prepareKeyDirectory()
-        let (aliceChannel, bobChannel) = InMemoryChannel.pair()
-        let alice = try AliceEndpoint(configuration: configuration, channel: aliceChannel, seed: seed) {
-            try SQLiteKeyStore(path: storePaths[0])
-        }
-        let bob = try BobEndpoint(configuration: configuration, channel: bobChannel, seed: seed) {
-            try SQLiteKeyStore(path: storePaths[1])
-        }
-        func exchange() throws {
-            var active = true
-            while active {
-                active = false
-                while let message = try aliceChannel.receive() { try alice.handle(message); active = true }
-                while let message = try bobChannel.receive() { try bob.handle(message); active = true }
-            }
-        }
-        var emulator = LinkEmulator(configuration: configuration.link, seed: seed)
+        let storePaths = try Self.prepareKeyDirectory(keyDirectory)
+        let link = try InProcessLink(configuration: configuration, seed: seed, aliceStorePath: storePaths[0], bobStorePath: storePaths[1])
         let rate = configuration.link.source.repetitionRate
         let totalSlots = UInt64((durationSeconds * rate).rounded())
         let frameSlots = max(1, UInt64(frameSeconds * rate))
-        var detections: UInt64 = 0
-        while emulator.slotsEmulated < totalSlots {
-            let frame = emulator.emulate(slotCount: min(frameSlots, totalSlots - emulator.slotsEmulated))
-            detections += Self.countDetectedSlots(frame.bob)
-            alice.ingest(frame.alice)
-            try bob.ingest(firstSlot: frame.firstSlot, slotCount: frame.slotCount, detections: frame.bob)
-            try exchange()
-            progress(Double(emulator.slotsEmulated) / Double(totalSlots))
+        while link.emulator.slotsEmulated < totalSlots {
+            try link.runFrame(slotCount: min(frameSlots, totalSlots - link.emulator.slotsEmulated))
+            progress(Double(link.emulator.slotsEmulated) / Double(totalSlots))
         }
-        try bob.finish()
-        try exchange()
-        let summary = try summarise(bob.reports, pulses: totalSlots, detections: detections, storePaths: storePaths)
-        return DemoResult(summary: summary, blocks: bob.reports)
+        try link.finish()
+        let reports = link.bob.reports
+        let summary = try summarise(reports, pulses: totalSlots, detections: link.detections, storePaths: storePaths)
+        return DemoResult(summary: summary, blocks: reports)
     }
 
-    private static func countDetectedSlots(_ clicks: [BobDetection]) -> UInt64 {
-        var count: UInt64 = 0
-        var previous: UInt64? = nil
-        for click in clicks where click.slot != previous {
-            count += 1
-            previous = click.slot
-        }
-        return count
-    }
-
-    /// Creates the key folder and removes the stores of an earlier demo run.
-    private func prepareKeyDirectory() throws -> [String] {
+    /// Creates the key folder and removes the stores of an earlier run; returns Alice's and Bob's store paths.
+    static func prepareKeyDirectory(_ keyDirectory: String) throws -> [String] {
         let manager = FileManager.default
         do {
             try manager.createDirectory(atPath: keyDirectory, withIntermediateDirectories: true)

@@ -97,3 +97,29 @@ private func runQKD(_ arguments: [String]) throws -> (status: Int32, stdout: Str
         #expect(result.stderr == "error: cannot read counts file /nonexistent/counts.json\n")
     }
 }
+
+@Suite struct RunCommandTests {
+    @Test func jsonSummaryCSVAndChart() throws {
+        let folder = NSTemporaryDirectory() + "qkd-run-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let csv = folder + "/run.csv", plot = folder + "/run.svg"
+        let result = try runQKD(["run", "--duration", "40s", "--frame", "5s", "--seed", "2", "--json", "--csv", csv, "--plot", plot, "--key-dir", folder])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        for field in ["durationSeconds", "blocks", "blocksAborted", "meanQberZ", "meanQberX", "maxQberX", "secretKeyRate", "lockLossEvents"] {
+            #expect(object[field] != nil, "missing \(field)")
+        }
+        #expect(object["durationSeconds"] as? Double == 40)
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "startSeconds,durationSeconds,qberZ,qberX,siftedBits,secretBits,phaseErrorRad,controllerState,abortedByAlarm")
+        #expect(lines.count == 1 + (object["blocks"] as? Int ?? -1))
+        #expect(try String(contentsOfFile: plot, encoding: .utf8).contains("QBER X (%)"))
+    }
+
+    @Test(arguments: [["run", "--drift", "sideways"], ["run", "--duration", "-1h"], ["run", "--alarm-qber", "0.7"]])
+    func badInputIsExitCodeTwo(arguments: [String]) throws {
+        let result = try runQKD(arguments)
+        #expect(result.status == 2)
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+}

@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import Photonics
+import QKDCore
+import QKDNode
+
+/// `qkd run`: unattended operation through simulated time, with drift and Bob's phase lock.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the link unattended through simulated time with drifting optics and automatic compensation.",
+        discussion: """
+            Emulates the link frame by frame (10 s of link time each) as `qkd demo` does, as fast \
+            as the machine allows, while the phase of Bob's interferometer drifts as a random \
+            walk; Bob's phase lock corrects it from the X-basis errors, and the QBER alarm aborts \
+            the blocks of faulty frames (no key from them). Memory does not grow with the \
+            duration. The same seed gives the same output, bit for bit.
+
+            Examples:
+              qkd run --duration 6h --csv run.csv --plot run.svg
+              qkd run --duration 6h --controllers off --plot ablation.svg
+              qkd run --duration 72h --json
+            """
+    )
+
+    /// `on` or `off`.
+    enum Switch: String, ExpressibleByArgument {
+        case on, off
+    }
+
+    @Option(help: "Preset to run (shipped: \(PresetCatalog.names.joined(separator: ", "))).")
+    var preset: String = "paper-120km"
+
+    @Option(help: ArgumentHelp("Configuration file (JSON; may start from a preset with \"preset\": NAME).", valueName: "file"))
+    var config: String?
+
+    @Option(help: "Simulated link time, e.g. 90s, 10m, 6h, 72h.")
+    var duration: String = "6h"
+
+    @Option(help: "Seed of every random choice.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Interferometer phase drift: on or off.")
+    var drift: Switch = .on
+
+    @Option(help: "Bob's phase lock: on or off.")
+    var controllers: Switch = .on
+
+    @Option(help: ArgumentHelp("Phase diffusion of the drift.", valueName: "rad/√s"))
+    var phaseDiffusion: Double = InterferometerPhaseDrift.defaultDiffusion
+
+    @Option(help: ArgumentHelp("X-basis QBER of a frame that raises the alarm and aborts its block.", valueName: "fraction"))
+    var alarmQber: Double = 0.15
+
+    @Option(help: "Link time per frame (the phase lock's measurement interval), e.g. 10s.")
+    var frame: String = "10s"
+
+    @Option(help: ArgumentHelp("Write one line per block (CSV).", valueName: "file"))
+    var csv: String?
+
+    @Option(help: ArgumentHelp("Write the stability chart (SVG).", valueName: "file"))
+    var plot: String?
+
+    @Option(help: ArgumentHelp("Folder for the two key stores.", valueName: "dir"))
+    var keyDir: String = "qkd-run-keys"
+
+    @Flag(help: "Print one JSON object instead of the text summary.")
+    var json = false
+
+    func run() throws {
+        let configuration = try config.map(PresetCatalog.configuration(file:)) ?? PresetCatalog.configuration(named: preset)
+        guard alarmQber > 0, alarmQber < 0.5 else {
+            throw QKDError(.invalidParameter, "--alarm-qber must lie in (0, 0.5), got \(alarmQber)")
+        }
+        var runner = try StabilityRunner(
+            configuration: configuration, durationSeconds: DurationParser.seconds(duration), seed: seed, keyDirectory: keyDir)
+        runner.phaseDiffusion = drift == .on ? phaseDiffusion : nil
+        runner.controllers = controllers == .on
+        runner.alarm = QBERAlarm(maximumQBERX: alarmQber)
+        runner.frameSeconds = try DurationParser.seconds(frame)
+        let csvFile = try csv.map(Self.createFile)
+        defer { try? csvFile?.close() }
+        try csvFile?.write(contentsOf: Data((StabilityBlockRow.csvHeader + "\n").utf8))
+        var chart = StabilityChart()
+        let summary = try runner.run { row in
+            try csvFile?.write(contentsOf: Data((row.csvLine + "\n").utf8))
+            if plot != nil { chart.add(row) }
+        }
+        if let plot {
+            do {
+                try chart.svg(summary: summary).write(toFile: plot, atomically: true, encoding: .utf8)
+            } catch {
+                throw QKDError(.storage, "cannot write the chart to \(plot)")
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        } else {
+            print(Self.text(summary))
+        }
+    }
+
+    private static func createFile(_ path: String) throws -> FileHandle {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw QKDError(.storage, "cannot write \(path)")
+        }
+        return handle
+    }
+
+    private static func text(_ summary: StabilitySummary) -> String {
+        func percent(_ value: Double) -> String { String(format: "%.2f %%", value * 100) }
+        let drift = summary.phaseDiffusion.map { "\($0) rad/√s" } ?? "off"
+        return """
+            \(summary.preset), \(summary.distanceKm) km, \(String(format: "%.0f", summary.durationSeconds)) s of link time, seed \(summary.seed)
+            phase drift \(drift), phase lock \(summary.controllers ? "on" : "off"), QBER alarm above \(percent(summary.alarmQberX)) X
+            blocks: \(summary.blocks) (\(summary.blocksAborted) aborted by the alarm)
+            QBER Z \(percent(summary.meanQberZ)), X \(percent(summary.meanQberX)) (largest block X \(percent(summary.maxQberX)))
+            residual phase \(String(format: "%.3f", summary.phaseErrorRmsRad)) rad rms, alarms raised: \(summary.lockLossEvents)
+            secret bits \(summary.secretBits), \(String(format: "%.2f", summary.secretKeyRate)) bit/s
+            """
+    }
+}
