@@ -72,11 +72,12 @@ public struct DemoRunner {
         }
         try bob.finish()
         try exchange()
-        let summary = try summarise(bob.reports, pulses: totalSlots, detections: detections, storePaths: storePaths)
+        let summary = try summary(of: bob.reports, pulses: totalSlots, detections: detections, storePaths: storePaths)
         return DemoResult(summary: summary, blocks: bob.reports)
     }
 
-    private static func countDetectedSlots(_ clicks: [BobDetection]) -> UInt64 {
+    /// Slots with at least one click (clicks in slot order).
+    static func countDetectedSlots(_ clicks: [BobDetection]) -> UInt64 {
         var count: UInt64 = 0
         var previous: UInt64? = nil
         for click in clicks where click.slot != previous {
@@ -86,8 +87,9 @@ public struct DemoRunner {
         return count
     }
 
-    /// Creates the key folder and removes the stores of an earlier demo run.
-    private func prepareKeyDirectory() throws -> [String] {
+    /// Creates the key folder and removes the stores of an earlier demo run; returns the paths
+    /// of Alice's and Bob's stores.
+    public func prepareKeyDirectory() throws -> [String] {
         let manager = FileManager.default
         do {
             try manager.createDirectory(atPath: keyDirectory, withIntermediateDirectories: true)
@@ -105,7 +107,9 @@ public struct DemoRunner {
         return paths
     }
 
-    private func summarise(_ reports: [BlockReport], pulses: UInt64, detections: UInt64, storePaths: [String]) throws -> DemoSummary {
+    /// The summary of a run from Bob's block reports, the pulses sent, the detected slots and
+    /// the two key stores (compared key by key).
+    public func summary(of reports: [BlockReport], pulses: UInt64, detections: UInt64, storePaths: [String]) throws -> DemoSummary {
         let sifted = reports.reduce(0) { $0 + $1.siftedBits }
         let errors = reports.reduce(0) { $0 + $1.correctedErrors }
         let counts = reports.reduce(ThreeStateCounts.zero) { $0 + $1.counts }

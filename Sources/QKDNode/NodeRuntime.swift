@@ -21,6 +21,8 @@ public final class NodeRuntime: @unchecked Sendable {
         public var keysInStore: Int
         /// Sessions that ended in an error and were restarted.
         public var sessionsRestarted: Int
+        /// Bob: the report of every block he finished, over all sessions, in order.
+        public var blockReports: [BlockReport]
     }
 
     private static let maximumConsecutiveFailures = 5
@@ -47,6 +49,7 @@ public final class NodeRuntime: @unchecked Sendable {
     private var blocksCommitted = 0
     private var sessionsRestarted = 0
     private var reportedBlocks = 0
+    private var blockReports: [BlockReport] = []
 
     /// Opens the store and the bootstrap key; throws a one-line error if either is unusable.
     public init(settings: NodeSettings, device: QuantumDevice, log: @escaping (String) -> Void) throws {
@@ -112,7 +115,8 @@ public final class NodeRuntime: @unchecked Sendable {
             try flush()
             if try finishedAfterFlush() { break }
         }
-        return Outcome(blocksCommitted: blocksCommitted, keysInStore: try store.count(), sessionsRestarted: sessionsRestarted)
+        return Outcome(blocksCommitted: blocksCommitted, keysInStore: try store.count(), sessionsRestarted: sessionsRestarted,
+                       blockReports: blockReports)
     }
 
     /// An error that ends the session but not the node.
@@ -380,6 +384,7 @@ public final class NodeRuntime: @unchecked Sendable {
 
     private func reportBobBlocks(_ bob: BobEndpoint, in current: NodeSession) throws {
         for report in bob.reports.dropFirst(reportedBlocks) {
+            blockReports.append(report)
             metrics.secretBits.increment(by: report.secretBits)
             metrics.qber.record(report.qberZ)
             log(String(format: "bob: block %llu: %d sifted bits, QBER Z %.2f %%, %d secret bits, %d keys", report.blockID, report.siftedBits, report.qberZ * 100, report.secretBits, report.keysStored))
@@ -419,6 +424,13 @@ public final class NodeRuntime: @unchecked Sendable {
     private func finishedAfterFlush() throws -> Bool {
         guard let current = session, current.isEstablished, !current.sentEnd else {
             return session.map { $0.sentEnd && $0.peerEnded } ?? false
+        }
+        if let bob = current.bob, deviceEnded, pendingFrames.isEmpty, current.isSettled {
+            try bob.finish()
+            if !bob.isSettled {
+                try flush()
+                return false
+            }
         }
         let bobDone = settings.role == .bobToAlice && deviceEnded && pendingFrames.isEmpty && current.isSettled
         let aliceDone = settings.role == .aliceToBob && current.peerEnded && current.isSettled
