@@ -31,10 +31,11 @@ final class ChildProcess {
 
     private var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
-    /// The last line the process wrote to its log.
+    /// The last line the process wrote to its log, without an `error: ` prefix.
     private var lastLogLine: String {
         let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        return log.split(separator: "\n").last.map(String.init) ?? "no message"
+        guard let last = log.split(separator: "\n").last else { return "no message" }
+        return String(last.hasPrefix("error: ") ? last.dropFirst("error: ".count) : last)
     }
 
     /// The integer printed after `marker` on standard output, waiting up to `patience` seconds
