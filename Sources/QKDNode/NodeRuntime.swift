@@ -350,7 +350,8 @@ public final class NodeRuntime: @unchecked Sendable {
             } else {
                 current.bob = try BobEndpoint(configuration: settings.configuration, channel: current.transport, seed: seed, sink: sink,
                                               maximumBlocksInFlight: settings.maximumBlocksInFlight, firstBlockID: firstBlock,
-                                              authenticationReserveBits: settings.authenticationReserveBits)
+                                              authenticationReserveBits: settings.authenticationReserveBits,
+                                              drawsMultiClickBitsFromSystem: true)
             }
         } catch {
             preconditionFailure("the configuration was validated when loaded: \(error)")
