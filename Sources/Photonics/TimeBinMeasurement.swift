@@ -33,8 +33,15 @@ public struct TimeBinMeasurement: Sendable {
     }
 
     /// Bob's result for the clicks of one pulse (all with the same slot), or nil if none of them
-    /// falls in a window.
+    /// falls in a window; a multi-click pulse's value is drawn from `generator`.
     public func measure<C: Collection>(_ clicks: C, using generator: inout SeededGenerator) -> BobMeasurement?
+    where C.Element == BobDetection {
+        measure(clicks) { generator.nextBernoulli(0.5) }
+    }
+
+    /// Bob's result for the clicks of one pulse (all with the same slot), or nil if none of them
+    /// falls in a window; `randomBit` gives a multi-click pulse's value.
+    public func measure<C: Collection>(_ clicks: C, randomBit: () -> Bool) -> BobMeasurement?
     where C.Element == BobDetection {
         var early = false, late = false, plus = false, minus = false
         for click in clicks {
@@ -46,10 +53,10 @@ public struct TimeBinMeasurement: Sendable {
             }
         }
         if early || late {
-            return .z(early && late ? generator.nextBernoulli(0.5) : late)
+            return .z(early && late ? randomBit() : late)
         }
         if plus || minus {
-            return .x(plus && minus ? generator.nextBernoulli(0.5) : minus)
+            return .x(plus && minus ? randomBit() : minus)
         }
         return nil
     }

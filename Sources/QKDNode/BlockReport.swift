@@ -2,7 +2,7 @@ import QKDCore
 import Security
 
 /// What happened to one distillation block, as Bob saw it.
-public struct BlockReport: Sendable, Equatable {
+public struct BlockReport: Sendable, Equatable, Codable {
     /// The block's number.
     public var blockID: UInt64
     /// Pulses the block covers.

@@ -27,6 +27,7 @@ public final class BobEndpoint {
     private let measurement: TimeBinMeasurement
     private let sink: BlockKeySink
     private let maximumBlocksInFlight: Int
+    private let drawsMultiClickBitsFromSystem: Bool
     private var generator: SeededGenerator
     private var pending: [UInt64: (announcement: SiftingAnnouncement, results: [UInt8])] = [:]
     private var buffer = SiftedBlockBuffer()
@@ -45,9 +46,12 @@ public final class BobEndpoint {
     /// Creates Bob's endpoint; `sink` receives the keys of every block with key. Up to
     /// `maximumBlocksInFlight` blocks are distilled at once (pipelining over a slow channel),
     /// numbered from `firstBlockID`, and `authenticationReserveBits` of each block's secret key go
-    /// to the authentication pool.
+    /// to the authentication pool. The value of a multi-click pulse (a Z one becomes a key bit)
+    /// comes from the seeded generator, for reproducible runs, or with
+    /// `drawsMultiClickBitsFromSystem` from the system's cryptographic generator.
     public init(configuration: NodeConfiguration, channel: any MessageTransport, seed: UInt64, sink: BlockKeySink,
-                maximumBlocksInFlight: Int = 1, firstBlockID: UInt64 = 0, authenticationReserveBits: Int = 0) throws {
+                maximumBlocksInFlight: Int = 1, firstBlockID: UInt64 = 0, authenticationReserveBits: Int = 0,
+                drawsMultiClickBitsFromSystem: Bool = false) throws {
         self.configuration = configuration
         self.channel = channel
         self.extraction = try KeyExtraction(configuration: configuration, authenticationReserveBits: authenticationReserveBits)
@@ -56,6 +60,7 @@ public final class BobEndpoint {
         self.sink = sink
         self.maximumBlocksInFlight = max(1, maximumBlocksInFlight)
         self.nextBlockID = firstBlockID
+        self.drawsMultiClickBitsFromSystem = drawsMultiClickBitsFromSystem
         self.generator = SeededGenerator(seed: seed, stream: "bob-node")
     }
 
@@ -84,7 +89,10 @@ public final class BobEndpoint {
         while start < detections.count {
             var end = start + 1
             while end < detections.count, detections[end].slot == detections[start].slot { end += 1 }
-            if let result = measurement.measure(detections[start..<end], using: &generator) {
+            let result = drawsMultiClickBitsFromSystem
+                ? measurement.measure(detections[start..<end]) { Bool.random() }
+                : measurement.measure(detections[start..<end], using: &generator)
+            if let result {
                 slots.append(detections[start].slot)
                 results.append(UInt8(LinkOutcome(result).rawValue))
             }

@@ -52,12 +52,12 @@ public struct DemoRunner {
         }
         try link.finish()
         let reports = link.bob.reports
-        let summary = try summarise(reports, pulses: totalSlots, detections: link.detections, storePaths: storePaths)
+        let summary = try summary(of: reports, pulses: totalSlots, detections: link.detections, storePaths: storePaths)
         return DemoResult(summary: summary, blocks: reports)
     }
 
     /// Creates the key folder and removes the stores of an earlier run; returns Alice's and Bob's store paths.
-    static func prepareKeyDirectory(_ keyDirectory: String) throws -> [String] {
+    public static func prepareKeyDirectory(_ keyDirectory: String) throws -> [String] {
         let manager = FileManager.default
         do {
             try manager.createDirectory(atPath: keyDirectory, withIntermediateDirectories: true)
@@ -75,7 +75,9 @@ public struct DemoRunner {
         return paths
     }
 
-    private func summarise(_ reports: [BlockReport], pulses: UInt64, detections: UInt64, storePaths: [String]) throws -> DemoSummary {
+    /// The summary of a run from Bob's block reports, the pulses sent, the detected slots and
+    /// the two key stores (compared key by key).
+    public func summary(of reports: [BlockReport], pulses: UInt64, detections: UInt64, storePaths: [String]) throws -> DemoSummary {
         let sifted = reports.reduce(0) { $0 + $1.siftedBits }
         let errors = reports.reduce(0) { $0 + $1.correctedErrors }
         let counts = reports.reduce(ThreeStateCounts.zero) { $0 + $1.counts }

@@ -52,7 +52,7 @@ final class InProcessLink {
         }
     }
 
-    private static func countDetectedSlots(_ clicks: [BobDetection]) -> UInt64 {
+    static func countDetectedSlots(_ clicks: [BobDetection]) -> UInt64 {
         var count: UInt64 = 0
         var previous: UInt64? = nil
         for click in clicks where click.slot != previous {

@@ -21,6 +21,8 @@ public final class NodeRuntime: @unchecked Sendable {
         public var keysInStore: Int
         /// Sessions that ended in an error and were restarted.
         public var sessionsRestarted: Int
+        /// Bob: the report of every block he finished, over all sessions, in order.
+        public var blockReports: [BlockReport]
     }
 
     private static let maximumConsecutiveFailures = 5
@@ -47,6 +49,7 @@ public final class NodeRuntime: @unchecked Sendable {
     private var blocksCommitted = 0
     private var sessionsRestarted = 0
     private var reportedBlocks = 0
+    private var blockReports: [BlockReport] = []
 
     /// Opens the store and the bootstrap key; throws a one-line error if either is unusable.
     public init(settings: NodeSettings, device: QuantumDevice, log: @escaping (String) -> Void) throws {
@@ -79,10 +82,7 @@ public final class NodeRuntime: @unchecked Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     let id = counter.next()
-                    return channel.eventLoop.makeCompletedFuture {
-                        try Self.installHandlers(on: channel, id: id, events: events)
-                        events.post(.peerConnected(id, channel))
-                    }
+                    return channel.eventLoop.makeCompletedFuture { try Self.installHandlers(on: channel, id: id, events: events) }
                 }
                 .bind(host: host, port: Int(port)).wait()
         } catch {
@@ -94,6 +94,7 @@ public final class NodeRuntime: @unchecked Sendable {
     private static func installHandlers(on channel: any Channel, id: Int, events: NodeEventQueue) throws {
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LengthPrefixedFrameDecoder()))
         try channel.pipeline.syncOperations.addHandler(FrameForwardingHandler(
+            onActive: { events.post(.peerConnected(id, $0)) },
             onFrame: { events.post(.peerFrame(id, $0)) },
             onClose: { error in events.post(.peerClosed(id, error.map { "\($0)" })) }))
     }
@@ -114,7 +115,8 @@ public final class NodeRuntime: @unchecked Sendable {
             try flush()
             if try finishedAfterFlush() { break }
         }
-        return Outcome(blocksCommitted: blocksCommitted, keysInStore: try store.count(), sessionsRestarted: sessionsRestarted)
+        return Outcome(blocksCommitted: blocksCommitted, keysInStore: try store.count(), sessionsRestarted: sessionsRestarted,
+                       blockReports: blockReports)
     }
 
     /// An error that ends the session but not the node.
@@ -128,9 +130,13 @@ public final class NodeRuntime: @unchecked Sendable {
         case .deviceFrame(let frame):
             nextDeviceSlot = frame.endSlot
             pendingFrames.append(frame)
-            try recoverable { try feedFrames() }
+            try recoverable {
+                try advanceHandshake()
+                try feedFrames()
+            }
         case .deviceEnded:
             deviceEnded = true
+            try recoverable { try advanceHandshake() }
         case .deviceFailed(let message):
             throw QKDError(.malformedInput, message)
         case .peerConnected(let id, let newChannel):
@@ -186,38 +192,31 @@ public final class NodeRuntime: @unchecked Sendable {
         thread.start()
     }
 
-    /// Hands waiting device frames to the endpoint (Alice takes all; Bob as the pipeline allows).
+    /// Hands waiting device frames to the endpoint: Bob's as the pipeline allows, Alice's as
+    /// Bob's announcements need them. Frames not yet needed wait, and once the device has read
+    /// its credit ahead it waits too (the emulated link pauses, as it does while a node is away),
+    /// so after a broken session both nodes resume close to where distillation stopped.
     private func feedFrames() throws {
-        guard let current = session, current.isEstablished else {
-            trimUnsessionedFrames()
-            return
-        }
-        while let frame = pendingFrames.first {
-            if frame.firstSlot < current.startSlot {
-                consumeFrame()
-                continue
-            }
+        guard let current = session, current.isEstablished else { return }
+        while true {
+            try drainAliceInbox()
+            while let frame = pendingFrames.first, frame.firstSlot < current.startSlot { consumeFrame() }
+            guard let frame = pendingFrames.first else { return }
             if let alice = current.alice {
+                guard current.aliceAwaitsFrame else { return }
                 alice.ingest(frame.aliceRecords)
                 current.aliceIngestedEnd = frame.endSlot
             } else if let bob = current.bob {
-                guard bob.wantsFrames else { break }
+                guard bob.wantsFrames else { return }
                 try bob.ingest(firstSlot: frame.firstSlot, slotCount: frame.slotCount, detections: frame.bobDetections)
             }
             consumeFrame()
         }
-        try drainAliceInbox()
     }
 
     private func consumeFrame() {
         pendingFrames.removeFirst()
         deviceCredits.signal()
-    }
-
-    /// Without a session, keeps the newest frames only (photons of a link whose classical
-    /// channel is down are lost).
-    private func trimUnsessionedFrames() {
-        while pendingFrames.count > 12 { consumeFrame() }
     }
 
     private var firstAvailableSlot: UInt64 { pendingFrames.first?.firstSlot ?? nextDeviceSlot }
@@ -232,12 +231,11 @@ public final class NodeRuntime: @unchecked Sendable {
         let id = connectionCount
         while true {
             do {
-                let newChannel = try ClientBootstrap(group: group)
+                _ = try ClientBootstrap(group: group)
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture { try Self.installHandlers(on: channel, id: id, events: events) }
                     }
                     .connect(host: host, port: Int(port)).wait()
-                events.post(.peerConnected(id, newChannel))
                 return
             } catch {
                 guard ContinuousClock.now < deadline else {
@@ -257,15 +255,37 @@ public final class NodeRuntime: @unchecked Sendable {
             minimumPeerCounter: try store.authenticationCounter("receive"),
             ownSegments: pool.segmentCount,
             persistSendReservation: { [store] in try store.setAuthenticationCounter("send", to: $0) })
-        let hello = SessionHello(
-            configurationName: settings.configuration.name, parameterDigest: settings.parameterDigest,
-            nonce: UInt64.random(in: .min ... .max), firstAvailableSlot: firstAvailableSlot,
-            nextBlockID: try store.nextUnusedBlockID(), committedBlocks: [])
-        session = NodeSession(connectionID: connectionID, secure: secure, pool: pool, ownHello: hello)
-        if settings.role == .aliceToBob {
-            try write(try secure.seal(.hello, payload: hello.encoded))
-            session?.lastFlush = .now
+        session = NodeSession(connectionID: connectionID, secure: secure, pool: pool)
+        try advanceHandshake()
+    }
+
+    /// Sends this node's hello once the device has delivered a frame (so the first slot the hello
+    /// announces is one the node holds): Alice at once, Bob in answer to Alice's. With both
+    /// hellos in, checks that the nodes agree, reconciles pending blocks and starts distilling.
+    private func advanceHandshake() throws {
+        guard let current = session, !current.isEstablished, !pendingFrames.isEmpty || deviceEnded else { return }
+        let isAlice = settings.role == .aliceToBob
+        if current.ownHello == nil, isAlice || current.peerHello != nil {
+            var hello = SessionHello(
+                configurationName: settings.configuration.name, parameterDigest: settings.parameterDigest,
+                nonce: UInt64.random(in: .min ... .max), firstAvailableSlot: firstAvailableSlot,
+                nextBlockID: try store.nextUnusedBlockID(), committedBlocks: [])
+            if !isAlice {
+                let segments = try store.authenticationSegments()
+                hello.committedBlocks = segments.dropFirst(current.secure.lastDeclaredPeerSegments).compactMap(\.blockID)
+            }
+            try write(try current.secure.seal(.hello, payload: hello.encoded))
+            current.ownHello = hello
+            if isAlice { current.lastFlush = .now }
         }
+        guard let own = current.ownHello, let peer = current.peerHello else { return }
+        try own.checkAgreement(with: peer)
+        if isAlice {
+            let committed = try store.commitPending(peer.committedBlocks, discardingOthers: true)
+            if !committed.isEmpty { log("alice: reconciled with Bob: committed pending blocks \(peer.committedBlocks), discarded the others") }
+        }
+        establish(current, own: own, peer: peer)
+        try feedFrames()
     }
 
     private func receive(_ frame: [UInt8], in current: NodeSession) throws {
@@ -285,7 +305,7 @@ public final class NodeRuntime: @unchecked Sendable {
             let messages = try SecureSession.messages(from: payload, codec: LinkMessageCodec())
             if current.alice != nil {
                 current.aliceInbox += messages
-                try drainAliceInbox()
+                try feedFrames()
             } else if let bob = current.bob {
                 for message in messages { try bob.handle(message) }
                 try reportBobBlocks(bob, in: current)
@@ -310,27 +330,15 @@ public final class NodeRuntime: @unchecked Sendable {
         }
         _ = try current.secure.open(frame)
         try store.setAuthenticationCounter("receive", to: current.secure.nextReceiveCounter ?? 0)
-        var ownHello = current.ownHello
-        if settings.role == .bobToAlice {
-            let segments = try store.authenticationSegments()
-            ownHello.committedBlocks = segments.dropFirst(current.secure.lastDeclaredPeerSegments).compactMap(\.blockID)
-            try write(try current.secure.seal(.hello, payload: ownHello.encoded))
-        }
-        try ownHello.checkAgreement(with: claimed)
-        if settings.role == .aliceToBob {
-            let committed = try store.commitPending(claimed.committedBlocks, discardingOthers: true)
-            if !committed.isEmpty { log("alice: reconciled with Bob: committed pending blocks \(claimed.committedBlocks), discarded the others") }
-        }
         current.peerHello = claimed
-        establish(current, peer: claimed)
-        try feedFrames()
+        try advanceHandshake()
     }
 
-    private func establish(_ current: NodeSession, peer: SessionHello) {
+    private func establish(_ current: NodeSession, own: SessionHello, peer: SessionHello) {
         let isAlice = settings.role == .aliceToBob
-        current.secure.bind(aliceNonce: isAlice ? current.ownHello.nonce : peer.nonce, bobNonce: isAlice ? peer.nonce : current.ownHello.nonce)
-        current.startSlot = max(current.ownHello.firstAvailableSlot, peer.firstAvailableSlot)
-        let firstBlock = max(current.ownHello.nextBlockID, peer.nextBlockID)
+        current.secure.bind(aliceNonce: isAlice ? own.nonce : peer.nonce, bobNonce: isAlice ? peer.nonce : own.nonce)
+        current.startSlot = max(own.firstAvailableSlot, peer.firstAvailableSlot)
+        let firstBlock = max(own.nextBlockID, peer.nextBlockID)
         let sink = TwoPhaseKeySink(role: settings.role, store: store, pool: current.pool) { [weak self] block, sliceBits in
             self?.committed(block: block, sliceBits: sliceBits)
         }
@@ -342,7 +350,8 @@ public final class NodeRuntime: @unchecked Sendable {
             } else {
                 current.bob = try BobEndpoint(configuration: settings.configuration, channel: current.transport, seed: seed, sink: sink,
                                               maximumBlocksInFlight: settings.maximumBlocksInFlight, firstBlockID: firstBlock,
-                                              authenticationReserveBits: settings.authenticationReserveBits)
+                                              authenticationReserveBits: settings.authenticationReserveBits,
+                                              drawsMultiClickBitsFromSystem: true)
             }
         } catch {
             preconditionFailure("the configuration was validated when loaded: \(error)")
@@ -376,6 +385,7 @@ public final class NodeRuntime: @unchecked Sendable {
 
     private func reportBobBlocks(_ bob: BobEndpoint, in current: NodeSession) throws {
         for report in bob.reports.dropFirst(reportedBlocks) {
+            blockReports.append(report)
             metrics.secretBits.increment(by: report.secretBits)
             metrics.qber.record(report.qberZ)
             log(String(format: "bob: block %llu: %d sifted bits, QBER Z %.2f %%, %d secret bits, %d keys", report.blockID, report.siftedBits, report.qberZ * 100, report.secretBits, report.keysStored))
@@ -415,6 +425,13 @@ public final class NodeRuntime: @unchecked Sendable {
     private func finishedAfterFlush() throws -> Bool {
         guard let current = session, current.isEstablished, !current.sentEnd else {
             return session.map { $0.sentEnd && $0.peerEnded } ?? false
+        }
+        if let bob = current.bob, deviceEnded, pendingFrames.isEmpty, current.isSettled {
+            try bob.finish()
+            if !bob.isSettled {
+                try flush()
+                return false
+            }
         }
         let bobDone = settings.role == .bobToAlice && deviceEnded && pendingFrames.isEmpty && current.isSettled
         let aliceDone = settings.role == .aliceToBob && current.peerEnded && current.isSettled

@@ -8,7 +8,8 @@ final class NodeSession {
     let connectionID: Int
     let secure: SecureSession
     let pool: AuthenticationKeyPool
-    let ownHello: SessionHello
+    /// This node's hello, once sent.
+    var ownHello: SessionHello?
     let transport = CoalescingTransport()
     var peerHello: SessionHello?
     var alice: AliceEndpoint?
@@ -23,11 +24,16 @@ final class NodeSession {
     var lastFlush: ContinuousClock.Instant?
     var bitsConsumedAtLastBlock = 0
 
-    init(connectionID: Int, secure: SecureSession, pool: AuthenticationKeyPool, ownHello: SessionHello) {
+    init(connectionID: Int, secure: SecureSession, pool: AuthenticationKeyPool) {
         self.connectionID = connectionID
         self.secure = secure
         self.pool = pool
-        self.ownHello = ownHello
+    }
+
+    /// Alice: whether Bob's next message announces slots beyond the frames she has ingested.
+    var aliceAwaitsFrame: Bool {
+        guard case .siftingAnnouncement(let announcement)? = aliceInbox.first else { return false }
+        return announcement.firstSlot + announcement.slotCount > aliceIngestedEnd
     }
 
     var isEstablished: Bool { alice != nil || bob != nil }

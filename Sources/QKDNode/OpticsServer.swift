@@ -35,7 +35,9 @@ public final class OpticsServer: @unchecked Sendable {
     public var ports: (alice: UInt16, bob: UInt16) { (listeners[0].localPort, listeners[1].localPort) }
 
     /// Serves the whole run, then closes both streams; `log` receives one line per event.
-    public func run(log: @escaping @Sendable (String) -> Void) throws {
+    /// Returns the pulses emulated and the slots with at least one click at Bob.
+    @discardableResult
+    public func run(log: @escaping @Sendable (String) -> Void) throws -> (pulses: UInt64, detections: UInt64) {
         for side in 0..<2 {
             Thread.detachNewThread { [self] in acceptLoop(side: side, log: log) }
         }
@@ -51,9 +53,11 @@ public final class OpticsServer: @unchecked Sendable {
             }
         }
         var emulator = LinkEmulator(configuration: configuration.link, seed: seed)
+        var detections: UInt64 = 0
         while emulator.slotsEmulated < totalSlots {
             let sockets = waitForBothSides()
             let frame = emulator.emulate(slotCount: min(frameSlots, totalSlots - emulator.slotsEmulated))
+            detections += InProcessLink.countDetectedSlots(frame.bob)
             let parts = [
                 DeviceFrame(firstSlot: frame.firstSlot, slotCount: frame.slotCount, aliceRecords: frame.alice).encoded,
                 DeviceFrame(firstSlot: frame.firstSlot, slotCount: frame.slotCount, bobDetections: frame.bob).encoded,
@@ -71,6 +75,7 @@ public final class OpticsServer: @unchecked Sendable {
         connections.compactMap { $0 }.forEach { $0.close() }
         condition.unlock()
         log("optics: \(totalSlots) pulses served, streams closed")
+        return (totalSlots, detections)
     }
 
     private static func lengthPrefix(_ count: Int) -> [UInt8] {

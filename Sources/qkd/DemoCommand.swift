@@ -15,10 +15,16 @@ struct DemoCommand: ParsableCommand {
             Bob's keys are written to two SQLite key stores (replacing those of an earlier demo \
             run in the same folder). The same seed gives the same output, bit for bit.
 
+            --network runs the same link as three processes of this executable on loopback \
+            (`qkd optics`, and `qkd node` for Alice and Bob over authenticated TCP, with a fresh \
+            bootstrap key), waits for them and summarises Bob's blocks; the node logs stay in the \
+            key folder. Only the optics follow the seed there.
+
             Examples:
               qkd demo
               qkd demo --duration 10m --seed 42 --json
               qkd demo --config my-link.json --distance 100
+              qkd demo --network --duration 2m     # optics, Alice and Bob as three processes on loopback
             """
     )
 
@@ -46,6 +52,9 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of the text summary.")
     var json = false
 
+    @Flag(help: "Run optics, Alice and Bob as three processes on loopback, over authenticated TCP.")
+    var network = false
+
     func run() throws {
         var configuration = try config.map(PresetCatalog.configuration(file:)) ?? PresetCatalog.configuration(named: preset)
         if let distance {
@@ -56,16 +65,22 @@ struct DemoCommand: ParsableCommand {
         }
         let runner = try DemoRunner(
             configuration: configuration, durationSeconds: DurationParser.seconds(duration), seed: seed, keyDirectory: keyDir)
-        var reported = -1
-        let showProgress = isatty(STDERR_FILENO) != 0
-        let result = try runner.run { fraction in
-            guard showProgress else { return }
-            let percent = Int(fraction * 10) * 10
-            if percent > reported {
-                reported = percent
-                FileHandle.standardError.write(Data("\r  emulating and distilling: \(percent) %".utf8))
-                if percent == 100 { FileHandle.standardError.write(Data("\n".utf8)) }
+        let result: (summary: DemoSummary, blocks: [BlockReport])
+        if network {
+            result = try NetworkDemo(runner: runner, preset: preset, configFile: config, distanceKm: distance, duration: duration).run()
+        } else {
+            var reported = -1
+            let showProgress = isatty(STDERR_FILENO) != 0
+            let local = try runner.run { fraction in
+                guard showProgress else { return }
+                let percent = Int(fraction * 10) * 10
+                if percent > reported {
+                    reported = percent
+                    FileHandle.standardError.write(Data("\r  emulating and distilling: \(percent) %".utf8))
+                    if percent == 100 { FileHandle.standardError.write(Data("\n".utf8)) }
+                }
             }
+            result = (local.summary, local.blocks)
         }
         if let blocksOut {
             let encoder = JSONEncoder()

@@ -56,6 +56,9 @@ struct NodeCommand: ParsableCommand {
     @Option(help: "Blocks distilled at once (pipelining).")
     var blocksInFlight: Int = 4
 
+    @Option(help: ArgumentHelp("Bob: write the report of every finished block to this file (JSON) at the end.", valueName: "file"))
+    var reports: String?
+
     func run() throws {
         let direction: LinkDirection
         switch role {
@@ -89,6 +92,13 @@ struct NodeCommand: ParsableCommand {
             sources.append(source)
         }
         let outcome = try runtime.run()
+        if let reports {
+            do {
+                try JSONEncoder().encode(outcome.blockReports).write(to: URL(fileURLWithPath: reports))
+            } catch {
+                throw QKDError(.storage, "cannot write block reports to \(reports)")
+            }
+        }
         print("\(role): \(outcome.blocksCommitted) blocks committed, \(outcome.keysInStore) keys in \(store), \(outcome.sessionsRestarted) sessions restarted")
         sources.forEach { $0.cancel() }
     }

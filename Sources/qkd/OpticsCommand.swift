@@ -47,6 +47,7 @@ struct OpticsCommand: ParsableCommand {
             configuration: configuration, seed: seed, durationSeconds: DurationParser.seconds(duration),
             frameSeconds: DurationParser.seconds(frame), aliceAddress: alice, bobAddress: bob, recordDirectory: record)
         FileHandle.standardOutput.write(Data("optics: alice port \(server.ports.alice), bob port \(server.ports.bob)\n".utf8))
-        try server.run { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let served = try server.run { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        print("optics: served \(served.pulses) pulses, \(served.detections) detections")
     }
 }

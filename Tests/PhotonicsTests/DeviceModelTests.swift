@@ -84,4 +84,16 @@ import Testing
         for _ in 0..<1000 where measurement.measure([click(100), click(4100)], using: &generator) == .z(true) { lateCount += 1 }
         #expect(lateCount > 400 && lateCount < 600, "both Z bins give a fair random bit (1000 draws, ±6 sigma)")
     }
+
+    @Test func multiClickValueComesFromTheGivenRandomBit() throws {
+        let measurement = TimeBinMeasurement(tagger: try TimeTagger(gateWidth: 1e-9, gateOffset: 0), timeBinSeparation: 2e-9)
+        func click(_ ps: Int64, _ detector: UInt8 = 0) -> BobDetection { BobDetection(slot: 0, detector: detector, arrivalPicoseconds: ps) }
+        for bit in [false, true] {
+            #expect(measurement.measure([click(100), click(4100)]) { bit } == .z(bit))
+            #expect(measurement.measure([click(2100, 0), click(2100, 1)]) { bit } == .x(bit))
+        }
+        var asked = false
+        #expect(measurement.measure([click(4100)]) { asked = true; return false } == .z(true))
+        #expect(!asked, "a single click needs no random bit")
+    }
 }

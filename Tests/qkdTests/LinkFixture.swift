@@ -1,0 +1,37 @@
+import Foundation
+import KeyManagement
+import Testing
+
+/// A test folder holding a short, fast link configuration and a random bootstrap key.
+struct LinkFixture {
+    let folder: String
+
+    /// Creates the folder with `link-LENGTH.json` for each length and `boot.key`.
+    init(lengthsKm: [Int] = [50]) throws {
+        folder = NSTemporaryDirectory() + "qkd-net-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for lengthKm in lengthsKm {
+            try Data("""
+                { "preset": "paper-120km", "fiber": { "lengthKm": \(lengthKm) }, "postProcessing": { "blockSize": 20000 } }
+                """.utf8).write(to: URL(fileURLWithPath: folder + "/link-\(lengthKm).json"))
+        }
+        var generator = SystemRandomNumberGenerator()
+        try Data((0..<65536).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            .write(to: URL(fileURLWithPath: folder + "/boot.key"))
+    }
+
+    /// Checks that both stores hold the same committed keys (IDs and bytes), the same
+    /// authentication pool, and nothing pending; returns the key count.
+    @discardableResult
+    func expectIdenticalStores(alice: String = "alice.sqlite", bob: String = "bob.sqlite") throws -> Int {
+        let aliceStore = try SQLiteKeyStore(path: folder + "/" + alice)
+        let bobStore = try SQLiteKeyStore(path: folder + "/" + bob)
+        let ids = try aliceStore.keyIDs()
+        #expect(ids == (try bobStore.keyIDs()))
+        for id in ids { #expect(try aliceStore.key(id: id)?.bytes == bobStore.key(id: id)?.bytes) }
+        #expect(try aliceStore.pendingBlocks().isEmpty)
+        #expect(try bobStore.pendingBlocks().isEmpty)
+        #expect(try aliceStore.authenticationSegments() == bobStore.authenticationSegments())
+        return ids.count
+    }
+}

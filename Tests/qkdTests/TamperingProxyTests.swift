@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+/// A man in the middle between the two nodes flips a bit, drops, duplicates and replays frames
+/// (one tampering per connection, each after a committed block): each is detected, its
+/// session's blocks in flight are discarded, Bob reconnects, distillation carries on and the
+/// stores agree.
+@Suite(.serialized) struct TamperingProxyTests {
+    @Test(.timeLimit(.minutes(2))) func tamperedFramesAreRefusedAndTheLinkRecovers() throws {
+        let fixture = try LinkFixture()
+        let folder = fixture.folder
+        let optics = try QKDProcess(["optics", "--config", "link-50.json", "--duration", "60s", "--frame", "1s"], in: folder, name: "optics")
+        defer { optics.stop() }
+        let alicePort = try optics.port(after: "alice port "), bobPort = try optics.port(after: "bob port ")
+        // One block in flight: a broken session then costs one block of link time, not four.
+        let common = ["--config", "link-50.json", "--bootstrap-key", "boot.key", "--reserve-bits", "1024", "--blocks-in-flight", "1"]
+        let alice = try QKDProcess(["node", "--role", "alice", "--peer", "127.0.0.1:0", "--optics", "127.0.0.1:\(alicePort)",
+                                    "--store", "alice.sqlite"] + common, in: folder, name: "alice")
+        defer { alice.stop() }
+        let peerPort = try alice.port(after: "listening on port ")
+        let proxy = try TamperingProxy(targetPort: peerPort)
+        defer { proxy.stop() }
+        let bob = try QKDProcess(["node", "--role", "bob", "--peer", "127.0.0.1:\(proxy.port)", "--optics", "127.0.0.1:\(bobPort)",
+                                  "--store", "bob.sqlite"] + common, in: folder, name: "bob")
+        defer { bob.stop() }
+        for (index, tampering) in TamperingProxy.Tampering.allCases.enumerated() {
+            let committed = bob.errorLines(containing: "committed; authentication").count
+            #expect(bob.waitForErrorLines(containing: "committed; authentication", count: committed + 1, seconds: 30), "\(bob.errors)")
+            proxy.tamperWithNextFrame(tampering)
+            #expect(bob.waitForErrorLines(containing: "session established", count: index + 2, seconds: 30), "\(tampering): \(bob.errors)")
+        }
+        #expect(bob.waitForExit(seconds: 90) == 0, "\(bob.errors)")
+        #expect(alice.waitForExit(seconds: 10) == 0, "\(alice.errors)")
+
+        #expect(proxy.appliedTamperings == TamperingProxy.Tampering.allCases)
+        #expect(proxy.connectionCount == TamperingProxy.Tampering.allCases.count + 1)
+        let refusals = (alice.errorLines(containing: "session ended") + bob.errorLines(containing: "session ended"))
+            .filter { !$0.contains("connection to the peer closed") }
+        #expect(refusals.filter { $0.contains("failed authentication") }.count == 1, "\(refusals)")
+        #expect(refusals.filter { $0.contains("a replayed, dropped or reordered frame") }.count == 3, "\(refusals)")
+        #expect(refusals.allSatisfy { $0.contains("blocks in flight discarded") })
+        let bobLines = bob.errors.split(separator: "\n")
+        let lastSessionEnd = try #require(bobLines.lastIndex { $0.contains("session ended") })
+        #expect(bobLines[lastSessionEnd...].contains { $0.contains("committed; authentication") }, "no block after the last recovery")
+        #expect(try fixture.expectIdenticalStores() > 0)
+    }
+}
