@@ -10,9 +10,9 @@
 // Karatsuba for the middle product (Hanrot, Quercia, Zimmermann 2004; over GF(2) there are no
 // signs): with h = N / 2, x = x0 + t^64h x1 and s1 = s + h, s2 = s + 2h,
 //   P = MP(s1, x0 + x1),  y0 = P + MP(s + s1, x1),  y1 = P + MP(s2 + s1, x0),
-// three half-size middle products, so the cost is that of one N-word product. Odd N peels the
-// last input and output word (O(N) carry-less multiplies). Rectangular m x n problems are cut into
-// square ones (Euclid-style on the word counts).
+// three half-size middle products, so the cost is that of one N-word product. N is padded with
+// zero words to c 2^k with c at most the base-case size, so every level halves evenly.
+// Rectangular m x n problems are cut into square ones (Euclid-style on the word counts).
 
 #include "CGF2.h"
 
@@ -27,7 +27,7 @@
 
 enum {
     /// Middle products of at most this many words run the schoolbook base case.
-    baseWords = 32,
+    baseWords = 48,
     /// Square middle products of at least this many words are split over threads.
     parallelMinimumWords = 2048,
     /// Karatsuba levels unrolled into independent tasks for the threads (3^3 = 27 tasks).
@@ -37,11 +37,8 @@ enum {
 };
 
 typedef void (*BaseCase)(uint64_t *y, const uint64_t *s, const uint64_t *x, size_t n);
-typedef void (*CarrylessMultiply)(uint64_t a, uint64_t b, uint64_t *low, uint64_t *high);
-
 typedef struct {
     BaseCase base;
-    CarrylessMultiply multiply;
 } Kernel;
 
 // MARK: - Portable kernel
@@ -77,18 +74,12 @@ static void base_portable(uint64_t *y, const uint64_t *s, const uint64_t *x, siz
     for (size_t q = 0; q < n; q++) y[q] ^= zLow[q + 1] ^ zHigh[q];
 }
 
-static const Kernel portableKernel = {base_portable, multiply_portable};
+static const Kernel portableKernel = {base_portable};
 
 // MARK: - AVX-512 VPCLMULQDQ kernel
 
 #if defined(__x86_64__)
 #define VECTOR_TARGET __attribute__((target("pclmul,avx512f,vpclmulqdq")))
-
-VECTOR_TARGET static void multiply_vector(uint64_t a, uint64_t b, uint64_t *low, uint64_t *high) {
-    __m128i product = _mm_clmulepi64_si128(_mm_cvtsi64_si128((long long)a), _mm_cvtsi64_si128((long long)b), 0x00);
-    *low = (uint64_t)_mm_cvtsi128_si64(product);
-    *high = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(product, product));
-}
 
 /// The same Z_k as the portable base case, eight k at a time: one 512-bit load of
 /// s[k0 - b ... k0 - b + 7] against x[b] broadcast gives Z_(k0 + even) with the low-qword selector
@@ -121,7 +112,7 @@ VECTOR_TARGET static void base_vector(uint64_t *y, const uint64_t *s, const uint
     for (size_t q = 0; q < n; q++) y[q] ^= z[2 * (q + 1)] ^ z[2 * q + 1];
 }
 
-static const Kernel vectorKernel = {base_vector, multiply_vector};
+static const Kernel vectorKernel = {base_vector};
 #endif
 
 bool cgf2_has_vector_clmul(void) {
@@ -144,39 +135,13 @@ static const Kernel *kernel_for(CGF2Kernel choice) {
 
 // MARK: - Karatsuba middle product
 
-/// Odd n: the contributions of the last input word x[n-1] to every output word, and of the
-/// other input words to the last output word y[n-1]. The rest is MP(s + 1, x, n - 1).
-static void peel_last_word(const Kernel *kernel, uint64_t *y, const uint64_t *s, const uint64_t *x, size_t n) {
-    uint64_t low, high;
-    for (size_t q = 0; q < n; q++) {
-        uint64_t word = 0;
-        kernel->multiply(s[q + 1], x[n - 1], &low, &high);
-        word ^= low;
-        kernel->multiply(s[q], x[n - 1], &low, &high);
-        word ^= high;
-        y[q] ^= word;
-    }
-    uint64_t last = 0;
-    for (size_t b = 0; b + 1 < n; b++) {
-        kernel->multiply(s[2 * n - 1 - b], x[b], &low, &high);
-        last ^= low;
-        kernel->multiply(s[2 * n - 2 - b], x[b], &low, &high);
-        last ^= high;
-    }
-    y[n - 1] ^= last;
-}
-
 /// Words of scratch the sequential middle product of n words needs.
 static size_t scratch_words(size_t n) { return 4 * n + 64; }
 
-/// y[q] ^= word n + q of s * x (q < n); s has 2n words, x has n words.
+/// y[q] ^= word n + q of s * x (q < n); s has 2n words, x has n words; n is at most baseWords
+/// or even, and so are all its halvings above baseWords (see padded_length).
 static void middle_product(const Kernel *kernel, uint64_t *y, const uint64_t *s, const uint64_t *x, size_t n,
                            uint64_t *scratch) {
-    while (n > baseWords && (n & 1)) {
-        peel_last_word(kernel, y, s, x, n);
-        s += 1;
-        n -= 1;
-    }
     if (n <= baseWords) {
         kernel->base(y, s, x, n);
         return;
@@ -229,11 +194,6 @@ typedef struct {
 /// Unrolls `levels` Karatsuba levels: computes the operand sums now and records the
 /// sub-products as independent tasks; each node's shared product is a buffer of its own.
 static int plan_middle_product(Plan *plan, uint64_t *y, const uint64_t *s, const uint64_t *x, size_t n, int levels) {
-    while (n > baseWords && (n & 1)) {
-        peel_last_word(plan->kernel, y, s, x, n);
-        s += 1;
-        n -= 1;
-    }
     if (levels == 0 || n <= baseWords) {
         plan->tasks[plan->taskCount++] = (Task){y, s, x, n};
         if (n > plan->largestTask) plan->largestTask = n;
@@ -311,12 +271,39 @@ typedef struct {
     uint64_t *scratch;
 } Context;
 
-static int square_middle_product(const Context *context, uint64_t *y, const uint64_t *s, const uint64_t *x, size_t n) {
+/// The smallest c * 2^k >= n with c <= baseWords: Karatsuba then halves evenly down to the base case.
+static size_t padded_length(size_t n) {
+    unsigned levels = 0;
+    while ((n >> levels) > baseWords) levels++;
+    size_t blocks = (n + ((size_t)1 << levels) - 1) >> levels;
+    return blocks << levels;
+}
+
+static int padded_middle_product(const Context *context, uint64_t *y, const uint64_t *s, const uint64_t *x, size_t n) {
     if (context->threads > 1 && n >= parallelMinimumWords) {
         return parallel_middle_product(context->kernel, y, s, x, n, context->threads);
     }
     middle_product(context->kernel, y, s, x, n, context->scratch);
     return 0;
+}
+
+/// MP(y, s, x, n) for any n: with p = padded_length(n) - n zero words, x becomes x followed by
+/// p zeros, s becomes p zeros, s, p zeros, and the first n output words are unchanged.
+static int square_middle_product(const Context *context, uint64_t *y, const uint64_t *s, const uint64_t *x, size_t n) {
+    size_t padded = padded_length(n);
+    if (padded == n) return padded_middle_product(context, y, s, x, n);
+    size_t padding = padded - n;
+    uint64_t *buffer = calloc(4 * padded, sizeof(uint64_t));
+    if (buffer == NULL) return -1;
+    uint64_t *paddedSeed = buffer;
+    uint64_t *paddedInput = buffer + 2 * padded;
+    uint64_t *paddedOutput = buffer + 3 * padded;
+    memcpy(paddedSeed + padding, s, 2 * n * sizeof(uint64_t));
+    memcpy(paddedInput, x, n * sizeof(uint64_t));
+    int status = padded_middle_product(context, paddedOutput, paddedSeed, paddedInput, padded);
+    for (size_t i = 0; i < n; i++) y[i] ^= paddedOutput[i];
+    free(buffer);
+    return status;
 }
 
 /// y[q] ^= word n + q of s * x for q < m; s has n + m words, x has n words.
@@ -353,7 +340,7 @@ int cgf2_toeplitz_hash(uint64_t *output, const uint64_t *seed, const uint64_t *i
     size_t outputWords = (m + 63) / 64;
     size_t seedWords = (n + m - 1 + 63) / 64;
     unsigned inputShift = (unsigned)(inputWords * 64 - n);
-    size_t shortSide = inputWords < outputWords ? inputWords : outputWords;
+    size_t shortSide = padded_length(inputWords < outputWords ? inputWords : outputWords);
 
     uint64_t *shiftedInput = malloc(inputWords * sizeof(uint64_t));
     uint64_t *shiftedSeed = calloc(inputWords + outputWords, sizeof(uint64_t));
