@@ -8,6 +8,13 @@ import QKDCore
 /// matrices with a uniform seed form a universal family (Krawczyk, CRYPTO 1994; Mansour, Nisan,
 /// Tiwari 1993), as the leftover hash lemma requires.
 ///
+/// Seed: in QKDNode Alice draws a fresh seed for every block from her local randomness and sends
+/// it to Bob in the privacy-amplification message over the authenticated classical channel. The
+/// leftover hash lemma needs the seed uniform and independent of the key, not secret, so it may
+/// travel in the clear; it must be authenticated, since an adversary who could replace it would
+/// choose the hash. Deriving it from pre-shared key material instead would spend `n + m − 1`
+/// secret bits per block, more than the block yields.
+///
 /// Computation: `y_i` is the coefficient of `t^(i + n − 1)` in `S(t) · X(t)` over GF(2), a
 /// middle product of polynomials. Above `directMaximumInputLength` bits it runs in the C target
 /// `CGF2`: Karatsuba on 64-bit words over a carry-less-multiply base case (AVX-512 VPCLMULQDQ
@@ -89,8 +96,12 @@ public struct ToeplitzHash: Sendable, Hashable {
         }
     }
 
-    /// Whether this CPU runs the AVX-512 VPCLMULQDQ kernel (else the portable one).
-    public static var hasVectorCarrylessMultiply: Bool { cgf2_has_vector_clmul() }
+    /// What `hash` runs for an `inputLength`-bit input on this CPU: `direct`,
+    /// `karatsuba-vpclmulqdq` (AVX-512 carry-less multiply) or `karatsuba-portable`.
+    public static func algorithmName(inputLength: Int) -> String {
+        if inputLength <= directMaximumInputLength { return "direct" }
+        return cgf2_has_vector_clmul() ? "karatsuba-vpclmulqdq" : "karatsuba-portable"
+    }
 
     private func karatsubaHash(_ input: BitVector, threads: Int, kernel: CGF2Kernel) throws -> BitVector {
         var output = [UInt64](repeating: 0, count: (outputLength + 63) >> 6)

@@ -10,8 +10,8 @@ public struct ExtractionBenchmark: Codable, Sendable {
     public let outputLength: Int
     /// Threads the hash may use.
     public let threads: Int
-    /// The carry-less multiply kernel: `vpclmulqdq` or `portable`.
-    public let kernel: String
+    /// The algorithm: `direct`, `karatsuba-vpclmulqdq` or `karatsuba-portable`.
+    public let algorithm: String
     /// Wall-clock seconds of the fastest repetition of the hash alone (input and seed exist).
     public let seconds: Double
     /// Input megabits (10^6 bits) hashed per second.
@@ -49,7 +49,7 @@ public struct ExtractionBenchmark: Codable, Sendable {
         self.inputLength = inputLength
         self.outputLength = outputLength
         self.threads = threads
-        self.kernel = ToeplitzHash.hasVectorCarrylessMultiply ? "vpclmulqdq" : "portable"
+        self.algorithm = ToeplitzHash.algorithmName(inputLength: inputLength)
         self.seconds = fastest
         self.inputMbps = Double(inputLength) / fastest / 1e6
         self.peakMemoryBytes = Self.peakResidentBytes()
@@ -61,7 +61,7 @@ public struct ExtractionBenchmark: Codable, Sendable {
     public var text: String {
         String(
             format: "n = %d, m = %d, %d thread%@ (%@): %.4f s, %.1f Mbit/s of input, peak memory %.1f MB (%.2f bytes per input bit)",
-            inputLength, outputLength, threads, threads == 1 ? "" : "s", kernel, seconds, inputMbps,
+            inputLength, outputLength, threads, threads == 1 ? "" : "s", algorithm, seconds, inputMbps,
             Double(peakMemoryBytes) / 1e6, peakBytesPerInputBit)
     }
 

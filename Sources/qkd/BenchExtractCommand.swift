@@ -30,7 +30,7 @@ struct BenchExtractCommand: ParsableCommand {
     @Option(help: "Repetitions; the fastest is reported.")
     var repetitions: Int = 1
 
-    @Flag(help: "Print one JSON object (inputLength, outputLength, threads, kernel, seconds, inputMbps, peakMemoryBytes, peakBytesPerInputBit, repetitions).")
+    @Flag(help: "Print one JSON object (inputLength, outputLength, threads, algorithm, seconds, inputMbps, peakMemoryBytes, peakBytesPerInputBit, repetitions).")
     var json = false
 
     func run() throws {
