@@ -357,7 +357,8 @@ int cgf2_toeplitz_hash(uint64_t *output, const uint64_t *seed, const uint64_t *i
             shiftedSeed[i] ^= seed[i] << 1;
             if (i + 1 < inputWords + outputWords) shiftedSeed[i + 1] ^= seed[i] >> 63;
         }
-        Context context = {kernel_for(kernel), threads < 1 ? 1 : threads, scratch};
+        int usedThreads = threads < 1 ? 1 : (threads > maximumTasks ? maximumTasks : threads);
+        Context context = {kernel_for(kernel), usedThreads, scratch};
         status = rectangular_middle_product(&context, product, outputWords, shiftedSeed, shiftedInput, inputWords);
         if (status == 0) {
             if (m % 64 != 0) product[outputWords - 1] &= (UINT64_C(1) << (m % 64)) - 1;

@@ -26,8 +26,8 @@ bool cgf2_has_vector_clmul(void);
 /// their last words must be zero.
 ///
 /// The product is computed exactly as a middle product of polynomials over GF(2): Karatsuba on
-/// 64-bit words down to a carry-less schoolbook base case. `threads` (1 or more) is the number of
-/// threads for large blocks. Returns 0, or -1 if scratch memory could not be allocated.
+/// 64-bit words down to a carry-less schoolbook base case. `threads` is the number of threads for
+/// large blocks (values below 1 count as 1, above 27 as 27: the work is cut into 27 tasks). Returns 0, or -1 if scratch memory could not be allocated.
 int cgf2_toeplitz_hash(uint64_t *output, const uint64_t *seed, const uint64_t *input, size_t n, size_t m,
                        int threads, CGF2Kernel kernel);
 
