@@ -15,6 +15,7 @@
 // Rectangular m x n problems are cut into square ones (Euclid-style on the word counts).
 
 #include "CGF2.h"
+#include "AdditiveFFT.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -30,6 +31,9 @@ enum {
     baseWords = 48,
     /// Square middle products of at least this many words are split over threads.
     parallelMinimumWords = 2048,
+    /// Automatic kernel choice: outputs of at least this many bits use the additive FFT (below,
+    /// Karatsuba's (n / m) M(m) beats the FFT's cost of the whole (2n + m)-bit product).
+    fftMinimumOutputBits = 1 << 23,
     /// Karatsuba levels unrolled into independent tasks for the threads (3^3 = 27 tasks).
     parallelLevels = 3,
     maximumTasks = 27,
@@ -125,9 +129,14 @@ bool cgf2_has_vector_clmul(void) {
 #endif
 }
 
+const char *cgf2_algorithm_name(size_t m) {
+    if (!cgf2_has_vector_clmul()) return "karatsuba-portable";
+    return m >= fftMinimumOutputBits ? "additive-fft" : "karatsuba-vpclmulqdq";
+}
+
 static const Kernel *kernel_for(CGF2Kernel choice) {
 #if defined(__x86_64__)
-    if (choice == CGF2KernelAutomatic && cgf2_has_vector_clmul()) return &vectorKernel;
+    if (choice != CGF2KernelPortable && cgf2_has_vector_clmul()) return &vectorKernel;
 #endif
     (void)choice;
     return &portableKernel;
@@ -274,7 +283,7 @@ typedef struct {
 /// The smallest c * 2^k >= n with c <= baseWords: Karatsuba then halves evenly down to the base case.
 static size_t padded_length(size_t n) {
     unsigned levels = 0;
-    while ((n >> levels) > baseWords) levels++;
+    while (((n + ((size_t)1 << levels) - 1) >> levels) > baseWords) levels++;
     size_t blocks = (n + ((size_t)1 << levels) - 1) >> levels;
     return blocks << levels;
 }
@@ -334,8 +343,37 @@ static int rectangular_middle_product(const Context *context, uint64_t *y, size_
     return 0;
 }
 
+#if defined(__x86_64__)
+/// y = bits n - 1 ... n + m - 2 of the full product seed * input, by the additive FFT.
+static int fft_toeplitz_hash(uint64_t *output, const uint64_t *seed, const uint64_t *input, size_t n, size_t m,
+                             int threads) {
+    size_t inputWords = (n + 63) / 64;
+    size_t seedWords = (n + m - 1 + 63) / 64;
+    size_t productWords = inputWords + seedWords;
+    uint64_t *product = malloc(productWords * sizeof(uint64_t));
+    if (product == NULL) return -1;
+    int status = cgf2_fft_multiply(product, seed, seedWords, input, inputWords, threads);
+    if (status == 0) {
+        size_t first = (n - 1) / 64;
+        unsigned shift = (unsigned)((n - 1) % 64);
+        size_t outputWords = (m + 63) / 64;
+        for (size_t q = 0; q < outputWords; q++) {
+            uint64_t next = (shift != 0 && first + q + 1 < productWords) ? product[first + q + 1] << (64 - shift) : 0;
+            output[q] = (product[first + q] >> shift) | next;
+        }
+        if (m % 64 != 0) output[outputWords - 1] &= (UINT64_C(1) << (m % 64)) - 1;
+    }
+    free(product);
+    return status;
+}
+#endif
+
 int cgf2_toeplitz_hash(uint64_t *output, const uint64_t *seed, const uint64_t *input, size_t n, size_t m,
                        int threads, CGF2Kernel kernel) {
+#if defined(__x86_64__)
+    bool fft = kernel == CGF2KernelAdditiveFFT || (kernel == CGF2KernelAutomatic && m >= fftMinimumOutputBits);
+    if (fft && cgf2_has_vector_clmul()) return fft_toeplitz_hash(output, seed, input, n, m, threads);
+#endif
     size_t inputWords = (n + 63) / 64;
     size_t outputWords = (m + 63) / 64;
     size_t seedWords = (n + m - 1 + 63) / 64;

@@ -19,7 +19,9 @@ import QKDCore
 /// middle product of polynomials. Above `directMaximumInputLength` bits it runs in the C target
 /// `CGF2`: Karatsuba on 64-bit words over a carry-less-multiply base case (AVX-512 VPCLMULQDQ
 /// when the CPU has it, portable software otherwise), exact and about `M(min(n, m)) · n / m`
-/// word operations for `M(k)` the cost of a `k`-bit product, with `O(n + m)` memory. Small inputs
+/// word operations for `M(k)` the cost of a `k`-bit product, with `O(n + m)` memory; from
+/// 2^23 output bits on a CPU with VPCLMULQDQ, the whole product by an additive FFT over
+/// GF(2^64) (exact: no floating point, no reduction of the 63-bit chunk products). Small inputs
 /// use the direct bit-packed product: with `x̃` the input reversed,
 /// `y_i = parity(s[i ..< i + n] AND x̃)`, about `m · n / 64` word operations.
 public struct ToeplitzHash: Sendable, Hashable {
@@ -66,6 +68,8 @@ public struct ToeplitzHash: Sendable, Hashable {
         case karatsuba
         /// Karatsuba with the portable software carry-less multiply.
         case portableKaratsuba
+        /// The additive FFT over GF(2^64) (Karatsuba with the portable kernel without the vector CPU).
+        case additiveFFT
     }
 
     /// The `m`-bit hash of `input`, using up to `threads` threads for large blocks. Throws
@@ -90,17 +94,20 @@ public struct ToeplitzHash: Sendable, Hashable {
         case .direct:
             return directHash(input)
         case .karatsuba:
-            return try karatsubaHash(input, threads: threads, kernel: CGF2KernelAutomatic)
+            return try karatsubaHash(input, threads: threads, kernel: CGF2KernelKaratsuba)
         case .portableKaratsuba:
             return try karatsubaHash(input, threads: threads, kernel: CGF2KernelPortable)
+        case .additiveFFT:
+            return try karatsubaHash(input, threads: threads, kernel: CGF2KernelAdditiveFFT)
         }
     }
 
-    /// What `hash` runs for an `inputLength`-bit input on this CPU: `direct`,
-    /// `karatsuba-vpclmulqdq` (AVX-512 carry-less multiply) or `karatsuba-portable`.
-    public static func algorithmName(inputLength: Int) -> String {
+    /// What `hash` runs for `inputLength` input and `outputLength` output bits on this CPU:
+    /// `direct`, `karatsuba-vpclmulqdq` (AVX-512 carry-less multiply), `karatsuba-portable` or
+    /// `additive-fft`.
+    public static func algorithmName(inputLength: Int, outputLength: Int) -> String {
         if inputLength <= directMaximumInputLength { return "direct" }
-        return cgf2_has_vector_clmul() ? "karatsuba-vpclmulqdq" : "karatsuba-portable"
+        return String(cString: cgf2_algorithm_name(outputLength))
     }
 
     private func karatsubaHash(_ input: BitVector, threads: Int, kernel: CGF2Kernel) throws -> BitVector {

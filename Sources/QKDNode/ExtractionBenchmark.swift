@@ -10,7 +10,7 @@ public struct ExtractionBenchmark: Codable, Sendable {
     public let outputLength: Int
     /// Threads the hash may use.
     public let threads: Int
-    /// The algorithm: `direct`, `karatsuba-vpclmulqdq` or `karatsuba-portable`.
+    /// The algorithm: `direct`, `karatsuba-vpclmulqdq`, `karatsuba-portable` or `additive-fft`.
     public let algorithm: String
     /// Wall-clock seconds of the fastest repetition of the hash alone (input and seed exist).
     public let seconds: Double
@@ -49,7 +49,7 @@ public struct ExtractionBenchmark: Codable, Sendable {
         self.inputLength = inputLength
         self.outputLength = outputLength
         self.threads = threads
-        self.algorithm = ToeplitzHash.algorithmName(inputLength: inputLength)
+        self.algorithm = ToeplitzHash.algorithmName(inputLength: inputLength, outputLength: outputLength)
         self.seconds = fastest
         self.inputMbps = Double(inputLength) / fastest / 1e6
         self.peakMemoryBytes = Self.peakResidentBytes()

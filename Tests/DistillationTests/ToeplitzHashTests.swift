@@ -63,7 +63,7 @@ import Testing
         let (input, state) = xorshiftBits(state: start, count: inputLength)
         let (seed, _) = xorshiftBits(state: state, count: inputLength + outputLength - 1)
         let hash = try ToeplitzHash(inputLength: inputLength, outputLength: outputLength, seed: seed)
-        for algorithm in [ToeplitzHash.Algorithm.automatic, .direct, .karatsuba, .portableKaratsuba] {
+        for algorithm in [ToeplitzHash.Algorithm.automatic, .direct, .karatsuba, .portableKaratsuba, .additiveFFT] {
             #expect(hex(try hash.hash(input, threads: 1, algorithm: algorithm)) == expected, "\(algorithm)")
         }
     }
@@ -87,9 +87,12 @@ import Testing
     }
 
     /// Larger sizes (one to three Karatsuba levels above the 48-word base case, padding to even
-    /// halvings, rectangular splits) against the direct product, which the tests above tie to the
+    /// halvings, including 97 and 195 words whose halvings round up past the base case,
+    /// rectangular splits) against the direct product, which the tests above tie to the
     /// definition.
-    @Test(arguments: [(8191, 8191), (9000, 8999), (20_000, 3_001), (12_345, 6_789), (7_000, 6_000)])
+    @Test(arguments: [
+        (8191, 8191), (9000, 8999), (20_000, 3_001), (12_345, 6_789), (7_000, 6_000), (6_200, 6_200), (12_480, 12_480),
+    ])
     func karatsubaMatchesTheDirectProduct(inputLength: Int, outputLength: Int) throws {
         var generator = SeededGenerator(seed: UInt64(inputLength + outputLength))
         let input = BitVector(randomCount: inputLength, using: &generator)
@@ -113,6 +116,23 @@ import Testing
         let single = try hash.hash(input, threads: 1, algorithm: .karatsuba)
         #expect(single.popcount > outputLength / 3)
         #expect(try hash.hash(input, threads: 2, algorithm: .karatsuba) == single)
+    }
+
+    /// The additive FFT against Karatsuba: transform sizes 2^2 ... 2^17, chunk boundaries, odd
+    /// lengths, m close to n and far below, one and two threads.
+    @Test(arguments: [
+        (1, 1), (2, 1), (31, 17), (64, 64), (65, 3), (100, 100), (1000, 999), (4097, 4000), (10_000, 1), (33_333, 30_001),
+        (100_000, 50_000), (262_144, 262_144), (300_001, 31_000), (1_000_003, 600_001),
+    ])
+    func additiveFFTMatchesKaratsuba(inputLength: Int, outputLength: Int) throws {
+        var generator = SeededGenerator(seed: UInt64(inputLength * 3 + outputLength))
+        let input = BitVector(randomCount: inputLength, using: &generator)
+        let seed = BitVector(
+            randomCount: ToeplitzHash.seedLength(inputLength: inputLength, outputLength: outputLength), using: &generator)
+        let hash = try ToeplitzHash(inputLength: inputLength, outputLength: outputLength, seed: seed)
+        let expected = try hash.hash(input, threads: 1, algorithm: .karatsuba)
+        #expect(try hash.hash(input, threads: 1, algorithm: .additiveFFT) == expected)
+        #expect(try hash.hash(input, threads: 2, algorithm: .additiveFFT) == expected)
     }
 
     @Test func badThreadCountThrows() throws {
