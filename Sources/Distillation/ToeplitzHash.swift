@@ -58,8 +58,8 @@ public struct ToeplitzHash: Sendable, Hashable {
     /// Inputs of at most this many bits use the direct bit-packed product.
     static let directMaximumInputLength = 256
 
-    /// How `hash` computes the product; `automatic` chooses by size and CPU.
-    enum Algorithm: Sendable {
+    /// How `hash` computes the product; `automatic` chooses by size and CPU. All are exact.
+    public enum Algorithm: String, Sendable, CaseIterable {
         /// The direct product up to `directMaximumInputLength` bits, the fast one above.
         case automatic
         /// The direct bit-packed product, `m · n / 64` word operations.
@@ -67,9 +67,9 @@ public struct ToeplitzHash: Sendable, Hashable {
         /// Karatsuba with the vector kernel if the CPU has one.
         case karatsuba
         /// Karatsuba with the portable software carry-less multiply.
-        case portableKaratsuba
+        case portableKaratsuba = "portable-karatsuba"
         /// The additive FFT over GF(2^64) (Karatsuba with the portable kernel without the vector CPU).
-        case additiveFFT
+        case additiveFFT = "additive-fft"
     }
 
     /// The `m`-bit hash of `input`, using up to `threads` threads for large blocks. Throws
@@ -78,8 +78,8 @@ public struct ToeplitzHash: Sendable, Hashable {
         try hash(input, threads: threads, algorithm: .automatic)
     }
 
-    /// The hash computed by `algorithm` (tests compare the algorithms).
-    func hash(_ input: BitVector, threads: Int, algorithm: Algorithm) throws -> BitVector {
+    /// The hash computed by `algorithm` (to compare them; `hash(_:threads:)` chooses by size).
+    public func hash(_ input: BitVector, threads: Int, algorithm: Algorithm) throws -> BitVector {
         guard input.count == inputLength else {
             throw QKDError(.invalidParameter, "Toeplitz input has \(input.count) bits but the hash takes \(inputLength)")
         }

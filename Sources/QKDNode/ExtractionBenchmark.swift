@@ -10,7 +10,8 @@ public struct ExtractionBenchmark: Codable, Sendable {
     public let outputLength: Int
     /// Threads the hash may use.
     public let threads: Int
-    /// The algorithm: `direct`, `karatsuba-vpclmulqdq`, `karatsuba-portable` or `additive-fft`.
+    /// The algorithm that ran: with `automatic`, `direct`, `karatsuba-vpclmulqdq`,
+    /// `karatsuba-portable` or `additive-fft`; otherwise the one asked for.
     public let algorithm: String
     /// Wall-clock seconds of the fastest repetition of the hash alone (input and seed exist).
     public let seconds: Double
@@ -22,11 +23,18 @@ public struct ExtractionBenchmark: Codable, Sendable {
     public let peakBytesPerInputBit: Double
     /// Repetitions timed.
     public let repetitions: Int
+    /// True when the hash was recomputed with Karatsuba and matched (nil: not checked).
+    public let matchesKaratsuba: Bool?
 
     /// Hashes a random `inputLength`-bit block with a random seed (fixed generator seed 1)
-    /// `repetitions` times and keeps the fastest. Throws `QKDError.invalidParameter` for lengths
-    /// the hash rejects, `threads < 1` or `repetitions < 1`.
-    public init(inputLength: Int, outputLength: Int, threads: Int, repetitions: Int) throws {
+    /// `repetitions` times with `algorithm` and keeps the fastest; with `checkAgainstKaratsuba`,
+    /// also hashes once with Karatsuba (untimed) and compares. Throws
+    /// `QKDError.invalidParameter` for lengths the hash rejects, `threads < 1` or
+    /// `repetitions < 1`, and `QKDError.protocolFailure` if the check finds a difference.
+    public init(
+        inputLength: Int, outputLength: Int, threads: Int, repetitions: Int,
+        algorithm: ToeplitzHash.Algorithm = .automatic, checkAgainstKaratsuba: Bool = false
+    ) throws {
         guard repetitions >= 1 else {
             throw QKDError(.invalidParameter, "repetitions \(repetitions) is below 1")
         }
@@ -39,17 +47,27 @@ public struct ExtractionBenchmark: Codable, Sendable {
             randomCount: ToeplitzHash.seedLength(inputLength: inputLength, outputLength: outputLength), using: &generator)
         let hash = try ToeplitzHash(inputLength: inputLength, outputLength: outputLength, seed: seed)
         var fastest = Double.infinity
+        var output = BitVector(count: 0)
         for _ in 0..<repetitions {
             let clock = ContinuousClock()
             let start = clock.now
-            _ = try hash.hash(input, threads: threads)
+            output = try hash.hash(input, threads: threads, algorithm: algorithm)
             let elapsed = start.duration(to: clock.now)
             fastest = min(fastest, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        }
+        if checkAgainstKaratsuba {
+            guard try hash.hash(input, threads: threads, algorithm: .karatsuba) == output else {
+                throw QKDError(.protocolFailure, "the \(algorithm.rawValue) hash differs from Karatsuba at n = \(inputLength), m = \(outputLength)")
+            }
+            matchesKaratsuba = true
+        } else {
+            matchesKaratsuba = nil
         }
         self.inputLength = inputLength
         self.outputLength = outputLength
         self.threads = threads
-        self.algorithm = ToeplitzHash.algorithmName(inputLength: inputLength, outputLength: outputLength)
+        self.algorithm = algorithm == .automatic
+            ? ToeplitzHash.algorithmName(inputLength: inputLength, outputLength: outputLength) : algorithm.rawValue
         self.seconds = fastest
         self.inputMbps = Double(inputLength) / fastest / 1e6
         self.peakMemoryBytes = Self.peakResidentBytes()
@@ -59,10 +77,11 @@ public struct ExtractionBenchmark: Codable, Sendable {
 
     /// One line for people.
     public var text: String {
-        String(
+        let check = matchesKaratsuba == true ? ", same hash as Karatsuba" : ""
+        return String(
             format: "n = %d, m = %d, %d thread%@ (%@): %.4f s, %.1f Mbit/s of input, peak memory %.1f MB (%.2f bytes per input bit)",
             inputLength, outputLength, threads, threads == 1 ? "" : "s", algorithm, seconds, inputMbps,
-            Double(peakMemoryBytes) / 1e6, peakBytesPerInputBit)
+            Double(peakMemoryBytes) / 1e6, peakBytesPerInputBit) + check
     }
 
     private static func peakResidentBytes() -> Int {

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Distillation
 import Foundation
+import QKDCore
 import QKDNode
 
 /// `qkd bench extract`: the time and memory of one Toeplitz hash.
@@ -30,12 +32,22 @@ struct BenchExtractCommand: ParsableCommand {
     @Option(help: "Repetitions; the fastest is reported.")
     var repetitions: Int = 1
 
-    @Flag(help: "Print one JSON object (inputLength, outputLength, threads, algorithm, seconds, inputMbps, peakMemoryBytes, peakBytesPerInputBit, repetitions).")
+    @Option(help: "Algorithm: \(ToeplitzHash.Algorithm.allCases.map(\.rawValue).joined(separator: ", ")) (all exact).")
+    var algorithm: String = ToeplitzHash.Algorithm.automatic.rawValue
+
+    @Flag(help: "Also hash once with Karatsuba (untimed) and fail if the hashes differ.")
+    var check = false
+
+    @Flag(help: "Print one JSON object (inputLength, outputLength, threads, algorithm, seconds, inputMbps, peakMemoryBytes, peakBytesPerInputBit, repetitions; matchesKaratsuba with --check).")
     var json = false
 
     func run() throws {
+        guard let chosen = ToeplitzHash.Algorithm(rawValue: algorithm) else {
+            throw QKDError(.invalidParameter, "--algorithm must be one of \(ToeplitzHash.Algorithm.allCases.map(\.rawValue).joined(separator: ", ")), got \(algorithm)")
+        }
         let result = try ExtractionBenchmark(
-            inputLength: inputLength, outputLength: outputLength, threads: threads, repetitions: repetitions)
+            inputLength: inputLength, outputLength: outputLength, threads: threads, repetitions: repetitions,
+            algorithm: chosen, checkAgainstKaratsuba: check)
         guard json else {
             print(result.text)
             return

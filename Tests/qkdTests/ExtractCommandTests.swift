@@ -73,4 +73,14 @@ import Testing
         }
         #expect(object?["inputLength"] as? Int == 20000)
     }
+
+    @Test func benchCheckComparesTheFFTWithKaratsuba() throws {
+        let result = try runQKD([
+            "bench", "extract", "--input-length", "30001", "--output-length", "29000", "--algorithm", "additive-fft", "--check", "--json",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(object?["matchesKaratsuba"] as? Bool == true)
+        #expect(object?["algorithm"] as? String == "additive-fft")
+    }
 }
