@@ -277,6 +277,57 @@ static void *prepare_operand(void *argument) {
     return NULL;
 }
 
+typedef struct {
+    uint64_t *d;
+    unsigned k;
+    size_t start;
+    const uint64_t *twiddles;
+} TransformBlock;
+
+static void *inverse_block(void *argument) {
+    TransformBlock *block = argument;
+    inverse_transform(block->d, block->k, block->start, block->twiddles);
+    return NULL;
+}
+
+typedef struct {
+    uint64_t *f;
+    size_t rows;
+    size_t stride;
+    unsigned split;
+} RowRange;
+
+static void *rows_from_novel_basis(void *argument) {
+    RowRange *range = argument;
+    for (size_t row = 0; row < range->rows; row++) from_novel_basis(range->f + row * range->stride, range->split, 1);
+    return NULL;
+}
+
+/// Runs `work(second)` on a helper thread while the caller runs `work(first)` (both here if no
+/// thread can be started).
+static void run_pair(void *(*work)(void *), void *first, void *second) {
+    pthread_t helper;
+    bool helped = pthread_create(&helper, NULL, work, second) == 0;
+    work(first);
+    if (helped) pthread_join(helper, NULL);
+    else work(second);
+}
+
+/// inverse_transform then from_novel_basis of 2^k elements (k > iterativeLevels), with the two
+/// half transforms and the two halves of the row conversions on two threads.
+VECTOR_TARGET static void inverse_on_two_threads(uint64_t *d, unsigned k, const uint64_t *twiddles) {
+    size_t half = (size_t)1 << (k - 1);
+    TransformBlock lower = {d, k - 1, 0, twiddles}, upper = {d + half, k - 1, half, twiddles};
+    run_pair(inverse_block, &lower, &upper);
+    inverse_butterflies(d, d + half, half, twiddles[0]);
+    unsigned split = split_of(k);
+    size_t tau = (size_t)1 << split, rows = (size_t)1 << (k - split);
+    RowRange first = {d, rows / 2, tau, split}, second = {d + (rows / 2) * tau, rows - rows / 2, tau, split};
+    run_pair(rows_from_novel_basis, &first, &second);
+    from_novel_basis(d, k - split, tau);
+    taylor_contract(d, (size_t)1 << k, tau, 1);
+}
+
 VECTOR_TARGET int cgf2_fft_multiply(uint64_t *product, const uint64_t *a, size_t aWords, const uint64_t *b,
                                     size_t bWords, int threads) {
     pthread_once(&cantorOnce, compute_cantor_basis);
@@ -289,28 +340,31 @@ VECTOR_TARGET int cgf2_fft_multiply(uint64_t *product, const uint64_t *a, size_t
     int status = -1;
     if (left != NULL && right != NULL && twiddles != NULL) {
         Operand operands[2] = {{left, a, aWords, k, twiddles}, {right, b, bWords, k, twiddles}};
-        pthread_t helper;
-        bool helped = threads > 1 && pthread_create(&helper, NULL, prepare_operand, &operands[1]) == 0;
-        void *failed = prepare_operand(&operands[0]);
-        void *failedHelper = helped ? NULL : prepare_operand(&operands[1]);
-        if (helped) pthread_join(helper, &failedHelper);
-        if (failed == NULL && failedHelper == NULL) {
-            for (size_t i = 0; i < length; i++) left[i] = field_multiply(left[i], right[i]);
+        if (threads > 1) {
+            run_pair(prepare_operand, &operands[0], &operands[1]);
+        } else {
+            prepare_operand(&operands[0]);
+            prepare_operand(&operands[1]);
+        }
+        for (size_t i = 0; i < length; i++) left[i] = field_multiply(left[i], right[i]);
+        if (threads > 1 && k > iterativeLevels) {
+            inverse_on_two_threads(left, k, twiddles);
+        } else {
             inverse_transform(left, k, 0, twiddles);
             from_novel_basis(left, k, 1);
-            memset(product, 0, (aWords + bWords) * sizeof(uint64_t));
-            for (size_t chunk = 0; chunk < length; chunk++) {
-                size_t word = chunk / 2;
-                if (word >= aWords + bWords) break;
-                if (chunk & 1) {
-                    product[word] ^= left[chunk] << 32;
-                    if (word + 1 < aWords + bWords) product[word + 1] ^= left[chunk] >> 32;
-                } else {
-                    product[word] ^= left[chunk];
-                }
-            }
-            status = 0;
         }
+        memset(product, 0, (aWords + bWords) * sizeof(uint64_t));
+        for (size_t chunk = 0; chunk < length; chunk++) {
+            size_t word = chunk / 2;
+            if (word >= aWords + bWords) break;
+            if (chunk & 1) {
+                product[word] ^= left[chunk] << 32;
+                if (word + 1 < aWords + bWords) product[word + 1] ^= left[chunk] >> 32;
+            } else {
+                product[word] ^= left[chunk];
+            }
+        }
+        status = 0;
     }
     free(left);
     free(right);
