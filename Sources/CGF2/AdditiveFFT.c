@@ -45,13 +45,12 @@ static pthread_once_t cantorOnce = PTHREAD_ONCE_INIT;
 VECTOR_TARGET static uint64_t solve_artin_schreier(uint64_t c) {
     // Row r: which unknown bits k feed output bit r, and the right-hand side bit r of c.
     uint64_t rows[64];
-    uint64_t rightSide = 0;
+    uint64_t rightSide = c;
     for (int r = 0; r < 64; r++) rows[r] = 0;
     for (int k = 0; k < 64; k++) {
         uint64_t image = field_multiply(UINT64_C(1) << k, UINT64_C(1) << k) ^ (UINT64_C(1) << k);
         for (int r = 0; r < 64; r++) rows[r] |= ((image >> r) & 1) << k;
     }
-    rightSide = c;
     int pivotOfColumn[64];
     int rank = 0;
     for (int column = 0; column < 64; column++) {
