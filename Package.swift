@@ -18,7 +18,8 @@ let package = Package(
         .target(name: "QKDCore"),
         .target(name: "Photonics", dependencies: ["QKDCore"]),
         .target(name: "Security", dependencies: ["QKDCore"]),
-        .target(name: "Distillation", dependencies: ["QKDCore", "Security"]),
+        .target(name: "CGF2"),
+        .target(name: "Distillation", dependencies: ["QKDCore", "Security", "CGF2"]),
         .target(
             name: "LinkProtocol",
             dependencies: [

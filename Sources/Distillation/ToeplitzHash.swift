@@ -1,3 +1,4 @@
+import CGF2
 import QKDCore
 
 /// Privacy amplification by Toeplitz hashing over GF(2): `n` input bits to `m` output bits.
@@ -7,11 +8,22 @@ import QKDCore
 /// matrices with a uniform seed form a universal family (Krawczyk, CRYPTO 1994; Mansour, Nisan,
 /// Tiwari 1993), as the leftover hash lemma requires.
 ///
-/// Computation: with `x̃` the input reversed (`x̃_k = x_(n−1−k)`),
-/// `y_i = parity(s[i ..< i + n] AND x̃)`. The reversed input is built once; for each residue
-/// `r = i mod 64` the seed shifted right by `r` bits is built once, so the window of output
-/// `i = 64q + r` is that copy's words `q ..< q + ⌈n/64⌉`, and every output bit is an AND-XOR of
-/// whole words. The cost is about `m · n / 64` word operations.
+/// Seed: in QKDNode Alice draws a fresh seed for every block from her local randomness and sends
+/// it to Bob in the privacy-amplification message over the authenticated classical channel. The
+/// leftover hash lemma needs the seed uniform and independent of the key, not secret, so it may
+/// travel in the clear; it must be authenticated, since an adversary who could replace it would
+/// choose the hash. Deriving it from pre-shared key material instead would spend `n + m − 1`
+/// secret bits per block, more than the block yields.
+///
+/// Computation: `y_i` is the coefficient of `t^(i + n − 1)` in `S(t) · X(t)` over GF(2), a
+/// middle product of polynomials. Above `directMaximumInputLength` bits it runs in the C target
+/// `CGF2`: Karatsuba on 64-bit words over a carry-less-multiply base case (AVX-512 VPCLMULQDQ
+/// when the CPU has it, portable software otherwise), exact and about `M(min(n, m)) · n / m`
+/// word operations for `M(k)` the cost of a `k`-bit product, with `O(n + m)` memory; from
+/// 2^23 output bits on a CPU with VPCLMULQDQ, the whole product by an additive FFT over
+/// GF(2^64) (exact: no floating point, no reduction of the 63-bit chunk products). Small inputs
+/// use the direct bit-packed product: with `x̃` the input reversed,
+/// `y_i = parity(s[i ..< i + n] AND x̃)`, about `m · n / 64` word operations.
 public struct ToeplitzHash: Sendable, Hashable {
     /// The input length `n`.
     public let inputLength: Int
@@ -43,12 +55,80 @@ public struct ToeplitzHash: Sendable, Hashable {
         self.seed = seed
     }
 
-    /// The `m`-bit hash of `input`. Throws `QKDError.invalidParameter` if `input` does not
-    /// have `inputLength` bits.
-    public func hash(_ input: BitVector) throws -> BitVector {
+    /// Inputs of at most this many bits use the direct bit-packed product.
+    static let directMaximumInputLength = 256
+
+    /// How `hash` computes the product; `automatic` chooses by size and CPU. All are exact.
+    public enum Algorithm: String, Sendable, CaseIterable {
+        /// The direct product up to `directMaximumInputLength` bits, the fast one above.
+        case automatic
+        /// The direct bit-packed product, `m · n / 64` word operations.
+        case direct
+        /// Karatsuba with the vector kernel if the CPU has one.
+        case karatsuba
+        /// Karatsuba with the portable software carry-less multiply.
+        case portableKaratsuba = "portable-karatsuba"
+        /// The additive FFT over GF(2^64) (Karatsuba with the portable kernel without the vector CPU).
+        case additiveFFT = "additive-fft"
+    }
+
+    /// The `m`-bit hash of `input`, using up to `threads` threads for large blocks. Throws
+    /// `QKDError.invalidParameter` if `input` does not have `inputLength` bits or `threads < 1`.
+    public func hash(_ input: BitVector, threads: Int = 2) throws -> BitVector {
+        try hash(input, threads: threads, algorithm: .automatic)
+    }
+
+    /// The hash computed by `algorithm` (to compare them; `hash(_:threads:)` chooses by size).
+    public func hash(_ input: BitVector, threads: Int, algorithm: Algorithm) throws -> BitVector {
         guard input.count == inputLength else {
             throw QKDError(.invalidParameter, "Toeplitz input has \(input.count) bits but the hash takes \(inputLength)")
         }
+        guard threads >= 1 else {
+            throw QKDError(.invalidParameter, "Toeplitz thread count \(threads) is below 1")
+        }
+        guard outputLength > 0 else { return BitVector(count: 0) }
+        switch algorithm {
+        case .automatic:
+            if inputLength <= Self.directMaximumInputLength { return directHash(input) }
+            return try karatsubaHash(input, threads: threads, kernel: CGF2KernelAutomatic)
+        case .direct:
+            return directHash(input)
+        case .karatsuba:
+            return try karatsubaHash(input, threads: threads, kernel: CGF2KernelKaratsuba)
+        case .portableKaratsuba:
+            return try karatsubaHash(input, threads: threads, kernel: CGF2KernelPortable)
+        case .additiveFFT:
+            return try karatsubaHash(input, threads: threads, kernel: CGF2KernelAdditiveFFT)
+        }
+    }
+
+    /// What `hash` runs for `inputLength` input and `outputLength` output bits on this CPU:
+    /// `direct`, `karatsuba-vpclmulqdq` (AVX-512 carry-less multiply), `karatsuba-portable` or
+    /// `additive-fft`.
+    public static func algorithmName(inputLength: Int, outputLength: Int) -> String {
+        if inputLength <= directMaximumInputLength { return "direct" }
+        return String(cString: cgf2_algorithm_name(outputLength))
+    }
+
+    private func karatsubaHash(_ input: BitVector, threads: Int, kernel: CGF2Kernel) throws -> BitVector {
+        var output = [UInt64](repeating: 0, count: (outputLength + 63) >> 6)
+        let status = seed.words.withUnsafeBufferPointer { seedBuffer in
+            input.words.withUnsafeBufferPointer { inputBuffer in
+                output.withUnsafeMutableBufferPointer { outputBuffer in
+                    cgf2_toeplitz_hash(
+                        outputBuffer.baseAddress, seedBuffer.baseAddress, inputBuffer.baseAddress,
+                        inputLength, outputLength, Int32(clamping: threads), kernel)
+                }
+            }
+        }
+        guard status == 0 else {
+            throw QKDError(.storage, "Toeplitz hash of \(inputLength) bits could not allocate its scratch memory")
+        }
+        return BitVector(words: output, count: outputLength)
+    }
+
+    /// The direct bit-packed product.
+    private func directHash(_ input: BitVector) -> BitVector {
         let inputWordCount = (inputLength + 63) >> 6
         let reversedInput = Self.reversedWords(of: input)
         let outputWordCount = (outputLength + 63) >> 6

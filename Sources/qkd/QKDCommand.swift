@@ -16,7 +16,10 @@ struct QKDCommand: ParsableCommand {
               qkd keyrate --counts examples/paper-120km-block.json --explain
               qkd simulate --sweep distance=0:250:5 --plot rates.svg
             """,
-        subcommands: [DemoCommand.self, SimulateCommand.self, KeyrateCommand.self, OpticsCommand.self, NodeCommand.self, RunCommand.self]
+        subcommands: [
+            DemoCommand.self, SimulateCommand.self, RunCommand.self, KeyrateCommand.self, OpticsCommand.self, NodeCommand.self,
+            ExtractCommand.self, BenchCommand.self,
+        ]
     )
 
     /// Runs the command; any error is one line on standard error and exit code 2 (bad input or a

@@ -3,7 +3,7 @@ import Testing
 
 /// Runs the built `qkd` executable (next to the test bundle) and returns its exit code and
 /// standard error.
-private func runQKD(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+func runQKD(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     var executable = folder.appendingPathComponent("qkd")
     if !FileManager.default.fileExists(atPath: executable.path) {

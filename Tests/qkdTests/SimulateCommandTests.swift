@@ -1,26 +1,6 @@
 import Foundation
 import Testing
 
-/// Runs the built `qkd` executable (next to the test bundle).
-private func runQKD(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    var executable = folder.appendingPathComponent("qkd")
-    if !FileManager.default.fileExists(atPath: executable.path) {
-        executable = folder.deletingLastPathComponent().appendingPathComponent("qkd")
-    }
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    let output = Pipe(), error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let outData = output.fileHandleForReading.readDataToEndOfFile()
-    let errData = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-}
-
 private func configFile(_ text: String) throws -> String {
     let path = NSTemporaryDirectory() + "qkd-simulate-\(UUID().uuidString).json"
     try Data(text.utf8).write(to: URL(fileURLWithPath: path))
