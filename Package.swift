@@ -11,6 +11,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         .target(name: "QKDCore"),
@@ -23,13 +27,25 @@ let package = Package(
             dependencies: ["QKDCore", "LinkProtocol", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
+            name: "KeyManagementServer",
+            dependencies: [
+                "QKDCore", "KeyManagement",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            resources: [.copy("OpenAPI")]
+        ),
+        .target(
             name: "QKDNode",
             dependencies: ["QKDCore", "Photonics", "Security", "Distillation", "LinkProtocol", "KeyManagement"],
             resources: [.copy("Presets")]
         ),
         .executableTarget(
             name: "qkd",
-            dependencies: ["QKDNode", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["QKDNode", "KeyManagementServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "QKDCoreTests", dependencies: ["QKDCore"]),
         .testTarget(name: "PhotonicsTests", dependencies: ["Photonics", "Security"]),
@@ -41,6 +57,7 @@ let package = Package(
             dependencies: ["KeyManagement", "QKDCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "QKDNodeTests", dependencies: ["QKDNode", "Security", "KeyManagement"]),
+        .testTarget(name: "KeyManagementServerTests", dependencies: ["KeyManagementServer", "KeyManagement", "QKDCore"]),
         .testTarget(name: "qkdTests", dependencies: ["qkd"]),
     ],
     swiftLanguageModes: [.v6]
