@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(name: "QKDCore"),
@@ -35,6 +38,10 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             resources: [.copy("OpenAPI")]
         ),
@@ -57,7 +64,14 @@ let package = Package(
             dependencies: ["KeyManagement", "QKDCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "QKDNodeTests", dependencies: ["QKDNode", "Security", "KeyManagement"]),
-        .testTarget(name: "KeyManagementServerTests", dependencies: ["KeyManagementServer", "KeyManagement", "QKDCore"]),
+        .testTarget(
+            name: "KeyManagementServerTests",
+            dependencies: [
+                "KeyManagementServer", "KeyManagement", "QKDCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "qkdTests", dependencies: ["qkd"]),
     ],
     swiftLanguageModes: [.v6]

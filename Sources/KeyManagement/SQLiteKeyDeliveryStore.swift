@@ -102,7 +102,7 @@ public final class SQLiteKeyDeliveryStore: KeyDeliveryStore {
                     arguments: [id.uuidString, pair.master, pair.slave]
                 )
                 guard let sizeBits else {
-                    throw QKDError(.notFound, "key ID \(id) is unknown to \(pair) or was already delivered")
+                    throw QKDError(.notFound, "key ID \(id.uuidString.lowercased()) is unknown to \(pair) or was already delivered")
                 }
                 let materials = try Data.fetchAll(
                     database,

@@ -84,28 +84,26 @@ public struct KMEServer: Sendable {
         return tls
     }
 
-    /// Listens on the configured address until the task is cancelled or, if `stopsOnSignals`,
-    /// SIGTERM or SIGINT arrives. `onListening` gets the bound port once the server accepts
-    /// connections.
-    public func run(
-        stopsOnSignals: Bool = true,
-        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) async throws {
+    /// Listens on the configured address until SIGTERM or SIGINT, then shuts down gracefully.
+    /// `onListening` gets the bound port once the server accepts connections.
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await application(onListening: onListening).runService()
+    }
+
+    /// The Hummingbird application of the server, a `Service` to run in a `ServiceGroup` (tests
+    /// run it so and stop it with a graceful shutdown). Throws `QKDError` if a PEM file of the
+    /// configuration cannot be read.
+    public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         var logger = Logger(label: "qkd-kme")
         logger.logLevel = .warning
         let configuration = entity.configuration
-        let application = Application(
+        return Application(
             router: router(),
             server: try .tls(.http1(), tlsConfiguration: tlsConfiguration()),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port)),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
-        if stopsOnSignals {
-            try await application.runService()
-        } else {
-            try await application.runService(gracefulShutdownSignals: [])
-        }
     }
 
     // MARK: - Request plumbing

@@ -19,6 +19,7 @@ struct DemoCommand: ParsableCommand {
               qkd demo
               qkd demo --duration 10m --seed 42 --json
               qkd demo --config my-link.json --distance 100
+              qkd demo --duration 10m --serve      # then serve the keys over ETSI GS QKD 014
             """
     )
 
@@ -45,6 +46,12 @@ struct DemoCommand: ParsableCommand {
 
     @Flag(help: "Print one JSON object instead of the text summary.")
     var json = false
+
+    @Flag(help: "Then serve the keys over ETSI GS QKD 014 (mutual TLS, certificates in <dir>/pki) until interrupted.")
+    var serve = false
+
+    @Option(help: ArgumentHelp("The KME's port with --serve.", valueName: "port"))
+    var port: Int = 8443
 
     func run() throws {
         var configuration = try config.map(PresetCatalog.configuration(file:)) ?? PresetCatalog.configuration(named: preset)
@@ -84,6 +91,9 @@ struct DemoCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(summary), as: UTF8.self))
         } else {
             print(DemoReport(summary: summary).text)
+        }
+        if serve {
+            try DemoKeyServer(keyDirectory: keyDir, port: port).run()
         }
     }
 }

@@ -15,7 +15,7 @@ struct QKDCommand: ParsableCommand {
               qkd demo --distance 80 --seed 7
               qkd keyrate --counts examples/paper-120km-block.json --explain
             """,
-        subcommands: [DemoCommand.self, KeyrateCommand.self, KMECommand.self, PKICommand.self]
+        subcommands: [DemoCommand.self, KeyrateCommand.self, KMECommand.self, PKICommand.self, KeysCommand.self]
     )
 
     /// Runs the command; any error is one line on standard error and exit code 2 (bad input or a

@@ -14,7 +14,6 @@ import Testing
 
     @Test func statusDescribesThePairAndTheStore() async throws {
         let kme = try await TestKME(keyCount: 5)
-        defer { Task { await kme.stop() } }
         let result = try await kme.curl("\(Self.keys)/SAE_B/status", as: "SAE_A")
         #expect(result.status == 200)
         let status = try #require(result.json)

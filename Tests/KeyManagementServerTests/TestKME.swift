@@ -1,7 +1,9 @@
 import Foundation
 import KeyManagement
 import KeyManagementServer
+import Logging
 import QKDCore
+import ServiceLifecycle
 
 /// A KME serving on an ephemeral loopback port for one test: a fresh development PKI, an SQLite
 /// store file holding `keyCount` 256-bit keys, and the real server with mutual TLS. `stop()` ends
@@ -11,6 +13,7 @@ final class TestKME: @unchecked Sendable {
     let pki: DevelopmentPKI
     let keys: [StoredKey]
     let port: Int
+    private let serverGroup: ServiceGroup
     private let serverTask: Task<Void, any Error>
 
     init(keyCount: Int, maxKeyPerRequest: Int = 128) async throws {
@@ -27,9 +30,12 @@ final class TestKME: @unchecked Sendable {
         let server = KMEServer(entity: KeyManagementEntity(
             configuration: configuration, store: try SQLiteKeyDeliveryStore(path: configuration.storePath)))
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let application = try server.application { continuation.yield($0) }
+        let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test-kme")))
+        serverGroup = group
         serverTask = Task {
             defer { continuation.finish() }
-            try await server.run(stopsOnSignals: false) { continuation.yield($0) }
+            try await group.run()
         }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {
@@ -39,9 +45,9 @@ final class TestKME: @unchecked Sendable {
         self.port = port
     }
 
-    /// Stops the server and waits until it has.
+    /// Shuts the server down gracefully and waits until it has.
     func stop() async {
-        serverTask.cancel()
+        await serverGroup.triggerGracefulShutdown()
         _ = try? await serverTask.value
     }
 
