@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "QKDCore"),
@@ -46,13 +47,24 @@ let package = Package(
             resources: [.copy("OpenAPI")]
         ),
         .target(
+            name: "KeyManagementPostgres",
+            dependencies: [
+                "QKDCore", "KeyManagement",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "QKDNode",
             dependencies: ["QKDCore", "Photonics", "Security", "Distillation", "LinkProtocol", "KeyManagement"],
             resources: [.copy("Presets")]
         ),
         .executableTarget(
             name: "qkd",
-            dependencies: ["QKDNode", "KeyManagementServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "QKDNode", "KeyManagementServer", "KeyManagementPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(name: "QKDCoreTests", dependencies: ["QKDCore"]),
         .testTarget(name: "PhotonicsTests", dependencies: ["Photonics", "Security"]),
@@ -72,6 +84,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "KeyManagementPostgresTests", dependencies: ["KeyManagementPostgres", "KeyManagement", "QKDCore"]),
         .testTarget(name: "qkdTests", dependencies: ["qkd"]),
     ],
     swiftLanguageModes: [.v6]

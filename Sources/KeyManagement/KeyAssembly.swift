@@ -3,34 +3,35 @@ import Foundation
 
 /// Builds delivered keys of one size from stored keys taken oldest first (see
 /// ``KeyDeliveryStore``): each delivered key is the first `sizeBits` bits of the concatenation of
-/// as many stored keys as it needs, named by the first of them.
-struct KeyAssembly {
+/// as many stored keys as it needs, named by the first of them. Shared by the store
+/// implementations, so that they all cut keys alike.
+public struct KeyAssembly: Sendable {
     /// One delivered key and the stored keys it used, in order.
-    struct Delivery {
+    public struct Delivery: Sendable {
         /// The key as handed out.
-        let key: DeliveredKey
+        public let key: DeliveredKey
         /// The stored keys it was cut from, first to last.
-        let storedKeyIDs: [UUID]
+        public let storedKeyIDs: [UUID]
     }
 
     /// The keys completed so far.
-    private(set) var deliveries: [Delivery] = []
+    public private(set) var deliveries: [Delivery] = []
     private let count: Int
     private let byteCount: Int
     private var pendingIDs: [UUID] = []
     private var pendingBytes: [UInt8] = []
 
     /// An assembly of `count` keys of `sizeBits` bits each.
-    init(count: Int, sizeBits: Int) {
+    public init(count: Int, sizeBits: Int) {
         self.count = count
         self.byteCount = sizeBits / 8
     }
 
     /// Whether all `count` keys are complete.
-    var isComplete: Bool { deliveries.count == count }
+    public var isComplete: Bool { deliveries.count == count }
 
     /// Adds the next stored key; completes a delivered key once enough bytes are pending.
-    mutating func append(id: UUID, bytes: [UInt8]) {
+    public mutating func append(id: UUID, bytes: [UInt8]) {
         pendingIDs.append(id)
         pendingBytes += bytes
         guard pendingBytes.count >= byteCount, let firstID = pendingIDs.first else { return }
@@ -41,7 +42,7 @@ struct KeyAssembly {
 
     /// Throws `QKDError` `.invalidParameter` unless `count` is positive and `sizeBits` a positive
     /// multiple of 8.
-    static func validate(count: Int, sizeBits: Int) throws {
+    public static func validate(count: Int, sizeBits: Int) throws {
         guard count > 0 else {
             throw QKDError(.invalidParameter, "the number of keys must be positive, got \(count)")
         }

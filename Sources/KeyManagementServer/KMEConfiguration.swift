@@ -8,7 +8,7 @@ import QKDCore
 /// {
 ///   "kme_id": "KME_ALICE", "peer_kme_id": "KME_BOB",
 ///   "host": "127.0.0.1", "port": 8443,
-///   "store": "keys/alice.sqlite",
+///   "store": "keys/alice.sqlite",      (or "postgres://user:password@host:5432/database")
 ///   "certificate": "pki/kme.pem", "private_key": "pki/kme-key.pem", "client_ca": "pki/ca.pem",
 ///   "sae_subjects": { "CN=SAE_A,O=QKDKit development": "SAE_A" },
 ///   "pairs": [{ "master": "SAE_A", "slave": "SAE_B" }],
@@ -28,7 +28,8 @@ public struct KMEConfiguration: Sendable, Equatable {
     public var host: String
     /// The TCP port to listen on; 0 picks a free one.
     public var port: Int
-    /// The SQLite key store file.
+    /// The key store: an SQLite file, or a PostgreSQL database as
+    /// `postgres://user:password@host:port/database`.
     public var storePath: String
     /// The KME's certificate chain (PEM).
     public var certificatePath: String
@@ -91,7 +92,9 @@ public struct KMEConfiguration: Sendable, Equatable {
             throw QKDError(.malformedInput, "KME configuration \(path) is not valid JSON")
         }
         let folder = (path as NSString).deletingLastPathComponent
-        let resolve = { (file: String) in file.hasPrefix("/") ? file : (folder as NSString).appendingPathComponent(file) }
+        let resolve = { (file: String) in
+            file.hasPrefix("/") || file.contains("://") ? file : (folder as NSString).appendingPathComponent(file)
+        }
         let configuration = KMEConfiguration(
             kmeID: document.kme_id, peerKMEID: document.peer_kme_id, host: document.host, port: document.port,
             storePath: resolve(document.store), certificatePath: resolve(document.certificate),

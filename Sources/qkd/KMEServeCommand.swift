@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeyManagement
+import KeyManagementPostgres
 import KeyManagementServer
 import QKDCore
 
@@ -22,7 +23,7 @@ struct KMEServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("KME configuration file (JSON).", valueName: "file"))
     var config: String
 
-    @Option(help: ArgumentHelp("Key store file, overriding the configuration's.", valueName: "file"))
+    @Option(help: ArgumentHelp("Key store (SQLite file or postgres:// URL), overriding the configuration's.", valueName: "store"))
     var store: String?
 
     @Option(help: ArgumentHelp("TCP port, overriding the configuration's (0: any free port).", valueName: "port"))
@@ -35,13 +36,23 @@ struct KMEServeCommand: ParsableCommand {
             guard (0...65535).contains(port) else { throw QKDError(.invalidParameter, "--port \(port) is not a TCP port") }
             configuration.port = port
         }
-        let server = KMEServer(entity: KeyManagementEntity(
-            configuration: configuration, store: try SQLiteKeyDeliveryStore(path: configuration.storePath)))
+        let server = KMEServer(entity: KeyManagementEntity(configuration: configuration, store: try openStore(configuration.storePath)))
         let host = configuration.host
         try AsyncBridge.run {
             try await server.run { port in
                 FileHandle.standardOutput.write(Data("listening on https://\(host):\(port)\n".utf8))
             }
         }
+    }
+
+    /// The SQLite store at `location`, or the PostgreSQL store if it is a `postgres://` URL (its
+    /// tables created if missing).
+    private func openStore(_ location: String) throws -> any KeyDeliveryStore {
+        guard location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") else {
+            return try SQLiteKeyDeliveryStore(path: location)
+        }
+        let store = try PostgresKeyDeliveryStore(url: location)
+        try AsyncBridge.run { try await store.prepare() }
+        return store
     }
 }
