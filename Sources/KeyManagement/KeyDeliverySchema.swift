@@ -14,12 +14,16 @@ import GRDB
 /// CREATE TABLE kme_delivery_parts (
 ///     stored_key_id TEXT PRIMARY KEY NOT NULL,  -- a row of `keys`, used by one delivery only
 ///     key_id TEXT NOT NULL,                     -- the delivery it belongs to
-///     position INTEGER NOT NULL                 -- 0, 1, ... in the delivered key's bit order
+///     position INTEGER NOT NULL,                -- 0, 1, ... in the delivered key's bit order
+///     sequence INTEGER NOT NULL UNIQUE          -- the stored key's `keys.sequence`
 /// ) STRICT;
 /// ```
 ///
 /// A stored key with a row in `kme_delivery_parts` has been given to a master; once the slave
-/// has it, its `keys` row, its part and its delivery are deleted together.
+/// has it, its `keys` row, its part and its delivery are deleted together. Masters take stored
+/// keys in `sequence` order and new keys get higher sequences, so every key at or below the
+/// highest delivered sequence is delivered: the next undelivered key is found from there, without
+/// scanning the keys waiting for their slave.
 enum KeyDeliverySchema {
     /// Registers the migration in `migrator`.
     static func register(in migrator: inout DatabaseMigrator) {
@@ -37,6 +41,7 @@ enum KeyDeliverySchema {
                         stored_key_id TEXT PRIMARY KEY NOT NULL,
                         key_id TEXT NOT NULL,
                         position INTEGER NOT NULL,
+                        sequence INTEGER NOT NULL UNIQUE,
                         UNIQUE (key_id, position)
                     ) STRICT;
                     """

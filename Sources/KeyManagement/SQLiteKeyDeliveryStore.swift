@@ -7,7 +7,8 @@ import QKDCore
 ///
 /// Every delivery is one `BEGIN IMMEDIATE` transaction, so deliveries are serialised across
 /// connections and processes, while status reads run concurrently. The delivery records live in
-/// the tables of ``KeyDeliverySchema``.
+/// the tables of ``KeyDeliverySchema``; masters take the keys after the highest delivered
+/// sequence, so a request costs the same however many keys wait for their slave.
 public final class SQLiteKeyDeliveryStore: KeyDeliveryStore {
     /// The path of the SQLite file.
     public let path: String
@@ -52,17 +53,19 @@ public final class SQLiteKeyDeliveryStore: KeyDeliveryStore {
             let rows = try Row.fetchCursor(
                 database,
                 sql: """
-                    SELECT id, material FROM keys
-                    WHERE id NOT IN (SELECT stored_key_id FROM kme_delivery_parts)
+                    SELECT id, sequence, material FROM keys
+                    WHERE sequence > (SELECT COALESCE(MAX(sequence), 0) FROM kme_delivery_parts)
                     ORDER BY sequence
                     """
             )
             var assembly = KeyAssembly(count: count, sizeBits: sizeBits)
+            var sequences: [UUID: Int64] = [:]
             while !assembly.isComplete, let row = try rows.next() {
                 let text: String = try row.decode(String.self, forColumn: "id")
                 guard let id = UUID(uuidString: text) else {
                     throw QKDError(.malformedInput, "key store \(path) holds a key whose id \"\(text)\" is not a UUID")
                 }
+                sequences[id] = try row.decode(Int64.self, forColumn: "sequence")
                 assembly.append(id: id, bytes: [UInt8](try row.decode(Data.self, forColumn: "material")))
             }
             guard assembly.isComplete else {
@@ -82,8 +85,8 @@ public final class SQLiteKeyDeliveryStore: KeyDeliveryStore {
                 )
                 for (position, storedID) in delivery.storedKeyIDs.enumerated() {
                     try database.execute(
-                        sql: "INSERT INTO kme_delivery_parts (stored_key_id, key_id, position) VALUES (?, ?, ?)",
-                        arguments: [storedID.uuidString, delivery.key.id.uuidString, position]
+                        sql: "INSERT INTO kme_delivery_parts (stored_key_id, key_id, position, sequence) VALUES (?, ?, ?, ?)",
+                        arguments: [storedID.uuidString, delivery.key.id.uuidString, position, sequences[storedID]]
                     )
                 }
             }

@@ -15,11 +15,14 @@ import QKDCore
 /// CREATE TABLE qkd_deliveries (key_id UUID PRIMARY KEY, master_sae_id TEXT, slave_sae_id TEXT,
 ///                              size_bits INTEGER, delivered_at DOUBLE PRECISION);
 /// CREATE TABLE qkd_delivery_parts (stored_key_id UUID PRIMARY KEY REFERENCES qkd_keys ON DELETE CASCADE,
-///                                  key_id UUID REFERENCES qkd_deliveries ON DELETE CASCADE, position INTEGER);
+///                                  key_id UUID REFERENCES qkd_deliveries ON DELETE CASCADE, position INTEGER,
+///                                  sequence BIGINT UNIQUE);
 /// ```
 ///
-/// Master deliveries take a transaction-scoped advisory lock, so they are serialised across every
-/// KME sharing the database (two never pick the same stored key); slave deliveries lock their
+/// Master deliveries and inserts take one transaction-scoped advisory lock, so they are
+/// serialised across every KME sharing the database: two deliveries never pick the same stored
+/// key, and keys become visible in `sequence` order, so masters take the keys after the highest
+/// delivered sequence without scanning those waiting for their slave. Slave deliveries lock their
 /// delivery row (`FOR UPDATE`), so a key ID is answered once. Each call is one transaction.
 public final class PostgresKeyDeliveryStore: KeyDeliveryStore {
     /// The PostgreSQL schema holding the tables.
@@ -76,7 +79,7 @@ public final class PostgresKeyDeliveryStore: KeyDeliveryStore {
                 CREATE TABLE IF NOT EXISTS \(unescaped: self.schema).qkd_delivery_parts (
                     stored_key_id UUID PRIMARY KEY REFERENCES \(unescaped: self.schema).qkd_keys (id) ON DELETE CASCADE,
                     key_id UUID NOT NULL REFERENCES \(unescaped: self.schema).qkd_deliveries (key_id) ON DELETE CASCADE,
-                    position INTEGER NOT NULL)
+                    position INTEGER NOT NULL, sequence BIGINT NOT NULL UNIQUE)
                 """, logger: logger)
         }
     }
@@ -95,6 +98,7 @@ public final class PostgresKeyDeliveryStore: KeyDeliveryStore {
         let materials = keys.map { ByteBuffer(bytes: $0.bytes) }
         let times = keys.map { $0.createdAt.timeIntervalSinceReferenceDate }
         try await transaction(during: "insert keys") { connection, logger in
+            try await connection.query("SELECT pg_advisory_xact_lock(7305002)", logger: logger)
             try await connection.query("""
                 INSERT INTO \(unescaped: self.schema).qkd_keys (id, block_id, material, created_at)
                 SELECT id, block_id, material, created_at
@@ -124,15 +128,17 @@ public final class PostgresKeyDeliveryStore: KeyDeliveryStore {
         return try await transaction(during: "deliver keys to \(pair.master)") { connection, logger in
             try await connection.query("SELECT pg_advisory_xact_lock(7305002)", logger: logger)
             var assembly = KeyAssembly(count: count, sizeBits: sizeBits)
+            var sequences: [UUID: Int64] = [:]
             // Stored keys are 256 bits unless the link was set up otherwise; then fetch them all.
             for limit in [count * ((sizeBits + 255) / 256), Int.max] where !assembly.isComplete {
                 assembly = KeyAssembly(count: count, sizeBits: sizeBits)
                 let rows = try await connection.query("""
-                    SELECT id, material FROM \(unescaped: self.schema).qkd_keys k
-                    WHERE NOT EXISTS (SELECT 1 FROM \(unescaped: self.schema).qkd_delivery_parts p WHERE p.stored_key_id = k.id)
+                    SELECT id, sequence, material FROM \(unescaped: self.schema).qkd_keys
+                    WHERE sequence > (SELECT COALESCE(MAX(sequence), 0) FROM \(unescaped: self.schema).qkd_delivery_parts)
                     ORDER BY sequence LIMIT \(limit == Int.max ? Int64.max : Int64(limit))
                     """, logger: logger)
-                for try await (id, material) in rows.decode((UUID, ByteBuffer).self) where !assembly.isComplete {
+                for try await (id, sequence, material) in rows.decode((UUID, Int64, ByteBuffer).self) where !assembly.isComplete {
+                    sequences[id] = sequence
                     assembly.append(id: id, bytes: Array(material.readableBytesView))
                 }
             }
@@ -141,15 +147,17 @@ public final class PostgresKeyDeliveryStore: KeyDeliveryStore {
             }
             let deliveries = assembly.deliveries
             let keyIDs = deliveries.map(\.key.id)
-            let parts = deliveries.flatMap { delivery in delivery.storedKeyIDs.enumerated().map { (delivery.key.id, $0.element, $0.offset) } }
+            let parts = deliveries.flatMap { delivery in
+                delivery.storedKeyIDs.enumerated().map { (delivery.key.id, $0.element, $0.offset, sequences[$0.element] ?? 0) }
+            }
             let now = Date().timeIntervalSinceReferenceDate
             try await connection.query("""
                 INSERT INTO \(unescaped: self.schema).qkd_deliveries (key_id, master_sae_id, slave_sae_id, size_bits, delivered_at)
                 SELECT unnest(\(keyIDs)::uuid[]), \(pair.master), \(pair.slave), \(sizeBits), \(now)
                 """, logger: logger)
             try await connection.query("""
-                INSERT INTO \(unescaped: self.schema).qkd_delivery_parts (stored_key_id, key_id, position)
-                SELECT * FROM unnest(\(parts.map(\.1))::uuid[], \(parts.map(\.0))::uuid[], \(parts.map(\.2))::int[])
+                INSERT INTO \(unescaped: self.schema).qkd_delivery_parts (stored_key_id, key_id, position, sequence)
+                SELECT * FROM unnest(\(parts.map(\.1))::uuid[], \(parts.map(\.0))::uuid[], \(parts.map(\.2))::int[], \(parts.map(\.3))::bigint[])
                 """, logger: logger)
             return deliveries.map(\.key)
         }

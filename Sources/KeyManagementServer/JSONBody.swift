@@ -2,7 +2,7 @@ import Foundation
 
 /// Strict reading of the JSON request bodies of ETSI GS QKD 014: every failure is a 400
 /// ``ETSIError`` naming the field.
-enum JSONBody: Decodable, Equatable {
+enum JSONBody: Decodable {
     case null
     case boolean(Bool)
     case number(Double)

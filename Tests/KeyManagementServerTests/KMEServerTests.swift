@@ -147,4 +147,15 @@ import Testing
         #expect(Set(taken) == Set(kme.keys.map { $0.id.uuidString.lowercased() }))
         await kme.stop()
     }
+
+    @Test func theOpenAPIDocumentIsServedAndUnknownPathsGetTheETSIBody() async throws {
+        let kme = try await TestKME(keyCount: 1)
+        let document = try await kme.curl(KMEServer.openAPIPath, as: "SAE_A")
+        #expect(document.status == 200)
+        #expect(document.body == (try KMEOpenAPIDocument.data()))
+        let unknown = try await kme.curl("\(Self.keys)/SAE_B/new_keys", as: "SAE_A")
+        #expect(unknown.status == 404)
+        #expect(unknown.json?["message"] is String && unknown.json?["details"] is [Any])
+        await kme.stop()
+    }
 }

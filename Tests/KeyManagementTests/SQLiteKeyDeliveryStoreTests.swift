@@ -75,6 +75,25 @@ import Testing
         #expect(try await reopened.takeForSlave(ids: master.map(\.id), pair: pair) == master)
     }
 
+    /// Keys the link adds while others wait for their slave, or after the newest were taken by the
+    /// slave, are the next ones delivered (masters start after the highest delivered sequence).
+    @Test func keysAddedAfterDeliveriesAreDeliveredNext() async throws {
+        let directory = try TemporaryDirectory()
+        let (path, keys) = try storeFile(in: directory, count: 4)
+        let store = try SQLiteKeyDeliveryStore(path: path)
+        let first = try await store.takeForMaster(count: 4, sizeBits: 256, pair: pair)
+        _ = try await store.takeForSlave(ids: [first[2].id, first[3].id], pair: pair)
+        let later = SampleKeys.make(count: 3, blockID: 2)
+        try SQLiteKeyStore(path: path).insert(later)
+        #expect(try await store.availableBits() == 3 * 256)
+        let second = try await store.takeForMaster(count: 3, sizeBits: 256, pair: pair)
+        #expect(second.map(\.id) == later.map(\.id))
+        #expect(try await store.takeForSlave(ids: [first[0].id, first[1].id], pair: pair).map(\.bytes) == keys.prefix(2).map(\.bytes))
+        _ = try await store.takeForSlave(ids: second.map(\.id), pair: pair)
+        try SQLiteKeyStore(path: path).insert(SampleKeys.make(count: 1, blockID: 3))
+        #expect(try await store.takeForMaster(count: 1, sizeBits: 256, pair: pair).map(\.id) == SampleKeys.make(count: 1, blockID: 3).map(\.id))
+    }
+
     @Test(arguments: [0, -1]) func invalidCountsAreRefused(count: Int) async throws {
         let directory = try TemporaryDirectory()
         let (path, _) = try storeFile(in: directory, count: 1)
