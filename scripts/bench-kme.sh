@@ -4,13 +4,17 @@
 # curl process, its connection pool reused across requests). The store is an SQLite file holding
 # REQUESTS synthetic 256-bit keys (the emulated link would take hours to distil that many).
 # Prints requests/s and p50/p99 latency. Usage: scripts/bench-kme.sh [REQUESTS] [CONCURRENCY]
+# (QKD_BIN=path/to/qkd skips the release build and measures that binary; BENCH_ENDPOINT=status
+# measures the read-only status endpoint instead of enc_keys.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests="${1:-20000}"
 concurrency="${2:-16}"
 port=18480
-swift build -c release --product qkd >/dev/null
-qkd="$(swift build -c release --show-bin-path)/qkd"
+if [ -z "${QKD_BIN:-}" ]; then
+    swift build -c release --product qkd >/dev/null
+fi
+qkd="${QKD_BIN:-$(swift build -c release --show-bin-path)/qkd}"
 work="$(mktemp -d)"
 server=""
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
@@ -28,12 +32,12 @@ db.executemany("INSERT INTO keys (id, sequence, block_id, bit_count, material, c
 db.commit()
 PY
 
-url="https://localhost:$port/api/v1/keys/SAE_B/enc_keys"
+url="https://localhost:$port/api/v1/keys/SAE_B/${BENCH_ENDPOINT:-enc_keys}"
 for _ in $(seq 1 "$requests"); do echo "url = \"$url\""; echo "output = /dev/null"; done >"$work/urls"
 start=$(date +%s.%N)
 curl -s --parallel --parallel-max "$concurrency" --cacert "$work/pki/ca.pem" \
      --cert "$work/pki/sae-a.pem" --key "$work/pki/sae-a-key.pem" \
-     -w "%{http_code} %{time_total}\n" --config "$work/urls" >"$work/times"
+     -w "%{http_code} %{time_total}\n" --config "$work/urls" >"$work/times" 2>"$work/curl.err" || true
 end=$(date +%s.%N)
 python3 - "$work/times" "$start" "$end" "$requests" "$concurrency" <<'PY'
 import sys
