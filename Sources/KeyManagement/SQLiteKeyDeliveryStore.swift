@@ -36,7 +36,7 @@ public final class SQLiteKeyDeliveryStore: KeyDeliveryStore {
                     database,
                     sql: """
                         SELECT COALESCE(SUM(bit_count), 0) FROM keys
-                        WHERE id NOT IN (SELECT stored_key_id FROM kme_delivery_parts)
+                        WHERE sequence > (SELECT COALESCE(MAX(sequence), 0) FROM kme_delivery_parts)
                         """
                 ) ?? 0
             }

@@ -113,8 +113,8 @@ public final class PostgresKeyDeliveryStore: KeyDeliveryStore {
     public func availableBits() async throws -> Int {
         try await transaction(during: "count undelivered keys") { connection, logger in
             let rows = try await connection.query("""
-                SELECT COALESCE(SUM(octet_length(material)), 0)::bigint * 8 FROM \(unescaped: self.schema).qkd_keys k
-                WHERE NOT EXISTS (SELECT 1 FROM \(unescaped: self.schema).qkd_delivery_parts p WHERE p.stored_key_id = k.id)
+                SELECT COALESCE(SUM(octet_length(material)), 0)::bigint * 8 FROM \(unescaped: self.schema).qkd_keys
+                WHERE sequence > (SELECT COALESCE(MAX(sequence), 0) FROM \(unescaped: self.schema).qkd_delivery_parts)
                 """, logger: logger)
             var total = 0
             for try await bits in rows.decode(Int.self) { total = bits }
