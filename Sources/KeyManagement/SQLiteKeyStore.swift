@@ -183,6 +183,7 @@ public final class SQLiteKeyStore: KeyStore {
                     """
             )
         }
+        KeyDeliverySchema.register(in: &migrator)
         return migrator
     }
 
@@ -288,7 +289,7 @@ public final class SQLiteKeyStore: KeyStore {
     ///
     /// Only SQLite's own message is kept, never GRDB's description, which may quote SQL arguments
     /// (key material).
-    private static func keyStoreError(from error: any Error, path: String, during action: String) -> QKDError {
+    static func keyStoreError(from error: any Error, path: String, during action: String) -> QKDError {
         switch error {
         case let error as QKDError:
             return error

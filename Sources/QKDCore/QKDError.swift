@@ -13,6 +13,9 @@ public struct QKDError: Error, Sendable, Equatable, CustomStringConvertible {
         case protocolFailure
         /// Storage could not be read or written.
         case storage
+        /// A resource ran short for now (for example not enough key material); retrying later may
+        /// succeed.
+        case unavailable
     }
 
     /// The kind of problem.

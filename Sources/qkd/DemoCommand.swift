@@ -25,6 +25,7 @@ struct DemoCommand: ParsableCommand {
               qkd demo --duration 10m --seed 42 --json
               qkd demo --config my-link.json --distance 100
               qkd demo --network --duration 2m     # optics, Alice and Bob as three processes on loopback
+              qkd demo --duration 10m --serve      # then serve the keys over ETSI GS QKD 014
             """
     )
 
@@ -54,6 +55,11 @@ struct DemoCommand: ParsableCommand {
 
     @Flag(help: "Run optics, Alice and Bob as three processes on loopback, over authenticated TCP.")
     var network = false
+    @Flag(help: "Then serve the keys over ETSI GS QKD 014 (mutual TLS, certificates in <dir>/pki) until interrupted.")
+    var serve = false
+
+    @Option(help: ArgumentHelp("The KME's port with --serve.", valueName: "port"))
+    var port: Int = 8443
 
     func run() throws {
         var configuration = try config.map(PresetCatalog.configuration(file:)) ?? PresetCatalog.configuration(named: preset)
@@ -99,6 +105,9 @@ struct DemoCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(summary), as: UTF8.self))
         } else {
             print(DemoReport(summary: summary).text)
+        }
+        if serve {
+            try DemoKeyServer(keyDirectory: keyDir, port: port).run()
         }
     }
 }

@@ -1,0 +1,53 @@
+import QKDCore
+import Foundation
+
+/// Builds delivered keys of one size from stored keys taken oldest first (see
+/// ``KeyDeliveryStore``): each delivered key is the first `sizeBits` bits of the concatenation of
+/// as many stored keys as it needs, named by the first of them. Shared by the store
+/// implementations, so that they all cut keys alike.
+public struct KeyAssembly: Sendable {
+    /// One delivered key and the stored keys it used, in order.
+    public struct Delivery: Sendable {
+        /// The key as handed out.
+        public let key: DeliveredKey
+        /// The stored keys it was cut from, first to last.
+        public let storedKeyIDs: [UUID]
+    }
+
+    /// The keys completed so far.
+    public private(set) var deliveries: [Delivery] = []
+    private let count: Int
+    private let byteCount: Int
+    private var pendingIDs: [UUID] = []
+    private var pendingBytes: [UInt8] = []
+
+    /// An assembly of `count` keys of `sizeBits` bits each.
+    public init(count: Int, sizeBits: Int) {
+        self.count = count
+        self.byteCount = sizeBits / 8
+    }
+
+    /// Whether all `count` keys are complete.
+    public var isComplete: Bool { deliveries.count == count }
+
+    /// Adds the next stored key; completes a delivered key once enough bytes are pending.
+    public mutating func append(id: UUID, bytes: [UInt8]) {
+        pendingIDs.append(id)
+        pendingBytes += bytes
+        guard pendingBytes.count >= byteCount, let firstID = pendingIDs.first else { return }
+        deliveries.append(Delivery(key: DeliveredKey(id: firstID, bytes: Array(pendingBytes.prefix(byteCount))), storedKeyIDs: pendingIDs))
+        pendingIDs = []
+        pendingBytes = []
+    }
+
+    /// Throws `QKDError` `.invalidParameter` unless `count` is positive and `sizeBits` a positive
+    /// multiple of 8.
+    public static func validate(count: Int, sizeBits: Int) throws {
+        guard count > 0 else {
+            throw QKDError(.invalidParameter, "the number of keys must be positive, got \(count)")
+        }
+        guard sizeBits > 0, sizeBits % 8 == 0 else {
+            throw QKDError(.invalidParameter, "key size \(sizeBits) bits is not a positive multiple of 8")
+        }
+    }
+}

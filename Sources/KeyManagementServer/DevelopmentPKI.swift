@@ -1,0 +1,80 @@
+import Crypto
+import Foundation
+import KeyManagement
+import QKDCore
+
+/// A development public-key infrastructure for the KME (`qkd pki init DIR`): a CA, a KME server
+/// certificate for `localhost` and `127.0.0.1`, and client certificates for two SAEs, all P-256
+/// ECDSA keys, written as PEM files with a KME configuration (`kme.json`) that uses them.
+///
+/// For development and tests only: the CA key lies next to the certificates, unprotected.
+public struct DevelopmentPKI: Sendable {
+    /// The SAE IDs that get client certificates: a master and a slave.
+    public static let saeIDs = ["SAE_A", "SAE_B"]
+    /// How long the certificates are valid.
+    public static let validity: TimeInterval = 2 * 365 * 24 * 3600
+    /// The organisation named in every certificate.
+    public static let organization = "QKDKit development"
+
+    /// The folder holding the files.
+    public let directory: String
+
+    /// Creates the infrastructure in `directory` (created if missing), replacing earlier files of
+    /// the same names. Throws `QKDError` `.storage` if a file cannot be written.
+    @discardableResult
+    public static func create(in directory: String, kmeID: String = "KME_A", peerKMEID: String = "KME_B", port: Int = 8443) throws -> DevelopmentPKI {
+        let pki = DevelopmentPKI(directory: directory)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw QKDError(.storage, "cannot create PKI folder \(directory)")
+        }
+        let now = Date()
+        let authority = CertificateBuilder(organization: organization, commonName: "QKDKit development CA", role: .authority)
+        let authorityKey = P256.Signing.PrivateKey()
+        func issue(_ builder: CertificateBuilder, name: String, key: P256.Signing.PrivateKey = P256.Signing.PrivateKey()) throws {
+            let certificate: String
+            do {
+                certificate = try builder.pem(
+                    publicKey: key.publicKey, issuer: authority, issuerKey: authorityKey,
+                    notBefore: now.addingTimeInterval(-3600), notAfter: now.addingTimeInterval(validity))
+            } catch {
+                throw QKDError(.invalidParameter, "cannot encode the certificate \(name).pem")
+            }
+            try pki.write(certificate, to: "\(name).pem", permissions: 0o644)
+            try pki.write(key.pemRepresentation + "\n", to: "\(name)-key.pem", permissions: 0o600)
+        }
+        try issue(authority, name: "ca", key: authorityKey)
+        try issue(CertificateBuilder(organization: organization, commonName: kmeID, role: .server), name: "kme")
+        var subjects: [String: String] = [:]
+        for saeID in saeIDs {
+            let builder = CertificateBuilder(organization: organization, commonName: saeID, role: .client)
+            try issue(builder, name: fileName(sae: saeID))
+            subjects[builder.subjectDescription] = saeID
+        }
+        try KMEConfiguration(
+            kmeID: kmeID, peerKMEID: peerKMEID, host: "127.0.0.1", port: port, storePath: "kme.sqlite",
+            certificatePath: "kme.pem", privateKeyPath: "kme-key.pem", clientCAPath: "ca.pem",
+            saeIDsBySubject: subjects, pairs: [SAEPair(master: saeIDs[0], slave: saeIDs[1])]
+        ).write(to: pki.path("kme.json"))
+        return pki
+    }
+
+    /// The base file name of an SAE's certificate (`sae-a` for `SAE_A`).
+    public static func fileName(sae saeID: String) -> String {
+        saeID.lowercased().replacingOccurrences(of: "_", with: "-")
+    }
+
+    /// The path of `name` in the folder.
+    public func path(_ name: String) -> String {
+        (directory as NSString).appendingPathComponent(name)
+    }
+
+    private func write(_ text: String, to name: String, permissions: Int) throws {
+        let file = path(name)
+        try? FileManager.default.removeItem(atPath: file)
+        guard FileManager.default.createFile(atPath: file, contents: Data(text.utf8), attributes: [.posixPermissions: permissions]) else {
+            throw QKDError(.storage, "cannot write \(file)")
+        }
+    }
+}
