@@ -1,16 +1,18 @@
 import Foundation
 import Testing
 
-/// Runs the built `qkd` executable (next to the test bundle) and returns its exit code and
-/// standard error.
-func runQKD(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// The built `qkd` executable, next to the test bundle (or one folder up, depending on how the
+/// test runner is laid out).
+func qkdExecutable() -> URL {
     let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    var executable = folder.appendingPathComponent("qkd")
-    if !FileManager.default.fileExists(atPath: executable.path) {
-        executable = folder.deletingLastPathComponent().appendingPathComponent("qkd")
-    }
+    let candidate = folder.appendingPathComponent("qkd")
+    return FileManager.default.fileExists(atPath: candidate.path) ? candidate : folder.deletingLastPathComponent().appendingPathComponent("qkd")
+}
+
+/// Runs the built `qkd` executable and returns its exit code, standard output and standard error.
+func runQKD(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
-    process.executableURL = executable
+    process.executableURL = qkdExecutable()
     process.arguments = arguments
     let output = Pipe(), error = Pipe()
     process.standardOutput = output

@@ -7,16 +7,11 @@ final class QKDProcess {
     let errorPath: String
 
     init(_ arguments: [String], in folder: String, name: String) throws {
-        let binaryFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        var executable = binaryFolder.appendingPathComponent("qkd")
-        if !FileManager.default.fileExists(atPath: executable.path) {
-            executable = binaryFolder.deletingLastPathComponent().appendingPathComponent("qkd")
-        }
         outputPath = folder + "/\(name).out"
         errorPath = folder + "/\(name).err"
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        process.executableURL = executable
+        process.executableURL = qkdExecutable()
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         process.standardOutput = FileHandle(forWritingAtPath: outputPath)
