@@ -114,30 +114,6 @@ public struct BitVector: Sendable, Hashable {
         return result
     }
 
-    /// The bits gathered at `indices`, in that order.
-    public func gathering(_ indices: [Int]) -> BitVector {
-        var result = BitVector(count: indices.count)
-        for (position, index) in indices.enumerated() where self[index] {
-            result.words[position >> 6] |= 1 << UInt64(position & 63)
-        }
-        return result
-    }
-
-    /// Appends the bits of `other`, returning the concatenation.
-    public func appending(_ other: BitVector) -> BitVector {
-        var result = BitVector(count: count + other.count)
-        for index in words.indices { result.words[index] = words[index] }
-        let shift = count & 63
-        let base = count >> 6
-        for index in other.words.indices {
-            result.words[base + index] |= other.words[index] << UInt64(shift)
-            if shift != 0, base + index + 1 < result.words.count {
-                result.words[base + index + 1] |= other.words[index] >> UInt64(64 - shift)
-            }
-        }
-        return result
-    }
-
     /// The bits as bytes, most significant bit of each byte first (bit 0 is the MSB of byte 0).
     public var bytesMSBFirst: [UInt8] {
         var bytes = [UInt8](repeating: 0, count: (count + 7) >> 3)

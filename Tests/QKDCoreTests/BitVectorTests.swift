@@ -18,17 +18,13 @@ import Testing
         }
     }
 
-    @Test func sliceAppendAndGatherKeepBits() {
+    @Test func slicesKeepBits() {
         let bits = random(300, seed: 3)
         for range in [0..<300, 5..<70, 63..<64, 64..<200, 299..<300, 10..<10] {
             let slice = bits.slice(range)
             #expect(slice.count == range.count)
             #expect(range.enumerated().allSatisfy { slice[$0.offset] == bits[$0.element] })
         }
-        let joined = bits.slice(0..<77).appending(bits.slice(77..<300))
-        #expect(joined == bits)
-        let picked = bits.gathering([299, 0, 150, 150])
-        #expect(picked == BitVector(bits: [bits[299], bits[0], bits[150], bits[150]]))
     }
 
     @Test func bytesRoundTripMostSignificantBitFirst() {
