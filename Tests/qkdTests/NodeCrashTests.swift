@@ -6,7 +6,7 @@ import Testing
 @Suite(.serialized) struct NodeCrashTests {
     private static let committedMarker = "committed; authentication"
 
-    @Test(.timeLimit(.minutes(3))) func killedNodesResumeAndStoresStayIdentical() throws {
+    @Test(recoveryTestsEnabled, .timeLimit(.minutes(3))) func killedNodesResumeAndStoresStayIdentical() throws {
         let fixture = try LinkFixture()
         let folder = fixture.folder
         let optics = try QKDProcess(["optics", "--config", "link-50.json", "--duration", "60s", "--frame", "1s"], in: folder, name: "optics")

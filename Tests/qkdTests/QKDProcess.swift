@@ -70,5 +70,13 @@ final class QKDProcess {
         process.waitUntilExit()
     }
 
-    func stop() { if process.isRunning { process.terminate() } }
+    /// Asks the process to stop (SIGTERM) and kills it if it is still running 3 s later, so that
+    /// no process outlives its test (`qkd optics` waiting for a node ignored SIGTERM).
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(3)
+        while process.isRunning, Date() < deadline { usleep(50_000) }
+        killHard()
+    }
 }
