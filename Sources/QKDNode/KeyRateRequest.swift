@@ -151,14 +151,12 @@ public struct KeyRateRequest: Codable, Sendable, Equatable {
                 protocolDescription: description, security: securityParameters(), finiteSize: finiteSize, inequality: inequality)
                 .secretKey(counts: counts[0].threeStateCounts("counts[0]", fourStates: fourStates), leakage: leakage)
         case "three-state-decoy", "bb84-decoy":
-            guard inequality == .chernoff else {
-                throw QKDError(.invalidParameter, "the decoy-state analysis uses the Chernoff bound only")
-            }
             guard let decoy else { throw QKDError(.invalidParameter, "protocol \(self.protocol) needs \"decoy\": {intensities, probabilities}") }
             let description = try DecoyStateProtocol(
                 zBasisProbability: zBasisProbability, bobBasisRatio: bobBasisRatio, intensities: decoy.intensities, intensityProbabilities: decoy.probabilities)
             let perIntensity = try counts.enumerated().map { try $0.element.threeStateCounts("counts[\($0.offset)]", fourStates: fourStates) }
-            return try DecoyStateFiniteKeyAnalysis(protocolDescription: description, security: securityParameters(), finiteSize: finiteSize)
+            return try DecoyStateFiniteKeyAnalysis(
+                protocolDescription: description, security: securityParameters(), finiteSize: finiteSize, inequality: inequality)
                 .secretKey(counts: DecoyStateCounts(perIntensity: perIntensity), leakage: leakage)
         default:
             throw QKDError(.invalidParameter, "unknown protocol \"\(self.protocol)\" (known: three-state-single-photon, bb84-single-photon, three-state-decoy, bb84-decoy)")

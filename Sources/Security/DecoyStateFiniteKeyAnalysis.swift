@@ -35,14 +35,20 @@ public struct DecoyStateFiniteKeyAnalysis: Sendable {
     public let protocolDescription: DecoyStateProtocol
     /// The security targets.
     public let security: SecurityParameters
-    /// The concentration bounds.
-    public let bounds: MartingaleBounds
+    /// Whether finite-size deviations are applied.
+    public let finiteSize: Bool
+    /// The concentration inequality (its rounds are the block's pulses).
+    public let inequality: MartingaleBounds.Inequality
 
     /// Creates an analysis; `finiteSize: false` gives the asymptotic limit of the same formula.
-    public init(protocolDescription: DecoyStateProtocol, security: SecurityParameters, finiteSize: Bool = true) {
+    public init(
+        protocolDescription: DecoyStateProtocol, security: SecurityParameters, finiteSize: Bool = true,
+        inequality: MartingaleBounds.Inequality = .chernoff
+    ) {
         self.protocolDescription = protocolDescription
         self.security = security
-        self.bounds = MartingaleBounds(deviations: finiteSize)
+        self.finiteSize = finiteSize
+        self.inequality = inequality
     }
 
     /// Vacuum and single-photon bounds of one class of events.
@@ -55,38 +61,29 @@ public struct DecoyStateFiniteKeyAnalysis: Sendable {
 
     private var epsilon: Double { security.epsilonEstimation / 64 }
 
-    /// The decoy bounds of a class observed `counts[k]` times at intensity k; `decoyErrors`
-    /// (the class's errors at the decoy intensity, one-decoy only) tightens the vacuum bound.
-    func photonNumberBounds(_ counts: [Double], decoyErrors: Double? = nil, vacuumUpperBound: Double? = nil) -> PhotonNumberBounds {
+    /// The decoy bounds (`DecoyStateBounds`) of a class observed `counts[k]` times at intensity k;
+    /// `decoyErrors` (the class's errors at the decoy intensity, one-decoy only) tightens the
+    /// vacuum upper bound (Rusca et al. 2018, Eq. A16), as does `vacuumUpperBound`. Every vacuum
+    /// bound is also at most `τ_0 n_k^+` for each k (the vacuum term of `n_k^+`).
+    func photonNumberBounds(_ counts: [Double], bounds: MartingaleBounds, decoyErrors: Double? = nil, vacuumUpperBound: Double? = nil) -> PhotonNumberBounds {
         let mu = protocolDescription.intensities, p = protocolDescription.intensityProbabilities
-        let tau0 = protocolDescription.photonNumberProbability(0), tau1 = protocolDescription.photonNumberProbability(1)
-        let scale = (0..<mu.count).map { QKDMath.exponential(mu[$0]) / p[$0] }
-        let plus = (0..<mu.count).map { scale[$0] * bounds.upperExpectation(observed: counts[$0], epsilon: epsilon) }
-        let minus = (0..<mu.count).map { scale[$0] * bounds.lowerExpectation(observed: counts[$0], epsilon: epsilon) }
+        let decoy = DecoyStateBounds(protocolDescription)
+        let tau0 = decoy.vacuumProbability
+        let upper = counts.map { bounds.upperExpectation(observed: $0, epsilon: epsilon) }
+        let lower = counts.map { bounds.lowerExpectation(observed: $0, epsilon: epsilon) }
         let total = counts.reduce(0, +)
-        var vacuumUpper = min(total, tau0 * plus.min()!, vacuumUpperBound ?? .infinity)
-        if mu.count == 3 {
-            let (mu1, mu2, mu3) = (mu[0], mu[1], mu[2])
-            let vacuumLower = max(0, tau0 * (mu2 * minus[2] - mu3 * plus[1]) / (mu2 - mu3))
-            let single = mu1 * tau1 * (minus[1] - plus[2] - (mu2 * mu2 - mu3 * mu3) / (mu1 * mu1) * (plus[0] - vacuumLower / tau0))
-                / (mu1 * (mu2 - mu3) - mu2 * mu2 + mu3 * mu3)
-            let singleUpper = tau1 * (plus[1] - minus[2]) / (mu2 - mu3)
-            return PhotonNumberBounds(
-                vacuumLower: min(vacuumLower, total), vacuumUpper: vacuumUpper,
-                singleLower: min(max(0, single), total), singleUpper: min(max(0, singleUpper), total))
-        }
-        let (mu1, mu2) = (mu[0], mu[1])
-        if let decoyErrors {
-            let scaledErrors = tau0 * scale[1] * bounds.upperExpectation(observed: decoyErrors, epsilon: epsilon)
+        var vacuumUpper = min(total, vacuumUpperBound ?? .infinity)
+        for k in mu.indices { vacuumUpper = min(vacuumUpper, tau0 * QKDMath.exponential(mu[k]) / p[k] * upper[k]) }
+        if mu.count == 2, let decoyErrors {
+            let scaledErrors = tau0 * QKDMath.exponential(mu[1]) / p[1] * bounds.upperExpectation(observed: decoyErrors, epsilon: epsilon)
             vacuumUpper = min(vacuumUpper, 2 * bounds.upperExpectation(observed: scaledErrors, epsilon: epsilon))
         }
-        let vacuumLower = max(0, tau0 * (mu1 * minus[1] - mu2 * plus[0]) / (mu1 - mu2))
-        let single = tau1 * mu1 * (minus[1] - mu2 * mu2 / (mu1 * mu1) * plus[0] - (mu1 * mu1 - mu2 * mu2) / (mu1 * mu1) * vacuumUpper / tau0)
-            / (mu2 * (mu1 - mu2))
-        let singleUpper = min(tau1 * (plus[0] - minus[1]) / (mu1 - mu2), tau1 * (plus[1] - vacuumLower / tau0) / mu2)
+        let vacuumLower = decoy.vacuumLower(upper: upper, lower: lower)
+        let single = decoy.singleLower(upper: upper, lower: lower, vacuum: mu.count == 3 ? vacuumLower : vacuumUpper)
+        let singleUpper = decoy.singleUpper(upper: upper, lower: lower, vacuum: vacuumLower)
         return PhotonNumberBounds(
             vacuumLower: min(vacuumLower, total), vacuumUpper: vacuumUpper,
-            singleLower: min(max(0, single), total), singleUpper: min(max(0, singleUpper), total))
+            singleLower: min(single, total), singleUpper: min(singleUpper, total))
     }
 
     /// The secret length of a block with `counts` whose error correction and verification
@@ -100,17 +97,18 @@ public struct DecoyStateFiniteKeyAnalysis: Sendable {
             throw QKDError(.invalidParameter, "leakage must be non-negative, got \(leakage) bits")
         }
         let intensities = 0..<p.intensities.count
+        let bounds = MartingaleBounds(deviations: finiteSize, inequality: inequality, rounds: Double(counts.total.pulses))
         let siftedZ = intensities.map { Double(counts.perIntensity[$0].siftedZ) }
         let fourStates = counts.perIntensity[0].isFourState
         guard counts.perIntensity.allSatisfy({ $0.isFourState == fourStates }) else {
             throw QKDError(.invalidParameter, "decoy counts mix three-state and BB84 intensities")
         }
         let zErrors = Double(counts.perIntensity[p.intensities.count == 2 ? 1 : 0].zErrors)
-        let key = photonNumberBounds(siftedZ, decoyErrors: p.intensities.count == 2 ? zErrors : nil)
+        let key = photonNumberBounds(siftedZ, bounds: bounds, decoyErrors: p.intensities.count == 2 ? zErrors : nil)
         func cell(_ state: Int, _ result: Int) -> PhotonNumberBounds {
             let share = PhaseErrorEstimate.stateProbability(state, fourStates: fourStates, zBasisProbability: p.zBasisProbability)
             let vacuum = bounds.upperCount(expectation: share / (p.bobBasisRatio * p.zBasisProbability) * key.vacuumUpper, epsilon: epsilon)
-            return photonNumberBounds(intensities.map { counts.count(intensity: $0, state: state, result: result) }, vacuumUpperBound: vacuum)
+            return photonNumberBounds(intensities.map { counts.count(intensity: $0, state: state, result: result) }, bounds: bounds, vacuumUpperBound: vacuum)
         }
         let expectedPhaseErrors = PhaseErrorEstimate.expectedPhaseErrors(
             fourStates: fourStates, zBasisProbability: p.zBasisProbability, bobBasisRatio: p.bobBasisRatio,

@@ -57,7 +57,7 @@ public struct ThreeStateFiniteKeyAnalysis: Sendable {
         let p = protocolDescription
         let epsilon = security.epsilonEstimation / 6
         let pulses = Double(counts.pulses)
-        let bounds = MartingaleBounds(deviations: finiteSize, azumaRounds: inequality == .azumaHoeffding ? pulses : nil)
+        let bounds = MartingaleBounds(deviations: finiteSize, inequality: inequality, rounds: pulses)
         func n(_ state: Int, _ result: Int) -> Double { Double(counts.count(state: state, result: result)) }
         func stateProbability(_ state: Int) -> Double {
             PhaseErrorEstimate.stateProbability(state, fourStates: counts.isFourState, zBasisProbability: p.zBasisProbability)

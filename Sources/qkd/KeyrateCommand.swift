@@ -29,13 +29,13 @@ struct KeyrateCommand: ParsableCommand {
     @Flag(help: "Explain each term of the formula with its value and source.")
     var explain = false
 
-    @Option(help: "Concentration inequality: chernoff (default, tight) or azuma-hoeffding (for comparison).")
+    @Option(help: "Concentration inequality: chernoff (default), kato, or azuma-hoeffding (for comparison).")
     var inequality: String = "chernoff"
 
     func run() throws {
         let requests = try KeyRateRequest.load(path: counts)
         guard let choice = MartingaleBounds.Inequality(rawValue: inequality) else {
-            throw QKDError(.invalidParameter, "--inequality must be chernoff or azuma-hoeffding, got \(inequality)")
+            throw QKDError(.invalidParameter, "--inequality must be chernoff, kato or azuma-hoeffding, got \(inequality)")
         }
         let reports = try requests.map { try KeyRateReport(request: $0, inequality: choice) }
         if json {

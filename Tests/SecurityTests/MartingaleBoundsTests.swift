@@ -45,6 +45,51 @@ import Testing
         #expect(countFailures <= 40)
     }
 
+    /// Kato's inequality at its limits (rounds n = 2e11, as on the reference link): for rare
+    /// events (S = 1e6 << n) the best a gives the Chernoff scale sqrt(2 S ln(grid/ε)) (within
+    /// 10 %); for S = n/2 the a-term vanishes and the bound is Azuma-Hoeffding's
+    /// sqrt(n ln(grid/ε)/2) (within 1 %, the grid's smallest a is 1e-7 √n); and for rare events
+    /// it is far below Azuma-Hoeffding's sqrt(n ln(1/ε)/2).
+    @Test func katoLimits() {
+        let n = 2e11, epsilon = 1e-10, l = QKDMath.naturalLog(48 / epsilon)
+        let kato = MartingaleBounds(inequality: .kato, rounds: n)
+        let azuma = MartingaleBounds(inequality: .azumaHoeffding, rounds: n)
+        let rare = 1e6
+        let chernoffScale = (2 * rare * l).squareRoot()
+        for deviation in [kato.upperExpectation(observed: rare, epsilon: epsilon) - rare,
+                          rare - kato.lowerExpectation(observed: rare, epsilon: epsilon),
+                          kato.upperCount(expectation: rare, epsilon: epsilon) - rare] {
+            #expect(deviation > 0.9 * chernoffScale && deviation < 1.1 * chernoffScale, "deviation \(deviation), scale \(chernoffScale)")
+            #expect(deviation < 0.01 * (azuma.upperExpectation(observed: rare, epsilon: epsilon) - rare))
+        }
+        let half = n / 2
+        let azumaScale = (n * l / 2).squareRoot()
+        let dense = kato.upperExpectation(observed: half, epsilon: epsilon) - half
+        #expect(dense >= azumaScale * 0.999 && dense < azumaScale * 1.01, "deviation \(dense), Azuma \(azumaScale)")
+        #expect(MartingaleBounds(deviations: false, inequality: .kato, rounds: n).upperCount(expectation: 7, epsilon: epsilon) == 7)
+    }
+
+    /// Coverage of Kato's bounds, as for Chernoff above: binomial counts of n = 2 000 rounds
+    /// with p = 0.05 (and a rare p = 0.002), ε = 0.01; at most 40 failures of 2 000 trials.
+    @Test(arguments: [0.05, 0.002])
+    func katoBoundsHoldWithTheirStatedProbability(p: Double) {
+        let n = 2_000, trials = 2_000
+        let bounds = MartingaleBounds(inequality: .kato, rounds: Double(n))
+        var generator = SeededGenerator(seed: 78)
+        var upperFailures = 0, lowerFailures = 0, countFailures = 0
+        for _ in 0..<trials {
+            var count = 0.0
+            for _ in 0..<n where generator.nextBernoulli(p) { count += 1 }
+            let expectation = Double(n) * p
+            if bounds.upperExpectation(observed: count, epsilon: 0.01) < expectation { upperFailures += 1 }
+            if bounds.lowerExpectation(observed: count, epsilon: 0.01) > expectation { lowerFailures += 1 }
+            if bounds.upperCount(expectation: expectation, epsilon: 0.01) < count { countFailures += 1 }
+        }
+        #expect(upperFailures <= 40)
+        #expect(lowerFailures <= 40)
+        #expect(countFailures <= 40)
+    }
+
     @Test func repeaterlessBoundMatchesPLOB() {
         #expect(abs(RepeaterlessBound.bitsPerChannelUse(lossDb: 10) - (-QKDMath.log2Of(0.9))) < 1e-12)
         #expect(abs(RepeaterlessBound.bitsPerChannelUse(lossDb: 23.472) - 0.0065006) < 1e-6, "120 km of the reference fibre")
@@ -64,8 +109,12 @@ import Testing
         let chernoff = try ThreeStateFiniteKeyAnalysis(protocolDescription: protocolDescription, security: security).secretKey(counts: counts, leakage: 301_668)
         let azuma = try ThreeStateFiniteKeyAnalysis(protocolDescription: protocolDescription, security: security, inequality: .azumaHoeffding)
             .secretKey(counts: counts, leakage: 301_668)
+        let kato = try ThreeStateFiniteKeyAnalysis(protocolDescription: protocolDescription, security: security, inequality: .kato)
+            .secretKey(counts: counts, leakage: 301_668)
         #expect(chernoff.secretBits > 0)
         #expect(azuma.secretBits == 0)
         #expect(azuma.phaseErrorsUpper > chernoff.phaseErrorsUpper)
+        #expect(kato.secretBits > 0)
+        #expect(abs(Double(kato.secretBits - chernoff.secretBits)) < 0.01 * Double(chernoff.secretBits), "Kato and Chernoff agree to 1 %")
     }
 }

@@ -93,6 +93,23 @@ func runQKD(_ arguments: [String]) throws -> (status: Int32, stdout: String, std
         #expect((object?["secretBits"] as? Int ?? 0) > 0)
     }
 
+    /// Kato's inequality keeps the example's key (BENCHMARKS.md: within 1 % of Chernoff's);
+    /// an unknown inequality is refused with the choices named.
+    @Test func katoInequalityAndUnknownInequality() throws {
+        func secretBits(_ inequality: String) throws -> Int {
+            let result = try runQKD(["keyrate", "--counts", example, "--json", "--inequality", inequality])
+            #expect(result.status == 0, "\(result.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            return object?["secretBits"] as? Int ?? 0
+        }
+        let kato = try secretBits("kato"), chernoff = try secretBits("chernoff")
+        #expect(kato > 0)
+        #expect(abs(Double(kato - chernoff)) < 0.01 * Double(chernoff), "kato \(kato), chernoff \(chernoff)")
+        let unknown = try runQKD(["keyrate", "--counts", example, "--inequality", "bernstein"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("chernoff, kato or azuma-hoeffding"))
+    }
+
     @Test func unreadableCountsFileIsExitCodeTwo() throws {
         let result = try runQKD(["keyrate", "--counts", "/nonexistent/counts.json"])
         #expect(result.status == 2)
