@@ -9,8 +9,10 @@ import QKDCore
 ///    at intensity k relate to the photon-number counts s_n through
 ///    `E[n_k] = Σ_n p_k e^{-μ_k} μ_k^n / (n! τ_n) s_n` (Lim et al., PRA 89, 022307 (2014), Eq. 2),
 ///    because given the photon number Eve cannot tell the intensity. Each scaled count
-///    `n_k^± = (e^{μ_k}/p_k) n_k^{bound}` uses `MartingaleBounds` in place of Hoeffding.
-/// 2. Vacuum and single-photon bounds. Two decoys (μ1 > μ2 + μ3): Lim et al. 2014 Eqs. 2-4:
+///    `n_k^± = (e^{μ_k}/p_k) n_k^{bound}` uses `MartingaleBounds` (Chernoff, Kato or
+///    Azuma-Hoeffding over the block's pulses) in place of Hoeffding.
+/// 2. Vacuum and single-photon bounds (`DecoyStateBounds`, checked against Lim et al.'s Fig. 1 by
+///    `PublishedDecoyKeyRateTests`). Two decoys (μ1 > μ2 + μ3): Lim et al. 2014 Eqs. 2-4:
 ///    `s_0 >= τ_0 (μ2 n_3^- - μ3 n_2^+)/(μ2 - μ3)`,
 ///    `s_1 >= μ1 τ_1 [n_2^- - n_3^+ - (μ2² - μ3²)/μ1² (n_1^+ - s_0/τ_0)] / (μ1(μ2 - μ3) - μ2² + μ3²)`,
 ///    `s_1 <= τ_1 (n_2^+ - n_3^-)/(μ2 - μ3)`. One decoy (μ1 > μ2): Rusca et al., APL 112, 171104

@@ -30,8 +30,9 @@ import QKDCore
 /// `|S - Λ| <= sqrt(n ln(1/ε) / 2)`: also valid against coherent attacks, but its deviation grows
 /// with the number of pulses rather than with the count; it is there for comparison only.
 ///
-/// The default is Chernoff: as tight as Kato on QKD counts (BENCHMARKS.md, "Concentration
-/// bounds": within 0.3 % of the key on the reference block) and it needs no round count.
+/// The default is Chernoff: at least as tight as Kato on QKD counts (BENCHMARKS.md,
+/// "Concentration bounds": Kato keeps 0.5 % less key on the reference block) and it needs no
+/// round count.
 public struct MartingaleBounds: Sendable {
     /// The concentration inequality behind the bounds.
     public enum Inequality: String, Sendable, CaseIterable {
