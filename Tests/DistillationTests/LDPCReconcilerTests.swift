@@ -1,0 +1,146 @@
+@testable import Distillation
+import Foundation
+import QKDCore
+import Testing
+
+@Suite struct LDPCReconcilerTests {
+    /// Key bits per frame in the fast tests: a 22,400-bit code (lifting 28) at 2 % QBER.
+    private let blockSize = 20_000
+
+    private func noisyPair(length: Int, qber: Double, seed: UInt64) -> (alice: BitVector, bob: BitVector) {
+        var keys = SeededGenerator(seed: seed, stream: "alice")
+        var channel = SeededGenerator(seed: seed, stream: "channel")
+        let alice = BitVector(randomCount: length, using: &keys)
+        var bob = alice
+        for index in 0..<length where channel.nextBernoulli(qber) { bob.flip(index) }
+        return (alice, bob)
+    }
+
+    @Test func constructionIsDeterministicAndFollowsTheDegreeProfile() throws {
+        let identifier = LDPCCode.Identifier(profileIndex: 7, liftingFactor: 16, seed: 3)
+        let code = try LDPCQuasiCyclicConstruction.code(identifier)
+        let again = try LDPCQuasiCyclicConstruction.code(identifier)
+        let otherSeed = try LDPCQuasiCyclicConstruction.code(LDPCCode.Identifier(profileIndex: 7, liftingFactor: 16, seed: 4))
+        #expect(code.edgeVariable == again.edgeVariable && code.rowStart == again.rowStart)
+        #expect(code.edgeVariable != otherSeed.edgeVariable)
+        let profile = identifier.profile
+        #expect(code.variableCount == 800 * 16 && code.checkCount == profile.baseCheckCount * 16)
+        // Column degrees: the profile's histogram, each base column lifted 16 times.
+        var columnDegree = [Int](repeating: 0, count: code.variableCount)
+        for variable in code.edgeVariable { columnDegree[Int(variable)] += 1 }
+        var histogram: [Int: Int] = [:]
+        for degree in columnDegree { histogram[degree, default: 0] += 1 }
+        for entry in profile.variableDegreeCounts { #expect(histogram[entry.degree] == entry.count * 16) }
+        // Check degrees concentrated within one of each other; no column twice in a row.
+        let rowDegrees = (0..<code.checkCount).map { Int(code.rowStart[$0 + 1] - code.rowStart[$0]) }
+        #expect(rowDegrees.max()! - rowDegrees.min()! <= 1)
+        for row in 0..<code.checkCount {
+            let columns = code.edgeVariable[Int(code.rowStart[row])..<Int(code.rowStart[row + 1])]
+            #expect(Set(columns).count == columns.count)
+        }
+        // Untainted: no check touches two symbols of the puncturing order.
+        var isPuncturable = [Bool](repeating: false, count: code.variableCount)
+        for variable in code.puncturingOrder { isPuncturable[Int(variable)] = true }
+        let touches = (0..<code.checkCount).map { row in
+            code.edgeVariable[Int(code.rowStart[row])..<Int(code.rowStart[row + 1])].filter { isPuncturable[Int($0)] }.count
+        }
+        #expect(touches.max()! <= 1)
+        #expect(code.puncturingOrder.count > code.variableCount / 50)
+    }
+
+    @Test func reconcilesAtLowQBERAndCountsDisclosedBitsExactly() throws {
+        let reconciler = LDPCReconciler()
+        for seed: UInt64 in 1...3 {
+            let (alice, bob) = noisyPair(length: blockSize, qber: 0.02, seed: seed)
+            var randomness = SeededGenerator(seed: seed, stream: "punctured")
+            let outcome = try reconciler.reconcile(alice: alice, bob: bob, estimatedQBER: 0.02, randomness: &randomness)
+            #expect(outcome.succeeded)
+            #expect(outcome.correctedKey == alice)
+            let code = try LDPCCodeCache.shared.code(outcome.plan.code)
+            #expect(outcome.disclosedBits == code.checkCount - outcome.plan.initialPuncturedCount + outcome.revealedBits)
+            #expect(outcome.roundTrips == 1 + (outcome.revealedBits + outcome.plan.revealStep - 1) / outcome.plan.revealStep)
+            // Efficiency no better than Shannon's limit would allow, and within the configured maximum.
+            #expect(outcome.efficiency(qber: 0.02) > 1.0)
+            #expect(outcome.efficiency(qber: 0.02) <= LDPCRateAdaptation().maximumEfficiency + 0.01)
+        }
+    }
+
+    @Test func reportsFailureWhenTheQBERIsFarAboveTheEstimate() throws {
+        let (alice, bob) = noisyPair(length: blockSize, qber: 0.12, seed: 9)
+        var randomness = SeededGenerator(seed: 9, stream: "punctured")
+        let outcome = try LDPCReconciler().reconcile(alice: alice, bob: bob, estimatedQBER: 0.02, randomness: &randomness)
+        #expect(!outcome.succeeded)
+        #expect(outcome.correctedKey == nil)
+        let code = try LDPCCodeCache.shared.code(outcome.plan.code)
+        // Every punctured value revealed: the whole syndrome is disclosed.
+        #expect(outcome.revealedBits == outcome.plan.initialPuncturedCount)
+        #expect(outcome.disclosedBits == code.checkCount)
+        #expect(outcome.roundTrips == 1 + outcome.plan.maximumRevealRounds)
+    }
+
+    @Test func blindRoundsRevealTheLastPuncturedValuesAndTheyMatchAlice() throws {
+        // Starting far too optimistic forces blind rounds.
+        let adaptation = LDPCRateAdaptation(initialEfficiency: 1.0, efficiencyStep: 0.05, maximumEfficiency: 1.6)
+        let (alice, bob) = noisyPair(length: blockSize, qber: 0.05, seed: 5)
+        let plan = try adaptation.plan(blockSize: blockSize, estimatedQBER: 0.03)
+        var randomness = SeededGenerator(seed: 5, stream: "punctured")
+        var aliceSide = try LDPCAlice(key: alice, plan: plan, randomness: &randomness)
+        var bobSide = LDPCBob(key: bob)
+        var reply = try bobSide.receive(aliceSide.syndromeMessage)
+        guard case let .revealRequest(from, count) = reply else {
+            Issue.record("Bob decoded a 5 % frame planned for 3 % at f = 1.0 without a blind round")
+            return
+        }
+        #expect(from == plan.initialPuncturedCount && count == plan.revealStep)
+        let reveal = try #require(try aliceSide.receive(reply))
+        guard case let .reveal(values) = reveal else {
+            Issue.record("Alice did not answer a reveal request with values")
+            return
+        }
+        #expect(values.count == count)
+        #expect(aliceSide.disclosedBits == aliceSide.revealedBits + (try LDPCCodeCache.shared.code(plan.code)).checkCount - plan.initialPuncturedCount)
+        reply = try bobSide.receive(reveal)
+        #expect(bobSide.disclosedBits == aliceSide.disclosedBits)
+        // A reveal of the wrong size is refused.
+        if case .revealRequest = reply {
+            #expect(throws: QKDError.self) { try bobSide.receive(.reveal(values: BitVector(count: 1))) }
+        }
+    }
+
+    @Test func refusesBadInput() throws {
+        let reconciler = LDPCReconciler()
+        #expect(throws: QKDError.self) {
+            try reconciler.reconcile(alice: BitVector(count: 1000), bob: BitVector(count: 999), estimatedQBER: 0.02)
+        }
+        #expect(throws: QKDError.self) {
+            try reconciler.reconcile(alice: BitVector(count: 1000), bob: BitVector(count: 1000), estimatedQBER: 0.3)
+        }
+        let plan = try LDPCRateAdaptation().plan(blockSize: 1000, estimatedQBER: 0.02)
+        var bob = LDPCBob(key: BitVector(count: 999))
+        #expect(throws: QKDError.self) { try bob.receive(.syndrome(plan: plan, syndrome: BitVector(count: 10))) }
+        var rightLength = LDPCBob(key: BitVector(count: 1000))
+        #expect(throws: QKDError.self) { try rightLength.receive(.syndrome(plan: plan, syndrome: BitVector(count: 10))) }
+        #expect(throws: QKDError.self) { try rightLength.receive(.reveal(values: BitVector(count: 3))) }
+        var randomness = SeededGenerator(seed: 1)
+        var alice = try LDPCAlice(key: BitVector(count: 1000), plan: plan, randomness: &randomness)
+        #expect(throws: QKDError.self) { try alice.receive(.revealRequest(from: plan.initialPuncturedCount + 1, count: 1)) }
+    }
+
+    /// Release-build measurement for BENCHMARKS.md, off by default: set QKD_LDPC_BENCHMARK to the
+    /// number of frames per point, e.g. `QKD_LDPC_BENCHMARK=200 swift test -c release --filter LDPCReconcilerTests`.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["QKD_LDPC_BENCHMARK"] != nil))
+    func benchmark() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let frames = Int(environment["QKD_LDPC_BENCHMARK"] ?? "") ?? 200
+        let threads = Int(environment["QKD_LDPC_THREADS"] ?? "") ?? 1
+        let blockSizes = (environment["QKD_LDPC_BLOCKS"] ?? "100000").split(separator: ",").compactMap { Int($0) }
+        let qbers = (environment["QKD_LDPC_QBERS"] ?? "0.02,0.07").split(separator: ",").compactMap { Double($0) }
+        for blockSize in blockSizes {
+            for qber in qbers {
+                let report = try LDPCReconciliationBenchmark.run(blockSize: blockSize, qber: qber, blocks: frames, threads: threads, seed: 2026)
+                print("LDPC n=\(report.blockSize) QBER=\(report.qber) frames=\(report.blocks) code=[\(report.code)] f=\(report.efficiency) FER=\(report.frameErrorRate) undetected=\(report.undetectedErrorFrames) roundTrips=\(report.roundTrips) iterations=\(report.iterations) throughput=\(report.throughputMbps) Mbit/s threads=\(report.threads)")
+                #expect(report.undetectedErrorFrames == 0)
+            }
+        }
+    }
+}
