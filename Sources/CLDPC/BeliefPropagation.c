@@ -4,37 +4,48 @@
 #include <pthread.h>
 #include <string.h>
 
-#define PHI_TABLE_START 0.25f
-#define PHI_TABLE_END 24.0f
-#define PHI_TABLE_STEPS_PER_UNIT 64
-// (PHI_TABLE_END - PHI_TABLE_START) * PHI_TABLE_STEPS_PER_UNIT + 2 entries.
-#define PHI_TABLE_SIZE 1522
-#define PHI_MAXIMUM 30.0f
 #define LLR_LIMIT 60.0f
+
+// phi(x) = -log(tanh(x / 2)) is tabulated on a logarithmic grid: 64 points per octave from
+// 2^PHI_LOWEST_EXPONENT to 2^PHI_HIGHEST_EXPONENT, indexed directly by the top bits of the float
+// (exponent and the 6 leading mantissa bits) and interpolated linearly within each step, so
+// the relative step in x is at most 1/64 and the absolute error of phi about 1e-4 at most.
+#define PHI_LOWEST_EXPONENT (-20)
+#define PHI_HIGHEST_EXPONENT 5
+#define PHI_MANTISSA_BITS 6
+#define PHI_TABLE_SIZE (((PHI_HIGHEST_EXPONENT - PHI_LOWEST_EXPONENT) << PHI_MANTISSA_BITS) + 1)
 
 static float phi_table[PHI_TABLE_SIZE];
 static pthread_once_t phi_table_once = PTHREAD_ONCE_INIT;
 
-/// phi(x) = -log(tanh(x / 2)) = log1p(2 / expm1(x)), exactly, capped at PHI_MAXIMUM.
-static float phi_exact(float x) {
-    if (x < 1e-12f) return PHI_MAXIMUM;
-    float value = log1pf(2.0f / expm1f(x));
-    return value > PHI_MAXIMUM ? PHI_MAXIMUM : value;
+static uint32_t float_bits(float x) {
+    uint32_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    return bits;
 }
 
 static void fill_phi_table(void) {
     for (int index = 0; index < PHI_TABLE_SIZE; index++) {
-        double x = (double)PHI_TABLE_START + (double)index / PHI_TABLE_STEPS_PER_UNIT;
-        phi_table[index] = (float)log1p(2.0 / expm1(x));
+        int exponent = PHI_LOWEST_EXPONENT + (index >> PHI_MANTISSA_BITS);
+        double mantissa = 1.0 + (double)(index & ((1 << PHI_MANTISSA_BITS) - 1)) / (1 << PHI_MANTISSA_BITS);
+        double x = ldexp(mantissa, exponent);
+        double value = log1p(2.0 / expm1(x));
+        phi_table[index] = (float)value;
     }
 }
 
+/// phi for x >= 0: phi(2^PHI_LOWEST_EXPONENT) (about 14.6) below that point, 0 from
+/// 2^PHI_HIGHEST_EXPONENT on (phi(32) < 1e-13).
 static inline float phi(float x) {
-    if (x < PHI_TABLE_START) return phi_exact(x);
-    if (x >= PHI_TABLE_END) return 0.0f;
-    float position = (x - PHI_TABLE_START) * (float)PHI_TABLE_STEPS_PER_UNIT;
-    int index = (int)position;
-    float fraction = position - (float)index;
+    static const uint32_t lowest_bits = (uint32_t)(127 + PHI_LOWEST_EXPONENT) << 23;
+    static const uint32_t highest_bits = (uint32_t)(127 + PHI_HIGHEST_EXPONENT) << 23;
+    const uint32_t fraction_bits = 23 - PHI_MANTISSA_BITS;
+    uint32_t bits = float_bits(x);
+    if (bits < lowest_bits) return phi_table[0];
+    if (bits >= highest_bits) return 0.0f;
+    uint32_t offset = bits - lowest_bits;
+    uint32_t index = offset >> fraction_bits;
+    float fraction = (float)(offset & ((1u << fraction_bits) - 1)) * (1.0f / (float)(1u << fraction_bits));
     return phi_table[index] + fraction * (phi_table[index + 1] - phi_table[index]);
 }
 

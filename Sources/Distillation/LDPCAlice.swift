@@ -1,7 +1,7 @@
 import QKDCore
 
 /// Alice's side of LDPC reconciliation for one frame: she sends the syndrome of her code word
-/// and reveals punctured values when Bob asks (see `LDPCMessage`). Her key is never changed.
+/// and reveals symbols when Bob asks (see `LDPCMessage`). Her key is never changed.
 public struct LDPCAlice {
     /// Where Alice's frame stands.
     public enum Status: Sendable, Hashable {
@@ -18,11 +18,10 @@ public struct LDPCAlice {
     private let layout: LDPCFrameLayout
     private let frame: [UInt8]
     private let syndrome: BitVector
-    private var puncturedCount: Int
     /// Bits disclosed about the key so far: `M − p₀` for the syndrome plus one per revealed
     /// punctured value (see `LDPCFrameLayout`).
     public private(set) var disclosedBits: Int
-    /// The number of punctured values revealed so far.
+    /// The number of symbols (punctured values, then key bits) revealed so far.
     public private(set) var revealedBits: Int
     /// Where the frame stands.
     public private(set) var status: Status = .inProgress
@@ -47,7 +46,6 @@ public struct LDPCAlice {
         self.plan = plan
         self.frame = frame
         syndrome = BitVector(bits: code.syndrome(ofFrame: frame).map { $0 == 1 })
-        puncturedCount = plan.initialPuncturedCount
         disclosedBits = code.checkCount - plan.initialPuncturedCount
         revealedBits = 0
     }
@@ -57,7 +55,7 @@ public struct LDPCAlice {
 
     /// Handles Bob's reply: returns the `reveal` answering a `revealRequest`, or nil once Bob
     /// has accepted or failed. Throws `QKDError.protocolFailure` for a message out of turn or a
-    /// request for symbols that are not the last ones still punctured.
+    /// request that does not continue the reveal order or goes past its end.
     public mutating func receive(_ message: LDPCMessage) throws -> LDPCMessage? {
         guard status == .inProgress else {
             throw QKDError(.protocolFailure, "LDPC Alice got a message after the frame ended")
@@ -70,12 +68,11 @@ public struct LDPCAlice {
             status = .failed
             return nil
         case let .revealRequest(from, count):
-            guard from == puncturedCount, count >= 1, count <= puncturedCount else {
-                throw QKDError(.protocolFailure, "LDPC reveal request for \(count) symbols below \(from) does not match the \(puncturedCount) still punctured")
+            guard from == revealedBits, count >= 1, count <= plan.maximumRevealCount - revealedBits else {
+                throw QKDError(.protocolFailure, "LDPC reveal request for \(count) symbols from \(from) does not follow the \(revealedBits) of at most \(plan.maximumRevealCount) revealed")
             }
-            let positions = layout.adaptingPositions[(from - count)..<from]
+            let positions = layout.revealOrder[from..<(from + count)]
             let values = BitVector(bits: positions.map { frame[Int($0)] == 1 })
-            puncturedCount -= count
             revealedBits += count
             disclosedBits += count
             return .reveal(values: values)

@@ -1,8 +1,8 @@
 import QKDCore
 
 /// Bob's side of LDPC reconciliation for one frame: he decodes his noisy key against Alice's
-/// syndrome and asks for punctured values until decoding meets the syndrome or nothing is left
-/// to reveal (see `LDPCMessage`).
+/// syndrome and asks for more revealed symbols until decoding meets the syndrome or the plan's
+/// reveal budget is spent (see `LDPCMessage`).
 ///
 /// Success means the hard decision meets every check of Alice's syndrome; it can still differ
 /// from Alice's key (an undetected error), which the verification hash that follows must catch.
@@ -10,12 +10,13 @@ public struct LDPCBob {
     private let key: BitVector
     private let cache: LDPCCodeCache
     private let maximumIterations: Int
+    private let blindRoundIterations: Int
     private var plan: LDPCFramePlan?
     private var layout: LDPCFrameLayout?
     private var decoder: LDPCDecoder?
     private var syndrome: [UInt8] = []
     private var channelLLR: [Float] = []
-    private var puncturedCount = 0
+    private var revealedCount = 0
     private var pendingRevealCount = 0
     /// Bob's corrected key once decoding met the syndrome.
     public private(set) var correctedKey: BitVector?
@@ -31,10 +32,13 @@ public struct LDPCBob {
     /// The log-likelihood ratio given to a shortened or revealed symbol (certain).
     static let knownSymbolLLR: Float = 50
 
-    /// Creates Bob's side for his noisy `key`.
-    public init(key: BitVector, maximumIterations: Int = 60, cache: LDPCCodeCache = .shared) {
+    /// Creates Bob's side for his noisy `key`. The first decoding attempt runs up to
+    /// `maximumIterations` iterations; each attempt after a blind round resumes from the previous
+    /// attempt's messages and runs up to `blindRoundIterations` more.
+    public init(key: BitVector, maximumIterations: Int = 60, blindRoundIterations: Int = 25, cache: LDPCCodeCache = .shared) {
         self.key = key
         self.maximumIterations = maximumIterations
+        self.blindRoundIterations = blindRoundIterations
         self.cache = cache
     }
 
@@ -60,10 +64,10 @@ public struct LDPCBob {
                 throw QKDError(.protocolFailure, "LDPC reveal has \(values.count) values but \(pendingRevealCount) were asked for")
             }
             for index in 0..<values.count {
-                let position = Int(layout.adaptingPositions[puncturedCount - values.count + index])
+                let position = Int(layout.revealOrder[revealedCount + index])
                 channelLLR[position] = values[index] ? -Self.knownSymbolLLR : Self.knownSymbolLLR
             }
-            puncturedCount -= values.count
+            revealedCount += values.count
             disclosedBits += values.count
             pendingRevealCount = 0
         case .revealRequest, .accepted, .failed:
@@ -90,14 +94,15 @@ public struct LDPCBob {
         self.syndrome = (0..<syndrome.count).map { syndrome[$0] ? 1 : 0 }
         channelLLR = llr
         decoder = LDPCDecoder(code: code)
-        puncturedCount = plan.initialPuncturedCount
+        revealedCount = 0
         disclosedBits = code.checkCount - plan.initialPuncturedCount
     }
 
     private mutating func attempt() -> LDPCMessage {
         guard let plan, let layout, let decoder else { preconditionFailure("LDPC Bob attempts before the syndrome") }
         roundTrips += 1
-        let result = decoder.decode(channelLLR: channelLLR, syndrome: syndrome, maximumIterations: maximumIterations, resume: roundTrips > 1)
+        let resume = roundTrips > 1
+        let result = decoder.decode(channelLLR: channelLLR, syndrome: syndrome, maximumIterations: resume ? blindRoundIterations : maximumIterations, resume: resume)
         iterations += result.iterations
         if result.satisfied {
             let hard = decoder.hardDecision
@@ -105,11 +110,11 @@ public struct LDPCBob {
             isFinished = true
             return .accepted
         }
-        if puncturedCount == 0 {
+        if revealedCount == plan.maximumRevealCount {
             isFinished = true
             return .failed
         }
-        pendingRevealCount = min(plan.revealStep, puncturedCount)
-        return .revealRequest(from: puncturedCount, count: pendingRevealCount)
+        pendingRevealCount = min(plan.revealStep, plan.maximumRevealCount - revealedCount)
+        return .revealRequest(from: revealedCount, count: pendingRevealCount)
     }
 }

@@ -10,8 +10,11 @@ import QKDCore
 /// The adapting symbols are ordered (`LDPCFrameLayout`); the first `p` are punctured (Alice fills
 /// them with fresh secret random bits, Bob knows nothing about them) and the other `d − p` are
 /// shortened (value 0, known to both). Blind reconciliation (J. Martinez-Mateo, D. Elkouss,
-/// V. Martin, "Blind reconciliation", Quantum Inf. Comput. 12 (2012) 791) reveals punctured
-/// symbols `revealStep` at a time, last first, which turns them into shortened ones.
+/// V. Martin, "Blind reconciliation", Quantum Inf. Comput. 12 (2012) 791) reveals symbols
+/// `revealStep` at a time in the order of `LDPCFrameLayout.revealOrder`: the punctured ones,
+/// last first, which turns them into shortened ones, then key bits in a fixed public order (so
+/// that a frame whose errors need more than the whole syndrome can still be decoded), up to
+/// `maximumRevealCount` symbols; the frame fails when decoding still fails after that.
 public struct LDPCFramePlan: Sendable, Hashable {
     /// The code.
     public let code: LDPCCode.Identifier
@@ -19,8 +22,10 @@ public struct LDPCFramePlan: Sendable, Hashable {
     public let blockSize: Int
     /// The number `p₀` of punctured symbols before any is revealed.
     public let initialPuncturedCount: Int
-    /// How many punctured symbols one blind round reveals (at least 1).
+    /// How many symbols one blind round reveals (at least 1).
     public let revealStep: Int
+    /// The most symbols the blind rounds may reveal, punctured ones first, then key bits.
+    public let maximumRevealCount: Int
     /// The QBER Bob's decoder assumes (Alice's estimate).
     public let qber: Double
 
@@ -28,7 +33,7 @@ public struct LDPCFramePlan: Sendable, Hashable {
     /// code: `blockSize` must be in `1...N`, `p₀` must
     /// not exceed the adapting symbols or the code's untainted puncturing set, and `qber` must be
     /// in (0, 0.5).
-    public init(code: LDPCCode.Identifier, blockSize: Int, initialPuncturedCount: Int, revealStep: Int, qber: Double) throws {
+    public init(code: LDPCCode.Identifier, blockSize: Int, initialPuncturedCount: Int, revealStep: Int, maximumRevealCount: Int, qber: Double) throws {
         let length = LDPCDegreeProfile.baseColumnCount * code.liftingFactor
         guard blockSize >= 1 && blockSize <= length else {
             throw QKDError(.invalidParameter, "LDPC block size \(blockSize) is not in 1...\(length) (the code length)")
@@ -39,6 +44,9 @@ public struct LDPCFramePlan: Sendable, Hashable {
         guard revealStep >= 1 else {
             throw QKDError(.invalidParameter, "LDPC reveal step \(revealStep) is below 1")
         }
+        guard maximumRevealCount >= 0 && maximumRevealCount <= initialPuncturedCount + blockSize else {
+            throw QKDError(.invalidParameter, "LDPC maximum reveal count \(maximumRevealCount) is not in 0...\(initialPuncturedCount + blockSize) (punctured symbols plus key bits)")
+        }
         guard qber > 0 && qber < 0.5 else {
             throw QKDError(.invalidParameter, "LDPC QBER \(qber) is not in (0, 0.5)")
         }
@@ -46,6 +54,7 @@ public struct LDPCFramePlan: Sendable, Hashable {
         self.blockSize = blockSize
         self.initialPuncturedCount = initialPuncturedCount
         self.revealStep = revealStep
+        self.maximumRevealCount = maximumRevealCount
         self.qber = qber
     }
 
@@ -55,6 +64,6 @@ public struct LDPCFramePlan: Sendable, Hashable {
     /// The number `d = N − blockSize` of adapting (punctured or shortened) symbols.
     public var adaptingCount: Int { codeLength - blockSize }
 
-    /// The number of blind rounds needed to reveal every initially punctured symbol.
-    public var maximumRevealRounds: Int { (initialPuncturedCount + revealStep - 1) / revealStep }
+    /// The most blind rounds a frame can take.
+    public var maximumRevealRounds: Int { (maximumRevealCount + revealStep - 1) / revealStep }
 }

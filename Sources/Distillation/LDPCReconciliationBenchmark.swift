@@ -16,7 +16,7 @@ public enum LDPCReconciliationBenchmark {
         public let code: String
         /// Mean efficiency `f = disclosed / (n h(qber))` over the frames that succeeded.
         public let efficiency: Double
-        /// Fraction of frames whose decoding failed with every punctured symbol revealed.
+        /// Fraction of frames whose decoding still failed with the whole reveal budget spent.
         public let frameErrorRate: Double
         /// Frames that met the syndrome with a key different from Alice's (left for the
         /// verification hash to catch).

@@ -9,9 +9,9 @@ public struct LDPCReconciliationOutcome: Sendable, Hashable {
     /// Bob's corrected key when `succeeded`, else nil.
     public let correctedKey: BitVector?
     /// Bits disclosed about the key: syndrome bits minus initially punctured symbols plus
-    /// revealed punctured values (see `LDPCFrameLayout`), also when the frame failed.
+    /// revealed symbols (see `LDPCFrameLayout`), also when the frame failed.
     public let disclosedBits: Int
-    /// Punctured values revealed in blind rounds.
+    /// Symbols (punctured values, then key bits) revealed in blind rounds.
     public let revealedBits: Int
     /// Round trips: the syndrome exchange plus one per blind round.
     public let roundTrips: Int
