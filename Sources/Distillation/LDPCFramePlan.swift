@@ -29,11 +29,13 @@ public struct LDPCFramePlan: Sendable, Hashable {
     /// The QBER Bob's decoder assumes (Alice's estimate).
     public let qber: Double
 
-    /// Creates a plan. Throws `QKDError.invalidParameter` when a count is out of range for the
-    /// code: `blockSize` must be in `1...N`, `p₀` must
-    /// not exceed the adapting symbols or the code's untainted puncturing set, and `qber` must be
-    /// in (0, 0.5).
+    /// Creates a plan. Throws `QKDError.invalidParameter` for an unknown profile, a lifting factor
+    /// outside `1...LDPCQuasiCyclicConstruction.maximumLiftingFactor`, or a count out of range for
+    /// the code: `blockSize` must be in `1...N`, `p₀` must not exceed the adapting symbols,
+    /// `maximumRevealCount` not `p₀` plus the key bits, and `qber` must be in (0, 0.5). (Whether
+    /// the code can puncture `p₀` symbols untainted is checked by Alice and Bob against the code.)
     public init(code: LDPCCode.Identifier, blockSize: Int, initialPuncturedCount: Int, revealStep: Int, maximumRevealCount: Int, qber: Double) throws {
+        try LDPCQuasiCyclicConstruction.validate(code)
         let length = LDPCDegreeProfile.baseColumnCount * code.liftingFactor
         guard blockSize >= 1 && blockSize <= length else {
             throw QKDError(.invalidParameter, "LDPC block size \(blockSize) is not in 1...\(length) (the code length)")

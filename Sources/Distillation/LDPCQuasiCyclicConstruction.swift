@@ -18,15 +18,23 @@ import QKDCore
 /// 3. Puncturing order: untainted puncturing (Elkouss, Martinez-Mateo, Martin 2012), candidates
 ///    taken by ascending degree, ties in seeded random order.
 public enum LDPCQuasiCyclicConstruction {
-    /// Builds the code of `identifier`. Throws `QKDError.invalidParameter` for an unknown profile
-    /// index or a lifting factor below 1.
-    public static func code(_ identifier: LDPCCode.Identifier) throws -> LDPCCode {
+    /// The largest lifting factor accepted: codes of up to 800 · 8192 = 6 553 600 symbols.
+    public static let maximumLiftingFactor = 8192
+
+    /// Throws `QKDError.invalidParameter` for an unknown profile index or a lifting factor
+    /// outside `1...maximumLiftingFactor`.
+    public static func validate(_ identifier: LDPCCode.Identifier) throws {
         guard LDPCDegreeProfile.family.indices.contains(identifier.profileIndex) else {
             throw QKDError(.invalidParameter, "LDPC profile index \(identifier.profileIndex) is not in 0..<\(LDPCDegreeProfile.family.count)")
         }
-        guard identifier.liftingFactor >= 1 else {
-            throw QKDError(.invalidParameter, "LDPC lifting factor \(identifier.liftingFactor) is below 1")
+        guard identifier.liftingFactor >= 1 && identifier.liftingFactor <= maximumLiftingFactor else {
+            throw QKDError(.invalidParameter, "LDPC lifting factor \(identifier.liftingFactor) is not in 1...\(maximumLiftingFactor)")
         }
+    }
+
+    /// Builds the code of `identifier`; throws as `validate` does.
+    public static func code(_ identifier: LDPCCode.Identifier) throws -> LDPCCode {
+        try validate(identifier)
         let profile = identifier.profile
         var generator = SeededGenerator(seed: identifier.seed, stream: "ldpc-qc-peg-\(identifier.profileIndex)")
         let base = progressiveEdgeGrowth(profile: profile, using: &generator)

@@ -130,6 +130,16 @@ import Testing
         var rightLength = LDPCBob(key: BitVector(count: blockSize))
         #expect(throws: QKDError.self) { try rightLength.receive(.syndrome(plan: plan, syndrome: BitVector(count: 10))) }
         #expect(throws: QKDError.self) { try rightLength.receive(.reveal(values: BitVector(count: 3))) }
+        // A plan naming an unknown profile or an absurd code size (as a tampered message might).
+        #expect(throws: QKDError.self) {
+            try LDPCFramePlan(code: LDPCCode.Identifier(profileIndex: 9, liftingFactor: 11, seed: 1), blockSize: 8000, initialPuncturedCount: 0, revealStep: 1, maximumRevealCount: 0, qber: 0.02)
+        }
+        #expect(throws: QKDError.self) {
+            try LDPCFramePlan(code: LDPCCode.Identifier(profileIndex: 7, liftingFactor: 1 << 30, seed: 1), blockSize: 8000, initialPuncturedCount: 0, revealStep: 1, maximumRevealCount: 0, qber: 0.02)
+        }
+        #expect(throws: QKDError.self) {
+            try LDPCFramePlan(code: plan.code, blockSize: blockSize, initialPuncturedCount: plan.adaptingCount + 1, revealStep: 1, maximumRevealCount: 0, qber: 0.02)
+        }
         var randomness = SeededGenerator(seed: 1)
         var alice = try LDPCAlice(key: BitVector(count: blockSize), plan: plan, randomness: &randomness)
         #expect(throws: QKDError.self) { try alice.receive(.revealRequest(from: 1, count: 1)) }
