@@ -26,7 +26,8 @@ let package = Package(
         .target(name: "Photonics", dependencies: ["QKDCore"]),
         .target(name: "Security", dependencies: ["QKDCore"]),
         .target(name: "CGF2"),
-        .target(name: "Distillation", dependencies: ["QKDCore", "Security", "CGF2"]),
+        .target(name: "CLDPC"),
+        .target(name: "Distillation", dependencies: ["QKDCore", "Security", "CGF2", "CLDPC"]),
         .target(
             name: "LinkProtocol",
             dependencies: [

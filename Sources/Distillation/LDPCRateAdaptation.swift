@@ -1,0 +1,105 @@
+import QKDCore
+
+/// Chooses the code and the numbers of punctured and shortened symbols for a frame from the
+/// estimated QBER and efficiency targets (rate adaptation of Elkouss et al. 2010, started
+/// optimistically and completed blind, Martinez-Mateo et al. 2012).
+///
+/// With `m` key bits, `h = h(QBER)`, a code of `M` checks and `p₀` punctured symbols disclose
+/// `M − p₀` bits (`LDPCFrameLayout`), an efficiency `f = (M − p₀)/(m h)`. The plan
+/// - takes the highest-rate mother code (rate `R₀`) that reaches `maximumEfficiency` with every
+///   punctured symbol revealed, `M = (1 − R₀) N ≥ maximumEfficiency · m h`, on a code word of
+///   `N = max(m / (1 − minimumAdaptingFraction), maximumEfficiency · m h / (1 − R₀))` symbols
+///   (rounded up to a multiple of 800, the lifting factor `Z = N / 800`) without more than
+///   `maximumAdaptingFraction` of them adapting the rate: the least shortening that lets the
+///   punctured symbols alone carry the frame to `maximumEfficiency` (revealing key bits beyond
+///   that point is several times less effective: a key bit is already known to Bob with
+///   probability `1 − QBER`). Without such a code, the lowest-rate one at the largest `N`;
+/// - punctures `p₀ = M − ⌈initialEfficiency · m h⌉` symbols (clamped to what can be punctured),
+///   so the first attempt discloses `initialEfficiency · m h` bits;
+/// - reveals `revealStep = ⌈efficiencyStep · m h⌉` symbols per blind round, punctured ones
+///   first, then key bits, until `⌈failureEfficiency · m h⌉` bits are disclosed.
+public struct LDPCRateAdaptation: Sendable, Hashable {
+    /// The efficiency of the first decoding attempt. Default 1.04.
+    public var initialEfficiency: Double
+    /// The efficiency added by each blind round. Default 0.015.
+    public var efficiencyStep: Double
+    /// The efficiency the chosen code must reach with every punctured symbol revealed (it
+    /// chooses the mother code and the code length). Default 1.16.
+    public var maximumEfficiency: Double
+    /// The efficiency at which the blind rounds stop and the frame fails. Default 1.3.
+    public var failureEfficiency: Double
+    /// The smallest fraction of the code word used for rate adaptation. Default 0.03.
+    public var minimumAdaptingFraction: Double
+    /// The largest fraction of the code word used for rate adaptation. Default 0.12.
+    public var maximumAdaptingFraction: Double
+    /// The seed of the code construction (both sides must use the same). Default 1.
+    public var codeSeed: UInt64
+    /// The belief-propagation iterations of the first decoding attempt. Default 60.
+    public var maximumIterations: Int
+    /// The iterations of each later attempt, which resumes from the previous one's messages.
+    /// Default 25.
+    public var blindRoundIterations: Int
+
+    /// Creates the settings; see each property for its default.
+    public init(initialEfficiency: Double = 1.04, efficiencyStep: Double = 0.015, maximumEfficiency: Double = 1.16,
+                failureEfficiency: Double = 1.3, minimumAdaptingFraction: Double = 0.03, maximumAdaptingFraction: Double = 0.12, codeSeed: UInt64 = 1, maximumIterations: Int = 60,
+                blindRoundIterations: Int = 25) {
+        self.initialEfficiency = initialEfficiency
+        self.efficiencyStep = efficiencyStep
+        self.maximumEfficiency = maximumEfficiency
+        self.failureEfficiency = failureEfficiency
+        self.minimumAdaptingFraction = minimumAdaptingFraction
+        self.maximumAdaptingFraction = maximumAdaptingFraction
+        self.codeSeed = codeSeed
+        self.maximumIterations = maximumIterations
+        self.blindRoundIterations = blindRoundIterations
+    }
+
+    /// The QBER range the family serves: above it no mother code reaches the target efficiencies.
+    public static let supportedQBER: ClosedRange<Double> = 0.001...0.13
+
+    /// The plan for `blockSize` key bits at `estimatedQBER`. Throws `QKDError.invalidParameter`
+    /// for a block size below 1, a QBER outside `supportedQBER`, or settings out of range.
+    public func plan(blockSize: Int, estimatedQBER: Double, cache: LDPCCodeCache = .shared) throws -> LDPCFramePlan {
+        guard blockSize >= 1 else {
+            throw QKDError(.invalidParameter, "LDPC block size \(blockSize) is below 1")
+        }
+        guard Self.supportedQBER.contains(estimatedQBER) else {
+            throw QKDError(.invalidParameter, "LDPC estimated QBER \(estimatedQBER) is not in \(Self.supportedQBER.lowerBound)...\(Self.supportedQBER.upperBound)")
+        }
+        guard minimumAdaptingFraction >= 0 && maximumAdaptingFraction >= minimumAdaptingFraction && maximumAdaptingFraction < 1 else {
+            throw QKDError(.invalidParameter, "LDPC adapting fractions need 0 <= minimum (\(minimumAdaptingFraction)) <= maximum (\(maximumAdaptingFraction)) < 1")
+        }
+        guard initialEfficiency >= 1 && maximumEfficiency >= initialEfficiency && failureEfficiency >= initialEfficiency && efficiencyStep > 0 else {
+            throw QKDError(.invalidParameter, "LDPC efficiencies need 1 <= initial (\(initialEfficiency)) <= maximum (\(maximumEfficiency)), initial <= failure (\(failureEfficiency)) and a positive step (\(efficiencyStep))")
+        }
+        guard maximumIterations >= 1 && blindRoundIterations >= 1 else {
+            throw QKDError(.invalidParameter, "LDPC iterations (\(maximumIterations) first, \(blindRoundIterations) per blind round) must be at least 1")
+        }
+        let columns = LDPCDegreeProfile.baseColumnCount
+        let keyEntropy = Double(blockSize) * QKDMath.binaryEntropy(estimatedQBER)
+        let shortestLength = Double(blockSize) / (1 - minimumAdaptingFraction)
+        let longestLength = Double(blockSize) / (1 - maximumAdaptingFraction)
+        let family = LDPCDegreeProfile.family
+        var profileIndex = 0
+        var length = longestLength
+        for index in family.indices.reversed() {
+            let needed = max(shortestLength, maximumEfficiency * keyEntropy / (1 - family[index].rate))
+            if needed <= longestLength {
+                profileIndex = index
+                length = needed
+                break
+            }
+        }
+        let lifting = max(1, Int((length / Double(columns)).rounded(.up)))
+        let identifier = LDPCCode.Identifier(profileIndex: profileIndex, liftingFactor: lifting, seed: codeSeed)
+        let code = try cache.code(identifier)
+        let puncturable = min(code.variableCount - blockSize, code.puncturingOrder.count)
+        let punctured = min(max(code.checkCount - Int((initialEfficiency * keyEntropy).rounded(.up)), 0), puncturable)
+        let step = max(1, Int((efficiencyStep * keyEntropy).rounded(.up)))
+        let budget = Int((failureEfficiency * keyEntropy).rounded(.up)) - (code.checkCount - punctured)
+        let reveals = min(max(budget, 0), punctured + blockSize)
+        return try LDPCFramePlan(code: identifier, blockSize: blockSize, initialPuncturedCount: punctured, revealStep: step,
+                                 maximumRevealCount: reveals, qber: estimatedQBER)
+    }
+}

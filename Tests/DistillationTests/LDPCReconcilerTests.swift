@@ -1,0 +1,166 @@
+@testable import Distillation
+import Foundation
+import QKDCore
+import Testing
+
+@Suite struct LDPCReconcilerTests {
+    /// Key bits per frame in the fast tests. Every test plans for 2 % QBER with the default
+    /// maximum efficiency, so they all share one code (rate 0.85, lifting 11, 8800 bits), built
+    /// once per process by the shared cache.
+    private let blockSize = 8000
+
+    private func noisyPair(length: Int, qber: Double, seed: UInt64) -> (alice: BitVector, bob: BitVector) {
+        var keys = SeededGenerator(seed: seed, stream: "alice")
+        var channel = SeededGenerator(seed: seed, stream: "channel")
+        let alice = BitVector(randomCount: length, using: &keys)
+        var bob = alice
+        for index in 0..<length where channel.nextBernoulli(qber) { bob.flip(index) }
+        return (alice, bob)
+    }
+
+    @Test func constructionIsDeterministicAndFollowsTheDegreeProfile() throws {
+        let identifier = try LDPCRateAdaptation().plan(blockSize: blockSize, estimatedQBER: 0.02).code
+        #expect(identifier.profileIndex == 7 && identifier.liftingFactor == 11)
+        let code = try LDPCCodeCache.shared.code(identifier)
+        let again = try LDPCQuasiCyclicConstruction.code(identifier)
+        #expect(code.edgeVariable == again.edgeVariable && code.rowStart == again.rowStart && code.puncturingOrder == again.puncturingOrder)
+        let profile = identifier.profile
+        #expect(code.variableCount == 800 * 11 && code.checkCount == profile.baseCheckCount * 11)
+        // Column degrees: the profile's histogram, each base column lifted 11 times.
+        var columnDegree = [Int](repeating: 0, count: code.variableCount)
+        for variable in code.edgeVariable { columnDegree[Int(variable)] += 1 }
+        var histogram: [Int: Int] = [:]
+        for degree in columnDegree { histogram[degree, default: 0] += 1 }
+        for entry in profile.variableDegreeCounts { #expect(histogram[entry.degree] == entry.count * 11) }
+        // Check degrees concentrated within one of each other; no column twice in a row.
+        let rowDegrees = (0..<code.checkCount).map { Int(code.rowStart[$0 + 1] - code.rowStart[$0]) }
+        #expect(rowDegrees.max()! - rowDegrees.min()! <= 1)
+        for row in 0..<code.checkCount {
+            let columns = code.edgeVariable[Int(code.rowStart[row])..<Int(code.rowStart[row + 1])]
+            #expect(Set(columns).count == columns.count)
+        }
+        // Untainted: no check touches two symbols of the puncturing order.
+        var isPuncturable = [Bool](repeating: false, count: code.variableCount)
+        for variable in code.puncturingOrder { isPuncturable[Int(variable)] = true }
+        let touches = (0..<code.checkCount).map { row in
+            code.edgeVariable[Int(code.rowStart[row])..<Int(code.rowStart[row + 1])].filter { isPuncturable[Int($0)] }.count
+        }
+        #expect(touches.max()! <= 1)
+        #expect(code.puncturingOrder.count > code.variableCount / 50)
+    }
+
+    @Test func reconcilesAtLowQBERAndCountsDisclosedBitsExactly() throws {
+        // A generous start (f = 1.15) keeps the debug-build test to few decodings per frame.
+        let reconciler = LDPCReconciler(adaptation: LDPCRateAdaptation(initialEfficiency: 1.15, efficiencyStep: 0.05))
+        for seed: UInt64 in 1...3 {
+            let (alice, bob) = noisyPair(length: blockSize, qber: 0.02, seed: seed)
+            var randomness = SeededGenerator(seed: seed, stream: "punctured")
+            let outcome = try reconciler.reconcile(alice: alice, bob: bob, estimatedQBER: 0.02, randomness: &randomness)
+            #expect(outcome.succeeded)
+            #expect(outcome.correctedKey == alice)
+            let code = try LDPCCodeCache.shared.code(outcome.plan.code)
+            #expect(outcome.disclosedBits == code.checkCount - outcome.plan.initialPuncturedCount + outcome.revealedBits)
+            #expect(outcome.roundTrips == 1 + (outcome.revealedBits + outcome.plan.revealStep - 1) / outcome.plan.revealStep)
+            // The first attempt discloses ceil(1.15 n h) bits unless the code cannot puncture enough;
+            // no frame beats Shannon's limit.
+            let entropy = Double(blockSize) * QKDMath.binaryEntropy(0.02)
+            let firstAttempt = code.checkCount - outcome.plan.initialPuncturedCount
+            let puncturable = min(outcome.plan.adaptingCount, code.puncturingOrder.count)
+            #expect(firstAttempt == max(Int((1.15 * entropy).rounded(.up)), code.checkCount - puncturable))
+            #expect(outcome.efficiency(qber: 0.02) > 1.0)
+        }
+    }
+
+    @Test func reportsFailureWhenTheQBERIsFarAboveTheEstimate() throws {
+        let (alice, bob) = noisyPair(length: blockSize, qber: 0.12, seed: 9)
+        var randomness = SeededGenerator(seed: 9, stream: "punctured")
+        // Large blind steps: few rounds before every punctured value is revealed.
+        let reconciler = LDPCReconciler(adaptation: LDPCRateAdaptation(efficiencyStep: 0.1))
+        let outcome = try reconciler.reconcile(alice: alice, bob: bob, estimatedQBER: 0.02, randomness: &randomness)
+        #expect(!outcome.succeeded)
+        #expect(outcome.correctedKey == nil)
+        let code = try LDPCCodeCache.shared.code(outcome.plan.code)
+        // The whole reveal budget spent, past the punctured symbols into key bits.
+        #expect(outcome.plan.maximumRevealCount > outcome.plan.initialPuncturedCount)
+        #expect(outcome.revealedBits == outcome.plan.maximumRevealCount)
+        #expect(outcome.disclosedBits == code.checkCount - outcome.plan.initialPuncturedCount + outcome.plan.maximumRevealCount)
+        #expect(outcome.roundTrips == 1 + outcome.plan.maximumRevealRounds)
+    }
+
+    @Test func blindRoundsRevealValuesAndBothSidesCountThem() throws {
+        // Planned for 2 % but 5 % errors: the first attempt (f = 1.0 at 2 %) cannot succeed.
+        let adaptation = LDPCRateAdaptation(initialEfficiency: 1.0, efficiencyStep: 0.05)
+        let (alice, bob) = noisyPair(length: blockSize, qber: 0.05, seed: 5)
+        let plan = try adaptation.plan(blockSize: blockSize, estimatedQBER: 0.02)
+        var randomness = SeededGenerator(seed: 5, stream: "punctured")
+        var aliceSide = try LDPCAlice(key: alice, plan: plan, randomness: &randomness)
+        var bobSide = LDPCBob(key: bob)
+        var reply = try bobSide.receive(aliceSide.syndromeMessage)
+        guard case let .revealRequest(from, count) = reply else {
+            Issue.record("Bob decoded a 5 % frame planned for 2 % at f = 1.0 without a blind round")
+            return
+        }
+        #expect(from == 0 && count == plan.revealStep)
+        let reveal = try #require(try aliceSide.receive(reply))
+        guard case let .reveal(values) = reveal else {
+            Issue.record("Alice did not answer a reveal request with values")
+            return
+        }
+        #expect(values.count == count)
+        #expect(aliceSide.disclosedBits == aliceSide.revealedBits + (try LDPCCodeCache.shared.code(plan.code)).checkCount - plan.initialPuncturedCount)
+        reply = try bobSide.receive(reveal)
+        #expect(bobSide.disclosedBits == aliceSide.disclosedBits)
+        // A reveal of the wrong size is refused.
+        if case .revealRequest = reply {
+            #expect(throws: QKDError.self) { try bobSide.receive(.reveal(values: BitVector(count: 1))) }
+        }
+    }
+
+    @Test func refusesBadInput() throws {
+        let reconciler = LDPCReconciler()
+        #expect(throws: QKDError.self) {
+            try reconciler.reconcile(alice: BitVector(count: 1000), bob: BitVector(count: 999), estimatedQBER: 0.02)
+        }
+        #expect(throws: QKDError.self) {
+            try reconciler.reconcile(alice: BitVector(count: 1000), bob: BitVector(count: 1000), estimatedQBER: 0.3)
+        }
+        let plan = try LDPCRateAdaptation().plan(blockSize: blockSize, estimatedQBER: 0.02)
+        var bob = LDPCBob(key: BitVector(count: blockSize - 1))
+        #expect(throws: QKDError.self) { try bob.receive(.syndrome(plan: plan, syndrome: BitVector(count: 10))) }
+        var rightLength = LDPCBob(key: BitVector(count: blockSize))
+        #expect(throws: QKDError.self) { try rightLength.receive(.syndrome(plan: plan, syndrome: BitVector(count: 10))) }
+        #expect(throws: QKDError.self) { try rightLength.receive(.reveal(values: BitVector(count: 3))) }
+        // A plan naming an unknown profile or an absurd code size (as a tampered message might).
+        #expect(throws: QKDError.self) {
+            try LDPCFramePlan(code: LDPCCode.Identifier(profileIndex: 9, liftingFactor: 11, seed: 1), blockSize: 8000, initialPuncturedCount: 0, revealStep: 1, maximumRevealCount: 0, qber: 0.02)
+        }
+        #expect(throws: QKDError.self) {
+            try LDPCFramePlan(code: LDPCCode.Identifier(profileIndex: 7, liftingFactor: 1 << 30, seed: 1), blockSize: 8000, initialPuncturedCount: 0, revealStep: 1, maximumRevealCount: 0, qber: 0.02)
+        }
+        #expect(throws: QKDError.self) {
+            try LDPCFramePlan(code: plan.code, blockSize: blockSize, initialPuncturedCount: plan.adaptingCount + 1, revealStep: 1, maximumRevealCount: 0, qber: 0.02)
+        }
+        var randomness = SeededGenerator(seed: 1)
+        var alice = try LDPCAlice(key: BitVector(count: blockSize), plan: plan, randomness: &randomness)
+        #expect(throws: QKDError.self) { try alice.receive(.revealRequest(from: 1, count: 1)) }
+        #expect(throws: QKDError.self) { try alice.receive(.revealRequest(from: 0, count: plan.maximumRevealCount + 1)) }
+    }
+
+    /// Release-build measurement for BENCHMARKS.md, off by default: set QKD_LDPC_BENCHMARK to the
+    /// number of frames per point, e.g. `QKD_LDPC_BENCHMARK=200 swift test -c release --filter LDPCReconcilerTests`.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["QKD_LDPC_BENCHMARK"] != nil))
+    func benchmark() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let frames = Int(environment["QKD_LDPC_BENCHMARK"] ?? "") ?? 200
+        let threads = Int(environment["QKD_LDPC_THREADS"] ?? "") ?? 1
+        let blockSizes = (environment["QKD_LDPC_BLOCKS"] ?? "100000").split(separator: ",").compactMap { Int($0) }
+        let qbers = (environment["QKD_LDPC_QBERS"] ?? "0.02,0.07").split(separator: ",").compactMap { Double($0) }
+        for blockSize in blockSizes {
+            for qber in qbers {
+                let report = try LDPCReconciliationBenchmark.run(blockSize: blockSize, qber: qber, blocks: frames, threads: threads, seed: 2026)
+                print("LDPC n=\(report.blockSize) QBER=\(report.qber) frames=\(report.blocks) code=[\(report.code)] f=\(report.efficiency) FER=\(report.frameErrorRate) undetected=\(report.undetectedErrorFrames) roundTrips=\(report.roundTrips) iterations=\(report.iterations) throughput=\(report.throughputMbps) Mbit/s threads=\(report.threads)")
+                #expect(report.undetectedErrorFrames == 0)
+            }
+        }
+    }
+}
