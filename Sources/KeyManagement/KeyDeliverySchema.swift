@@ -21,10 +21,9 @@ import GRDB
 ///
 /// A stored key with a row in `kme_delivery_parts` has been given to a master; once the slave
 /// (the last of its slaves, see `kme-2`) has it, its `keys` row, its part and its delivery are
-/// deleted together. Masters take stored
-/// keys in `sequence` order and new keys get higher sequences, so every key at or below the
-/// highest delivered sequence is delivered: the next undelivered key is found from there, without
-/// scanning the keys waiting for their slave.
+/// deleted together. Masters take stored keys in `sequence` order and new keys get higher
+/// sequences, so every key at or below the highest delivered sequence is delivered: the next
+/// undelivered key is found from there, without scanning the keys waiting for their slave.
 ///
 /// The migration `kme-2: key shares, pool counters, several slaves` adds what two KMEs with their
 /// own copies of the keys need (``KeyShare``), the slaves still to serve of each delivery (the
