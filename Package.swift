@@ -86,18 +86,17 @@ let package = Package(
         .testTarget(name: "LinkProtocolTests", dependencies: ["LinkProtocol", "QKDCore"]),
         .testTarget(
             name: "KeyManagementTests",
-            dependencies: ["KeyManagement", "QKDCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["KeyManagement", "KeyManagementPostgres", "QKDCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "QKDNodeTests", dependencies: ["QKDNode", "Security", "KeyManagement"]),
         .testTarget(
             name: "KeyManagementServerTests",
             dependencies: [
-                "KeyManagementServer", "KeyManagement", "QKDCore",
+                "KeyManagementServer", "KeyManagement", "KeyManagementPostgres", "QKDCore",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "KeyManagementPostgresTests", dependencies: ["KeyManagementPostgres", "KeyManagement", "QKDCore"]),
         .testTarget(name: "qkdTests", dependencies: ["qkd", "KeyManagement", "LinkProtocol", "QKDCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,7 +5,9 @@
 # REQUESTS synthetic 256-bit keys (the emulated link would take hours to distil that many).
 # Prints requests/s and p50/p99 latency. Usage: scripts/bench-kme.sh [REQUESTS] [CONCURRENCY]
 # (QKD_BIN=path/to/qkd skips the release build and measures that binary; BENCH_ENDPOINT=status
-# measures the read-only status endpoint instead of enc_keys.)
+# measures the read-only status endpoint instead of enc_keys; BENCH_PEER=1 runs a KME at each end
+# of the link, kme-a.json and kme-b.json, each with its own store holding the same 3 x REQUESTS keys (KME_A hands out its half),
+# so that every enc_keys at KME_A is confirmed by KME_B over mutual TLS before it is answered.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests="${1:-20000}"
@@ -17,19 +19,31 @@ fi
 qkd="${QKD_BIN:-$(swift build -c release --show-bin-path)/qkd}"
 work="$(mktemp -d)"
 server=""
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+peer=""
+trap 'for pid in $server $peer; do kill "$pid" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"' EXIT
 
 "$qkd" pki init "$work/pki" --port "$port" >/dev/null
-"$qkd" kme serve --config "$work/pki/kme.json" --store "$work/kme.sqlite" >"$work/serve.log" &
+stores=("$work/kme.sqlite")
+if [ -n "${BENCH_PEER:-}" ]; then
+    stores=("$work/kme-a.sqlite" "$work/kme-b.sqlite")
+    "$qkd" kme serve --config "$work/pki/kme-b.json" --store "${stores[1]}" >"$work/serve-b.log" &
+    peer=$!
+    "$qkd" kme serve --config "$work/pki/kme-a.json" --store "${stores[0]}" >"$work/serve.log" &
+else
+    "$qkd" kme serve --config "$work/pki/kme.json" --store "${stores[0]}" >"$work/serve.log" &
+fi
 server=$!
-for _ in $(seq 1 50); do grep -q listening "$work/serve.log" && break; sleep 0.1; done
-python3 - "$work/kme.sqlite" "$requests" <<'PY'
+for log in "$work/serve.log" ${BENCH_PEER:+"$work/serve-b.log"}; do
+    for _ in $(seq 1 50); do grep -qs listening "$log" && break; sleep 0.1; done
+done
+python3 - "$requests" "${BENCH_PEER:+3}" "${stores[@]}" <<'PY'
 import os, sqlite3, sys, time, uuid
-db = sqlite3.connect(sys.argv[1])
 now = time.time() - 978307200
-db.executemany("INSERT INTO keys (id, sequence, block_id, bit_count, material, created_at) VALUES (?, ?, 1, 256, ?, ?)",
-               ((str(uuid.uuid4()).upper(), i + 1, os.urandom(32), now) for i in range(int(sys.argv[2]))))
-db.commit()
+rows = [(str(uuid.uuid4()).upper(), i + 1, os.urandom(32), now) for i in range(int(sys.argv[1]) * int(sys.argv[2] or 1))]
+for path in sys.argv[3:]:
+    db = sqlite3.connect(path)
+    db.executemany("INSERT INTO keys (id, sequence, block_id, bit_count, material, created_at) VALUES (?, ?, 1, 256, ?, ?)", rows)
+    db.commit()
 PY
 
 url="https://localhost:$port/api/v1/keys/SAE_B/${BENCH_ENDPOINT:-enc_keys}"

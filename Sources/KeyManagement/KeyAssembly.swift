@@ -50,4 +50,43 @@ public struct KeyAssembly: Sendable {
             throw QKDError(.invalidParameter, "key size \(sizeBits) bits is not a positive multiple of 8")
         }
     }
+
+    /// Checks a reservation the peer KME sent (``KeyDeliveryStore/recordPeerDelivery(_:sizeBits:pair:peerShare:)``)
+    /// against this store, where `storedKey` gives a stored key's length in bits and whether it is
+    /// already part of a delivery, or nil if the store does not hold it. The reservation must be
+    /// what ``KeyAssembly`` would have cut from these keys: named by its first stored key, the
+    /// fewest stored keys that hold `sizeBits` bits, all in `peerShare` and none delivered.
+    ///
+    /// Throws `QKDError` `.notFound` for a missing stored key, `.invalidParameter` for any other
+    /// mismatch, naming the key.
+    public static func check(
+        _ reservation: KeyReservation,
+        sizeBits: Int,
+        peerShare: KeyShare,
+        storedKey: (UUID) throws -> (bitCount: Int, delivered: Bool)?
+    ) throws {
+        let key = reservation.keyID.uuidString.lowercased()
+        guard reservation.storedKeyIDs.first == reservation.keyID, Set(reservation.storedKeyIDs).count == reservation.storedKeyIDs.count else {
+            throw QKDError(.invalidParameter, "key \(key) must be named by its first stored key and use each stored key once")
+        }
+        var bits = 0
+        var lastBits = 0
+        for storedID in reservation.storedKeyIDs {
+            let stored = storedID.uuidString.lowercased()
+            guard peerShare.contains(storedID) else {
+                throw QKDError(.invalidParameter, "stored key \(stored) is not in the peer KME's share (\(peerShare))")
+            }
+            guard let (bitCount, delivered) = try storedKey(storedID) else {
+                throw QKDError(.notFound, "stored key \(stored) is not in this KME's store")
+            }
+            guard !delivered else {
+                throw QKDError(.invalidParameter, "stored key \(stored) is already part of a delivery")
+            }
+            bits += bitCount
+            lastBits = bitCount
+        }
+        guard bits >= sizeBits, bits - lastBits < sizeBits else {
+            throw QKDError(.invalidParameter, "the stored keys of key \(key) hold \(bits) bits, not the fewest that make \(sizeBits)")
+        }
+    }
 }

@@ -8,7 +8,9 @@ import QKDCore
 /// Every delivery is one `BEGIN IMMEDIATE` transaction, so deliveries are serialised across
 /// connections and processes, while status reads run concurrently. The delivery records live in
 /// the tables of ``KeyDeliverySchema``; masters take the keys after the highest delivered
-/// sequence, so a request costs the same however many keys wait for their slave.
+/// sequence, so a request costs the same however many keys wait for their slave. (A store used
+/// for peer deliveries, where each end of the link has its own KME, finds the keys of its share
+/// through the index `keys_by_share` instead.)
 public final class SQLiteKeyDeliveryStore: KeyDeliveryStore {
     /// The path of the SQLite file.
     public let path: String
@@ -28,16 +30,16 @@ public final class SQLiteKeyDeliveryStore: KeyDeliveryStore {
         }
     }
 
-    /// The stored key material not yet delivered to any master, in bits.
-    public func availableBits() async throws -> Int {
+    /// The stored key material of `share` not yet delivered to any master, in bits: read from the
+    /// counters of ``KeyDeliverySchema`` (`kme_pool`), so it costs the same however many keys
+    /// the store holds.
+    public func availableBits(in share: KeyShare) async throws -> Int {
         do {
             return try await database.read { database in
                 try Int.fetchOne(
                     database,
-                    sql: """
-                        SELECT COALESCE(SUM(bit_count), 0) FROM keys
-                        WHERE sequence > (SELECT COALESCE(MAX(sequence), 0) FROM kme_delivery_parts)
-                        """
+                    sql: "SELECT COALESCE(SUM(undelivered_bits), 0) FROM kme_pool WHERE ? IS NULL OR parity = ?",
+                    arguments: [KeyDeliverySchema.parityValue(share), KeyDeliverySchema.parityValue(share)]
                 ) ?? 0
             }
         } catch {
@@ -45,8 +47,9 @@ public final class SQLiteKeyDeliveryStore: KeyDeliveryStore {
         }
     }
 
-    /// Takes `count` new keys of `sizeBits` bits for the master of `pair`, in one transaction.
-    public func takeForMaster(count: Int, sizeBits: Int, pair: SAEPair) async throws -> [DeliveredKey] {
+    /// Takes `count` new keys of `sizeBits` bits for the master of `pair` (and for its slave and
+    /// `additionalSlaves`), in one transaction.
+    public func takeForMaster(count: Int, sizeBits: Int, pair: SAEPair, additionalSlaves: [String]) async throws -> [DeliveredKey] {
         try KeyAssembly.validate(count: count, sizeBits: sizeBits)
         let path = path
         return try await immediateTransaction(during: "deliver keys to \(pair.master)") { database in
@@ -74,15 +77,8 @@ public final class SQLiteKeyDeliveryStore: KeyDeliveryStore {
                     "not enough key material for \(count) keys of \(sizeBits) bits for \(pair)"
                 )
             }
-            let now = Date().timeIntervalSinceReferenceDate
             for delivery in assembly.deliveries {
-                try database.execute(
-                    sql: """
-                        INSERT INTO kme_deliveries (key_id, master_sae_id, slave_sae_id, size_bits, delivered_at)
-                        VALUES (?, ?, ?, ?, ?)
-                        """,
-                    arguments: [delivery.key.id.uuidString, pair.master, pair.slave, sizeBits, now]
-                )
+                try Self.insertDelivery(delivery.key.id, sizeBits: sizeBits, pair: pair, additionalSlaves: additionalSlaves, database: database)
                 for (position, storedID) in delivery.storedKeyIDs.enumerated() {
                     try database.execute(
                         sql: "INSERT INTO kme_delivery_parts (stored_key_id, key_id, position, sequence) VALUES (?, ?, ?, ?)",
@@ -94,14 +90,18 @@ public final class SQLiteKeyDeliveryStore: KeyDeliveryStore {
         }
     }
 
-    /// Takes the keys `ids` for the slave of `pair` and deletes them, in one transaction.
+    /// Takes the keys `ids` for the slave of `pair`, and deletes those it was the last slave of, in
+    /// one transaction.
     public func takeForSlave(ids: [UUID], pair: SAEPair) async throws -> [DeliveredKey] {
         let path = path
         return try await immediateTransaction(during: "deliver keys to \(pair.slave)") { database in
             try ids.map { id in
                 let sizeBits = try Int.fetchOne(
                     database,
-                    sql: "SELECT size_bits FROM kme_deliveries WHERE key_id = ? AND master_sae_id = ? AND slave_sae_id = ?",
+                    sql: """
+                        SELECT d.size_bits FROM kme_deliveries d JOIN kme_delivery_slaves s ON s.key_id = d.key_id
+                        WHERE d.key_id = ? AND d.master_sae_id = ? AND s.slave_sae_id = ?
+                        """,
                     arguments: [id.uuidString, pair.master, pair.slave]
                 )
                 guard let sizeBits else {
@@ -120,15 +120,102 @@ public final class SQLiteKeyDeliveryStore: KeyDeliveryStore {
                     throw QKDError(.storage, "key store \(path): the stored keys of key \(id) are missing")
                 }
                 try database.execute(
-                    sql: """
-                        DELETE FROM keys WHERE id IN (SELECT stored_key_id FROM kme_delivery_parts WHERE key_id = ?);
-                        DELETE FROM kme_delivery_parts WHERE key_id = ?;
-                        DELETE FROM kme_deliveries WHERE key_id = ?;
-                        """,
-                    arguments: [id.uuidString, id.uuidString, id.uuidString]
+                    sql: "DELETE FROM kme_delivery_slaves WHERE key_id = ? AND slave_sae_id = ?",
+                    arguments: [id.uuidString, pair.slave]
                 )
+                let slavesLeft = try Bool.fetchOne(
+                    database, sql: "SELECT EXISTS (SELECT 1 FROM kme_delivery_slaves WHERE key_id = ?)", arguments: [id.uuidString]
+                ) ?? false
+                if !slavesLeft {
+                    try database.execute(
+                        sql: """
+                            DELETE FROM keys WHERE id IN (SELECT stored_key_id FROM kme_delivery_parts WHERE key_id = ?);
+                            DELETE FROM kme_delivery_parts WHERE key_id = ?;
+                            DELETE FROM kme_deliveries WHERE key_id = ?;
+                            """,
+                        arguments: [id.uuidString, id.uuidString, id.uuidString]
+                    )
+                }
                 return DeliveredKey(id: id, bytes: bytes)
             }
+        }
+    }
+
+    /// Takes `count` keys of `sizeBits` bits from `share` and deletes them, in one transaction.
+    public func takeForPeerDelivery(count: Int, sizeBits: Int, share: KeyShare) async throws -> [KeyAssembly.Delivery] {
+        try KeyAssembly.validate(count: count, sizeBits: sizeBits)
+        let path = path
+        // Spelled as the index `keys_by_share` is, so that SQLite walks it in sequence order.
+        let inShare = KeyDeliverySchema.parityValue(share).map { "\(KeyDeliverySchema.parity(of: "id")) = \($0)" } ?? "1"
+        return try await immediateTransaction(during: "take keys for the peer KME") { database in
+            let rows = try Row.fetchCursor(
+                database,
+                sql: """
+                    SELECT id, material FROM keys
+                    WHERE \(inShare) AND NOT EXISTS (SELECT 1 FROM kme_delivery_parts WHERE stored_key_id = keys.id)
+                    ORDER BY sequence
+                    """
+            )
+            var assembly = KeyAssembly(count: count, sizeBits: sizeBits)
+            while !assembly.isComplete, let row = try rows.next() {
+                let text: String = try row.decode(String.self, forColumn: "id")
+                guard let id = UUID(uuidString: text) else {
+                    throw QKDError(.malformedInput, "key store \(path) holds a key whose id \"\(text)\" is not a UUID")
+                }
+                assembly.append(id: id, bytes: [UInt8](try row.decode(Data.self, forColumn: "material")))
+            }
+            guard assembly.isComplete else {
+                throw QKDError(.unavailable, "not enough key material for \(count) keys of \(sizeBits) bits in the \(share) share")
+            }
+            for storedID in assembly.deliveries.flatMap(\.storedKeyIDs) {
+                try database.execute(sql: "DELETE FROM keys WHERE id = ?", arguments: [storedID.uuidString])
+            }
+            return assembly.deliveries
+        }
+    }
+
+    /// Records the peer KME's deliveries to the master of `pair`, in one transaction.
+    public func recordPeerDelivery(
+        _ reservations: [KeyReservation], sizeBits: Int, pair: SAEPair, additionalSlaves: [String], peerShare: KeyShare
+    ) async throws {
+        try KeyAssembly.validate(count: max(reservations.count, 1), sizeBits: sizeBits)
+        try await immediateTransaction(during: "record the peer KME's deliveries to \(pair.master)") { database in
+            for reservation in reservations {
+                try KeyAssembly.check(reservation, sizeBits: sizeBits, peerShare: peerShare) { storedID in
+                    try Row.fetchOne(
+                        database,
+                        sql: """
+                            SELECT bit_count, EXISTS (SELECT 1 FROM kme_delivery_parts WHERE stored_key_id = keys.id) AS delivered
+                            FROM keys WHERE id = ?
+                            """,
+                        arguments: [storedID.uuidString]
+                    ).map { row in (bitCount: row["bit_count"] as Int, delivered: row["delivered"] as Bool) }
+                }
+                try Self.insertDelivery(reservation.keyID, sizeBits: sizeBits, pair: pair, additionalSlaves: additionalSlaves, database: database)
+                for (position, storedID) in reservation.storedKeyIDs.enumerated() {
+                    try database.execute(
+                        sql: """
+                            INSERT INTO kme_delivery_parts (stored_key_id, key_id, position, sequence)
+                            SELECT id, ?, ?, sequence FROM keys WHERE id = ?
+                            """,
+                        arguments: [reservation.keyID.uuidString, position, storedID.uuidString]
+                    )
+                }
+            }
+        }
+    }
+
+    /// Inserts the delivery record of key `keyID` and its slaves: the pair's and `additionalSlaves`.
+    private static func insertDelivery(_ keyID: UUID, sizeBits: Int, pair: SAEPair, additionalSlaves: [String], database: Database) throws {
+        try database.execute(
+            sql: "INSERT INTO kme_deliveries (key_id, master_sae_id, slave_sae_id, size_bits, delivered_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [keyID.uuidString, pair.master, pair.slave, sizeBits, Date().timeIntervalSinceReferenceDate]
+        )
+        for slave in Set([pair.slave] + additionalSlaves) {
+            try database.execute(
+                sql: "INSERT INTO kme_delivery_slaves (key_id, slave_sae_id) VALUES (?, ?)",
+                arguments: [keyID.uuidString, slave]
+            )
         }
     }
 

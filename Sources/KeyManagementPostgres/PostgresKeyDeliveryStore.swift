@@ -17,13 +17,17 @@ import QKDCore
 /// CREATE TABLE qkd_delivery_parts (stored_key_id UUID PRIMARY KEY REFERENCES qkd_keys ON DELETE CASCADE,
 ///                                  key_id UUID REFERENCES qkd_deliveries ON DELETE CASCADE, position INTEGER,
 ///                                  sequence BIGINT UNIQUE);
+/// CREATE TABLE qkd_delivery_slaves (key_id UUID REFERENCES qkd_deliveries ON DELETE CASCADE,
+///                                   slave_sae_id TEXT, PRIMARY KEY (key_id, slave_sae_id));  -- slaves still to serve
 /// ```
 ///
 /// Master deliveries and inserts take one transaction-scoped advisory lock, so they are
 /// serialised across every KME sharing the database: two deliveries never pick the same stored
 /// key, and keys become visible in `sequence` order, so masters take the keys after the highest
 /// delivered sequence without scanning those waiting for their slave. Slave deliveries lock their
-/// delivery row (`FOR UPDATE`), so a key ID is answered once. Each call is one transaction.
+/// delivery row (`FOR UPDATE`), so a key ID is answered once. Peer deliveries (each end of the
+/// link with its own KME, see ``KeyDeliveryStore``) take the same lock. Each call is one
+/// transaction.
 public final class PostgresKeyDeliveryStore: KeyDeliveryStore {
     /// The PostgreSQL schema holding the tables.
     public let schema: String
@@ -81,6 +85,17 @@ public final class PostgresKeyDeliveryStore: KeyDeliveryStore {
                     key_id UUID NOT NULL REFERENCES \(unescaped: self.schema).qkd_deliveries (key_id) ON DELETE CASCADE,
                     position INTEGER NOT NULL, sequence BIGINT NOT NULL UNIQUE)
                 """, logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS \(unescaped: self.schema).qkd_delivery_slaves (
+                    key_id UUID NOT NULL REFERENCES \(unescaped: self.schema).qkd_deliveries (key_id) ON DELETE CASCADE,
+                    slave_sae_id TEXT NOT NULL, PRIMARY KEY (key_id, slave_sae_id))
+                """, logger: logger)
+            // Deliveries recorded before qkd_delivery_slaves existed have no slave row: their slave.
+            try await connection.query("""
+                INSERT INTO \(unescaped: self.schema).qkd_delivery_slaves (key_id, slave_sae_id)
+                SELECT d.key_id, d.slave_sae_id FROM \(unescaped: self.schema).qkd_deliveries d
+                WHERE NOT EXISTS (SELECT 1 FROM \(unescaped: self.schema).qkd_delivery_slaves s WHERE s.key_id = d.key_id)
+                """, logger: logger)
         }
     }
 
@@ -109,13 +124,22 @@ public final class PostgresKeyDeliveryStore: KeyDeliveryStore {
         }
     }
 
-    /// The stored key material not yet delivered to any master, in bits.
-    public func availableBits() async throws -> Int {
+    /// The stored key material of `share` not yet delivered to any master, in bits.
+    public func availableBits(in share: KeyShare) async throws -> Int {
         try await transaction(during: "count undelivered keys") { connection, logger in
-            let rows = try await connection.query("""
-                SELECT COALESCE(SUM(octet_length(material)), 0)::bigint * 8 FROM \(unescaped: self.schema).qkd_keys
-                WHERE sequence > (SELECT COALESCE(MAX(sequence), 0) FROM \(unescaped: self.schema).qkd_delivery_parts)
-                """, logger: logger)
+            let rows: PostgresRowSequence
+            if let parity = Self.parity(share) {
+                rows = try await connection.query("""
+                    SELECT COALESCE(SUM(octet_length(material)), 0)::bigint * 8 FROM \(unescaped: self.schema).qkd_keys k
+                    WHERE \(unescaped: Self.parityOfID) = \(parity)
+                      AND NOT EXISTS (SELECT 1 FROM \(unescaped: self.schema).qkd_delivery_parts p WHERE p.stored_key_id = k.id)
+                    """, logger: logger)
+            } else {
+                rows = try await connection.query("""
+                    SELECT COALESCE(SUM(octet_length(material)), 0)::bigint * 8 FROM \(unescaped: self.schema).qkd_keys
+                    WHERE sequence > (SELECT COALESCE(MAX(sequence), 0) FROM \(unescaped: self.schema).qkd_delivery_parts)
+                    """, logger: logger)
+            }
             var total = 0
             for try await bits in rows.decode(Int.self) { total = bits }
             return total
@@ -123,7 +147,7 @@ public final class PostgresKeyDeliveryStore: KeyDeliveryStore {
     }
 
     /// Takes `count` new keys of `sizeBits` bits for the master of `pair`, in one transaction.
-    public func takeForMaster(count: Int, sizeBits: Int, pair: SAEPair) async throws -> [DeliveredKey] {
+    public func takeForMaster(count: Int, sizeBits: Int, pair: SAEPair, additionalSlaves: [String]) async throws -> [DeliveredKey] {
         try KeyAssembly.validate(count: count, sizeBits: sizeBits)
         return try await transaction(during: "deliver keys to \(pair.master)") { connection, logger in
             try await connection.query("SELECT pg_advisory_xact_lock(7305002)", logger: logger)
@@ -155,6 +179,7 @@ public final class PostgresKeyDeliveryStore: KeyDeliveryStore {
                 INSERT INTO \(unescaped: self.schema).qkd_deliveries (key_id, master_sae_id, slave_sae_id, size_bits, delivered_at)
                 SELECT unnest(\(keyIDs)::uuid[]), \(pair.master), \(pair.slave), \(sizeBits), \(now)
                 """, logger: logger)
+            try await self.insertSlaves(of: keyIDs, pair: pair, additionalSlaves: additionalSlaves, connection: connection, logger: logger)
             try await connection.query("""
                 INSERT INTO \(unescaped: self.schema).qkd_delivery_parts (stored_key_id, key_id, position, sequence)
                 SELECT * FROM unnest(\(parts.map(\.1))::uuid[], \(parts.map(\.0))::uuid[], \(parts.map(\.2))::int[], \(parts.map(\.3))::bigint[])
@@ -170,8 +195,11 @@ public final class PostgresKeyDeliveryStore: KeyDeliveryStore {
             var keys: [DeliveredKey] = []
             for id in ids {
                 let sizes = try await connection.query("""
-                    SELECT size_bits FROM \(unescaped: self.schema).qkd_deliveries
-                    WHERE key_id = \(id) AND master_sae_id = \(pair.master) AND slave_sae_id = \(pair.slave) FOR UPDATE
+                    SELECT d.size_bits FROM \(unescaped: self.schema).qkd_deliveries d
+                    WHERE d.key_id = \(id) AND d.master_sae_id = \(pair.master)
+                      AND EXISTS (SELECT 1 FROM \(unescaped: self.schema).qkd_delivery_slaves s
+                                  WHERE s.key_id = d.key_id AND s.slave_sae_id = \(pair.slave))
+                    FOR UPDATE OF d
                     """, logger: logger)
                 var sizeBits: Int?
                 for try await size in sizes.decode(Int.self) { sizeBits = size }
@@ -189,13 +217,104 @@ public final class PostgresKeyDeliveryStore: KeyDeliveryStore {
                     throw QKDError(.storage, "\(place): the stored keys of key \(id) are missing")
                 }
                 try await connection.query("""
+                    DELETE FROM \(unescaped: self.schema).qkd_delivery_slaves WHERE key_id = \(id) AND slave_sae_id = \(pair.slave)
+                    """, logger: logger)
+                // The last slave deletes the key.
+                try await connection.query("""
                     DELETE FROM \(unescaped: self.schema).qkd_keys
                     WHERE id IN (SELECT stored_key_id FROM \(unescaped: self.schema).qkd_delivery_parts WHERE key_id = \(id))
+                      AND NOT EXISTS (SELECT 1 FROM \(unescaped: self.schema).qkd_delivery_slaves WHERE key_id = \(id))
                     """, logger: logger)
-                try await connection.query("DELETE FROM \(unescaped: self.schema).qkd_deliveries WHERE key_id = \(id)", logger: logger)
+                try await connection.query("""
+                    DELETE FROM \(unescaped: self.schema).qkd_deliveries WHERE key_id = \(id)
+                      AND NOT EXISTS (SELECT 1 FROM \(unescaped: self.schema).qkd_delivery_slaves WHERE key_id = \(id))
+                    """, logger: logger)
                 keys.append(DeliveredKey(id: id, bytes: Array(bytes.prefix(sizeBits / 8))))
             }
             return keys
+        }
+    }
+
+    /// Takes `count` keys of `sizeBits` bits from `share` and deletes them, in one transaction.
+    public func takeForPeerDelivery(count: Int, sizeBits: Int, share: KeyShare) async throws -> [KeyAssembly.Delivery] {
+        try KeyAssembly.validate(count: count, sizeBits: sizeBits)
+        let parity = Self.parity(share)
+        return try await transaction(during: "take keys for the peer KME") { connection, logger in
+            try await connection.query("SELECT pg_advisory_xact_lock(7305002)", logger: logger)
+            let rows = try await connection.query("""
+                SELECT id, material FROM \(unescaped: self.schema).qkd_keys k
+                WHERE (\(parity)::int IS NULL OR \(unescaped: Self.parityOfID) = \(parity))
+                  AND NOT EXISTS (SELECT 1 FROM \(unescaped: self.schema).qkd_delivery_parts p WHERE p.stored_key_id = k.id)
+                ORDER BY sequence
+                """, logger: logger)
+            var assembly = KeyAssembly(count: count, sizeBits: sizeBits)
+            for try await (id, material) in rows.decode((UUID, ByteBuffer).self) where !assembly.isComplete {
+                assembly.append(id: id, bytes: Array(material.readableBytesView))
+            }
+            guard assembly.isComplete else {
+                throw QKDError(.unavailable, "not enough key material for \(count) keys of \(sizeBits) bits in the \(share) share")
+            }
+            let storedIDs = assembly.deliveries.flatMap(\.storedKeyIDs)
+            try await connection.query(
+                "DELETE FROM \(unescaped: self.schema).qkd_keys WHERE id = ANY(\(storedIDs)::uuid[])", logger: logger)
+            return assembly.deliveries
+        }
+    }
+
+    /// Records the peer KME's deliveries to the master of `pair`, in one transaction.
+    public func recordPeerDelivery(
+        _ reservations: [KeyReservation], sizeBits: Int, pair: SAEPair, additionalSlaves: [String], peerShare: KeyShare
+    ) async throws {
+        try KeyAssembly.validate(count: max(reservations.count, 1), sizeBits: sizeBits)
+        try await transaction(during: "record the peer KME's deliveries to \(pair.master)") { connection, logger in
+            try await connection.query("SELECT pg_advisory_xact_lock(7305002)", logger: logger)
+            let now = Date().timeIntervalSinceReferenceDate
+            for reservation in reservations {
+                var storedKeys: [UUID: (bitCount: Int, delivered: Bool)] = [:]
+                let rows = try await connection.query("""
+                    SELECT k.id, octet_length(k.material) * 8,
+                           EXISTS (SELECT 1 FROM \(unescaped: self.schema).qkd_delivery_parts p WHERE p.stored_key_id = k.id)
+                    FROM \(unescaped: self.schema).qkd_keys k WHERE k.id = ANY(\(reservation.storedKeyIDs)::uuid[])
+                    """, logger: logger)
+                for try await (id, bitCount, delivered) in rows.decode((UUID, Int, Bool).self) {
+                    storedKeys[id] = (bitCount, delivered)
+                }
+                try KeyAssembly.check(reservation, sizeBits: sizeBits, peerShare: peerShare) { storedKeys[$0] }
+                try await connection.query("""
+                    INSERT INTO \(unescaped: self.schema).qkd_deliveries (key_id, master_sae_id, slave_sae_id, size_bits, delivered_at)
+                    VALUES (\(reservation.keyID), \(pair.master), \(pair.slave), \(sizeBits), \(now))
+                    """, logger: logger)
+                try await self.insertSlaves(of: [reservation.keyID], pair: pair, additionalSlaves: additionalSlaves, connection: connection, logger: logger)
+                try await connection.query("""
+                    INSERT INTO \(unescaped: self.schema).qkd_delivery_parts (stored_key_id, key_id, position, sequence)
+                    SELECT k.id, \(reservation.keyID), parts.position - 1, k.sequence
+                    FROM unnest(\(reservation.storedKeyIDs)::uuid[]) WITH ORDINALITY AS parts(id, position)
+                    JOIN \(unescaped: self.schema).qkd_keys k ON k.id = parts.id
+                    """, logger: logger)
+            }
+        }
+    }
+
+    /// Inserts the slaves still to serve of the deliveries `keyIDs`: the pair's and `additionalSlaves`.
+    private func insertSlaves(
+        of keyIDs: [UUID], pair: SAEPair, additionalSlaves: [String], connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let slaves = Array(Set([pair.slave] + additionalSlaves))
+        try await connection.query("""
+            INSERT INTO \(unescaped: schema).qkd_delivery_slaves (key_id, slave_sae_id)
+            SELECT k, s FROM unnest(\(keyIDs)::uuid[]) AS k CROSS JOIN unnest(\(slaves)::text[]) AS s
+            """, logger: logger)
+    }
+
+    /// The ``KeyShare`` parity of `k.id`: 1 if the UUID's last hexadecimal digit is odd, else 0.
+    private static let parityOfID = "(get_byte(uuid_send(k.id), 15) & 1)"
+
+    /// The parity of `share`, nil for ``KeyShare/all``.
+    private static func parity(_ share: KeyShare) -> Int? {
+        switch share {
+        case .all: nil
+        case .even: 0
+        case .odd: 1
         }
     }
 

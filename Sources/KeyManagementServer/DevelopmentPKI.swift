@@ -4,13 +4,20 @@ import KeyManagement
 import QKDCore
 
 /// A development public-key infrastructure for the KME (`qkd pki init DIR`): a CA, a KME server
-/// certificate for `localhost` and `127.0.0.1`, and client certificates for two SAEs, all P-256
+/// certificate for `localhost` and `127.0.0.1`, and client certificates for three SAEs, all P-256
 /// ECDSA keys, written as PEM files with a KME configuration (`kme.json`) that uses them.
+///
+/// It also sets up the deployment where each end of the link has its own KME: a server
+/// certificate for the second KME (`kme-b.pem`), a client certificate for each KME to present to
+/// the other (`kme-a-peer.pem`, `kme-b-peer.pem`), and their configurations (`kme-a.json` on
+/// `port` with SAE_A and store `kme-a.sqlite`, `kme-b.json` on `port + 1` with SAE_B, SAE_C and
+/// store `kme-b.sqlite`), unless `port` is 0 (any free port), since each names the other's port.
 ///
 /// For development and tests only: the CA key lies next to the certificates, unprotected.
 public struct DevelopmentPKI: Sendable {
-    /// The SAE IDs that get client certificates: a master and a slave.
-    public static let saeIDs = ["SAE_A", "SAE_B"]
+    /// The SAE IDs that get client certificates: a master (SAE_A) and two slaves, SAE_B and SAE_C
+    /// (the second for ETSI 014's additional slaves).
+    public static let saeIDs = ["SAE_A", "SAE_B", "SAE_C"]
     /// How long the certificates are valid.
     public static let validity: TimeInterval = 2 * 365 * 24 * 3600
     /// The organisation named in every certificate.
@@ -46,17 +53,36 @@ public struct DevelopmentPKI: Sendable {
         }
         try issue(authority, name: "ca", key: authorityKey)
         try issue(CertificateBuilder(organization: organization, commonName: kmeID, role: .server), name: "kme")
+        try issue(CertificateBuilder(organization: organization, commonName: peerKMEID, role: .server), name: "kme-b")
         var subjects: [String: String] = [:]
         for saeID in saeIDs {
             let builder = CertificateBuilder(organization: organization, commonName: saeID, role: .client)
             try issue(builder, name: fileName(sae: saeID))
             subjects[builder.subjectDescription] = saeID
         }
+        var peerSubjects: [String] = []
+        for (name, id) in [("kme-a-peer", kmeID), ("kme-b-peer", peerKMEID)] {
+            let builder = CertificateBuilder(organization: organization, commonName: id, role: .client)
+            try issue(builder, name: name)
+            peerSubjects.append(builder.subjectDescription)
+        }
+        let pairs = [SAEPair(master: saeIDs[0], slave: saeIDs[1]), SAEPair(master: saeIDs[0], slave: saeIDs[2])]
         try KMEConfiguration(
             kmeID: kmeID, peerKMEID: peerKMEID, host: "127.0.0.1", port: port, storePath: "kme.sqlite",
             certificatePath: "kme.pem", privateKeyPath: "kme-key.pem", clientCAPath: "ca.pem",
-            saeIDsBySubject: subjects, pairs: [SAEPair(master: saeIDs[0], slave: saeIDs[1])]
+            saeIDsBySubject: subjects, pairs: pairs
         ).write(to: pki.path("kme.json"))
+        for side in 0..<2 where port != 0 {
+            let (name, id, otherID) = side == 0 ? ("kme-a", kmeID, peerKMEID) : ("kme-b", peerKMEID, kmeID)
+            try KMEConfiguration(
+                kmeID: id, peerKMEID: otherID, host: "127.0.0.1", port: port + side, storePath: "\(name).sqlite",
+                certificatePath: side == 0 ? "kme.pem" : "kme-b.pem", privateKeyPath: side == 0 ? "kme-key.pem" : "kme-b-key.pem",
+                clientCAPath: "ca.pem", saeIDsBySubject: subjects.filter { (side == 0) == ($0.value == saeIDs[0]) }, pairs: pairs,
+                peer: .init(
+                    host: "localhost", port: port + 1 - side, subject: peerSubjects[1 - side],
+                    certificatePath: "\(name)-peer.pem", privateKeyPath: "\(name)-peer-key.pem")
+            ).write(to: pki.path("\(name).json"))
+        }
         return pki
     }
 

@@ -13,12 +13,20 @@ import QKDCore
 ///   "sae_subjects": { "CN=SAE_A,O=QKDKit development": "SAE_A" },
 ///   "pairs": [{ "master": "SAE_A", "slave": "SAE_B" }],
 ///   "key_size": 256, "min_key_size": 8, "max_key_size": 4096,
-///   "max_key_per_request": 128, "max_key_count": 100000
+///   "max_key_per_request": 128, "max_key_count": 100000, "max_sae_id_count": 4,
+///   "peer": { "host": "localhost", "port": 8444, "subject": "CN=KME_B,O=QKDKit development",
+///             "certificate": "pki/kme-a-peer.pem", "private_key": "pki/kme-a-peer-key.pem" }
 /// }
 /// ```
 ///
 /// Relative paths are resolved against the folder of the configuration file. Only the fields
 /// from `key_size` on are optional (the defaults above).
+///
+/// Without `peer`, the KME serves both SAEs of every pair from its store (one store for both ends
+/// of the link). With `peer`, each end of the link has its own KME and its own copy of the keys:
+/// every pair has one SAE attached to this KME (named in `sae_subjects`) and the other attached
+/// to the peer KME, and the two KMEs tell each other which keys they gave to masters over mutual
+/// TLS (``PeerKMEClient``).
 public struct KMEConfiguration: Sendable, Equatable {
     /// This KME's ID (`source_KME_ID` in the status).
     public var kmeID: String
@@ -51,6 +59,48 @@ public struct KMEConfiguration: Sendable, Equatable {
     public var maxKeyPerRequest: Int
     /// The largest number of keys the store may hold (reported in the status).
     public var maxKeyCount: Int
+    /// The largest number of additional slaves in one `enc_keys` request (`max_SAE_ID_count`).
+    public var maxSAEIDCount: Int
+    /// The KME at the other end of the link, when each end has its own KME; nil when this KME
+    /// serves both ends.
+    public var peer: PeerKME?
+
+    /// Where and who the peer KME is, and the certificate this KME presents to it.
+    public struct PeerKME: Sendable, Equatable {
+        /// The peer's host name (checked against its server certificate).
+        public var host: String
+        /// The peer's port.
+        public var port: Int
+        /// The subject of the client certificate the peer presents to this KME (RFC 4514 order).
+        public var subject: String
+        /// This KME's client certificate for the peer (PEM).
+        public var certificatePath: String
+        /// Its private key (PEM).
+        public var privateKeyPath: String
+
+        /// Creates a peer description.
+        public init(host: String, port: Int, subject: String, certificatePath: String, privateKeyPath: String) {
+            self.host = host
+            self.port = port
+            self.subject = subject
+            self.certificatePath = certificatePath
+            self.privateKeyPath = privateKeyPath
+        }
+    }
+
+    /// The keys this KME hands to its masters: all of them without a peer, else its half
+    /// (``KeyShare/of(kmeID:peerKMEID:)``).
+    public var share: KeyShare {
+        peer == nil ? .all : KeyShare.of(kmeID: kmeID, peerKMEID: peerKMEID)
+    }
+
+    /// The share of the peer KME, whose deliveries this KME records.
+    public var peerShare: KeyShare {
+        KeyShare.of(kmeID: peerKMEID, peerKMEID: kmeID)
+    }
+
+    /// The SAE IDs attached to this KME (the values of ``saeIDsBySubject``).
+    public var localSAEIDs: Set<String> { Set(saeIDsBySubject.values) }
 
     /// Creates a configuration; the limits default as documented on the type.
     public init(
@@ -58,7 +108,7 @@ public struct KMEConfiguration: Sendable, Equatable {
         certificatePath: String, privateKeyPath: String, clientCAPath: String,
         saeIDsBySubject: [String: String], pairs: [SAEPair],
         keySize: Int = 256, minKeySize: Int = 8, maxKeySize: Int = 4096,
-        maxKeyPerRequest: Int = 128, maxKeyCount: Int = 100_000
+        maxKeyPerRequest: Int = 128, maxKeyCount: Int = 100_000, maxSAEIDCount: Int = 4, peer: PeerKME? = nil
     ) {
         self.kmeID = kmeID
         self.peerKMEID = peerKMEID
@@ -75,6 +125,8 @@ public struct KMEConfiguration: Sendable, Equatable {
         self.maxKeySize = maxKeySize
         self.maxKeyPerRequest = maxKeyPerRequest
         self.maxKeyCount = maxKeyCount
+        self.maxSAEIDCount = maxSAEIDCount
+        self.peer = peer
     }
 
     /// Reads the configuration file at `path`; throws `QKDError` `.malformedInput` naming the
@@ -103,7 +155,11 @@ public struct KMEConfiguration: Sendable, Equatable {
             pairs: document.pairs.map { SAEPair(master: $0.master, slave: $0.slave) },
             keySize: document.key_size ?? 256, minKeySize: document.min_key_size ?? 8,
             maxKeySize: document.max_key_size ?? 4096, maxKeyPerRequest: document.max_key_per_request ?? 128,
-            maxKeyCount: document.max_key_count ?? 100_000
+            maxKeyCount: document.max_key_count ?? 100_000, maxSAEIDCount: document.max_sae_id_count ?? 4,
+            peer: document.peer.map {
+                PeerKME(host: $0.host, port: $0.port, subject: $0.subject,
+                        certificatePath: resolve($0.certificate), privateKeyPath: resolve($0.private_key))
+            }
         )
         try configuration.validate(file: path)
         return configuration
@@ -116,7 +172,10 @@ public struct KMEConfiguration: Sendable, Equatable {
             certificate: certificatePath, private_key: privateKeyPath, client_ca: clientCAPath,
             sae_subjects: saeIDsBySubject, pairs: pairs.map { .init(master: $0.master, slave: $0.slave) },
             key_size: keySize, min_key_size: minKeySize, max_key_size: maxKeySize,
-            max_key_per_request: maxKeyPerRequest, max_key_count: maxKeyCount
+            max_key_per_request: maxKeyPerRequest, max_key_count: maxKeyCount, max_sae_id_count: maxSAEIDCount,
+            peer: peer.map {
+                .init(host: $0.host, port: $0.port, subject: $0.subject, certificate: $0.certificatePath, private_key: $0.privateKeyPath)
+            }
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -135,8 +194,13 @@ public struct KMEConfiguration: Sendable, Equatable {
             else if maxKeySize < keySize || keySize < minKeySize || maxKeySize % 8 != 0 {
                 "key sizes must be multiples of 8 with min_key_size <= key_size <= max_key_size"
             } else if maxKeyPerRequest <= 0 { "max_key_per_request must be positive" }
+            else if maxSAEIDCount < 0 { "max_sae_id_count must not be negative" }
             else if pairs.isEmpty { "pairs names no SAE pair" }
-            else { nil }
+            else if let peer, !(1...65535).contains(peer.port) { "peer.port \(peer.port) is not a TCP port" }
+            else if peer != nil, kmeID == peerKMEID { "kme_id and peer_kme_id must differ" }
+            else if peer != nil, let pair = pairs.first(where: { localSAEIDs.contains($0.master) == localSAEIDs.contains($0.slave) }) {
+                "with a peer KME, one SAE of pair \(pair) must be in sae_subjects and the other at the peer"
+            } else { nil }
         if let problem {
             throw QKDError(.malformedInput, "KME configuration \(path): \(problem)")
         }
@@ -174,4 +238,14 @@ private struct KMEConfigurationDocument: Codable {
     let max_key_size: Int?
     let max_key_per_request: Int?
     let max_key_count: Int?
+    let max_sae_id_count: Int?
+    let peer: Peer?
+
+    struct Peer: Codable {
+        let host: String
+        let port: Int
+        let subject: String
+        let certificate: String
+        let private_key: String
+    }
 }

@@ -11,12 +11,15 @@ import QKDCore
 /// taken from its client certificate's subject, requests served by a ``KeyManagementEntity``.
 ///
 /// Routes (base path ``basePath``): `GET {slave}/status`, `GET|POST {slave}/enc_keys`,
-/// `GET|POST {master}/dec_keys`, and the OpenAPI document at ``openAPIPath``.
+/// `GET|POST {master}/dec_keys`, the OpenAPI document at ``openAPIPath``, and, for the peer KME
+/// only (its client certificate), `POST` ``peerDeliveriesPath``.
 public struct KMEServer: Sendable {
     /// The base path of the key delivery API.
     public static let basePath = "/api/v1/keys"
     /// Where the OpenAPI document of the API is served.
     public static let openAPIPath = "/api/v1/openapi.json"
+    /// Where the peer KME posts its ``PeerDeliveryNotice``s (KME to KME, not part of ETSI 014).
+    public static let peerDeliveriesPath = "/api/v1/peer/deliveries"
 
     /// The KME logic the routes call.
     public let entity: KeyManagementEntity
@@ -56,6 +59,11 @@ public struct KMEServer: Sendable {
             let idsRequest = try KeyIDsRequest(body: body)
             return try await Self.json(entity.decryptionKeys(
                 caller: Self.callerSAE(context, entity), master: context.parameters.require("SAE_ID"), request: idsRequest))
+        }
+        router.post(RouterPath(Self.peerDeliveriesPath)) { request, context in
+            let notice = try PeerDeliveryNotice(body: try await Self.body(request, context))
+            try await entity.recordPeerDelivery(callerSubject: try await Self.callerSubject(context), notice: notice)
+            return try Self.json([String: String]())
         }
         router.get(RouterPath(Self.openAPIPath)) { _, _ in
             Response(
@@ -108,20 +116,24 @@ public struct KMEServer: Sendable {
 
     // MARK: - Request plumbing
 
-    /// The SAE ID of the caller, from the subject of its verified client certificate; 401 if the
-    /// subject is not in the configured map.
-    private static func callerSAE(_ context: KMERequestContext, _ entity: KeyManagementEntity) async throws(ETSIError) -> String {
-        let subject: String
+    /// The subject of the caller's verified client certificate; 401 if there is none.
+    private static func callerSubject(_ context: KMERequestContext) async throws(ETSIError) -> String {
         do {
             guard let certificate = try await context.channel.nioSSL_peerCertificate().get() else {
                 throw ETSIError.unauthorized("the connection has no client certificate")
             }
-            subject = Self.subjectDescription(certificate)
+            return Self.subjectDescription(certificate)
         } catch let error as ETSIError {
             throw error
         } catch {
             throw .unauthorized("the client certificate cannot be read")
         }
+    }
+
+    /// The SAE ID of the caller, from the subject of its verified client certificate; 401 if the
+    /// subject is not in the configured map.
+    private static func callerSAE(_ context: KMERequestContext, _ entity: KeyManagementEntity) async throws(ETSIError) -> String {
+        let subject = try await callerSubject(context)
         guard let saeID = entity.configuration.saeIDsBySubject[subject] else {
             throw .unauthorized("no SAE is configured for the client certificate subject \"\(subject)\"")
         }

@@ -5,31 +5,44 @@ import QKDCore
 /// The ETSI GS QKD 014 logic of a KME, apart from HTTP and TLS: who may ask what, request
 /// limits, and delivery from a ``KeyDeliveryStore``. Every refusal is an ``ETSIError``; nothing
 /// is taken from the store unless the whole request is valid.
+///
+/// With a peer KME (``KMEConfiguration/peer``), `enc_keys` takes keys of this KME's share out of
+/// its store, tells the peer which keys went to which pair, and answers only once the peer has
+/// recorded them: the slave then gets exactly those keys, once, from the peer. If the peer cannot
+/// be reached or refuses, the request gets 503 and the keys taken are discarded, never offered
+/// again (the peer may have recorded them before the failure; no key is ever given to two
+/// requests, at the price of the keys of failed requests).
 public struct KeyManagementEntity: Sendable {
     /// The configuration (IDs, pairs, limits).
     public let configuration: KMEConfiguration
     private let store: any KeyDeliveryStore
+    private let peer: PeerKMEClient?
 
-    /// Creates a KME serving `configuration.pairs` from `store`.
-    public init(configuration: KMEConfiguration, store: any KeyDeliveryStore) {
+    /// Creates a KME serving `configuration.pairs` from `store`. Throws `QKDError`
+    /// `.malformedInput` if the peer certificate files of the configuration cannot be read.
+    public init(configuration: KMEConfiguration, store: any KeyDeliveryStore) throws {
         self.configuration = configuration
         self.store = store
+        peer = try configuration.peer.map { try PeerKMEClient(configuration: configuration, peer: $0) }
     }
 
     /// `status`: the link from `caller` (master) to `slave`.
     public func status(caller: String, slave: String) async throws(ETSIError) -> KMEStatus {
         let pair = try authorize(SAEPair(master: caller, slave: slave), caller: caller)
-        let bits = try await storeCall { try await store.availableBits() }
+        let bits = try await storeCall { try await store.availableBits(in: configuration.share) }
         return KMEStatus(
             source_KME_ID: configuration.kmeID, target_KME_ID: configuration.peerKMEID,
             master_SAE_ID: pair.master, slave_SAE_ID: pair.slave,
             key_size: configuration.keySize, stored_key_count: bits / configuration.keySize,
             max_key_count: configuration.maxKeyCount, max_key_per_request: configuration.maxKeyPerRequest,
-            max_key_size: configuration.maxKeySize, min_key_size: configuration.minKeySize, max_SAE_ID_count: 0
+            max_key_size: configuration.maxKeySize, min_key_size: configuration.minKeySize,
+            max_SAE_ID_count: configuration.maxSAEIDCount
         )
     }
 
-    /// `enc_keys`: new keys for `caller` (master) to share with `slave`.
+    /// `enc_keys`: new keys for `caller` (master) to share with `slave` and the request's
+    /// additional slaves (each must form a configured pair with `caller`, else 401; at most
+    /// `max_SAE_ID_count`, none repeated, else 400). Every slave gets the same keys, once.
     public func encryptionKeys(caller: String, slave: String, request: KeyRequest) async throws(ETSIError) -> KeyContainer {
         let pair = try authorize(SAEPair(master: caller, slave: slave), caller: caller)
         let number = request.number ?? 1
@@ -46,14 +59,54 @@ public struct KeyManagementEntity: Sendable {
                 details: [["parameter": "size"]]
             )
         }
-        guard request.additionalSlaveSAEIDs.isEmpty else {
+        let additionalSlaves = request.additionalSlaveSAEIDs
+        guard additionalSlaves.count <= configuration.maxSAEIDCount else {
             throw .badRequest(
-                "additional_slave_SAE_IDs: this KME does not deliver to several slaves (max_SAE_ID_count is 0)",
+                "\(additionalSlaves.count) additional slaves exceed max_SAE_ID_count \(configuration.maxSAEIDCount)",
                 details: [["parameter": "additional_slave_SAE_IDs"]]
             )
         }
-        let keys = try await storeCall { try await store.takeForMaster(count: number, sizeBits: size, pair: pair) }
-        return KeyContainer(keys)
+        if let repeated = additionalSlaves.first(where: { $0 == slave || additionalSlaves.firstIndex(of: $0) != additionalSlaves.lastIndex(of: $0) }) {
+            throw .badRequest("additional slave \(repeated) is named twice", details: [["additional_slave_SAE_IDs": repeated]])
+        }
+        for additional in additionalSlaves {
+            _ = try authorize(SAEPair(master: caller, slave: additional), caller: caller)
+        }
+        guard let peer else {
+            return KeyContainer(try await storeCall {
+                try await store.takeForMaster(count: number, sizeBits: size, pair: pair, additionalSlaves: additionalSlaves)
+            })
+        }
+        let share = configuration.share
+        let deliveries = try await storeCall { try await store.takeForPeerDelivery(count: number, sizeBits: size, share: share) }
+        let notice = PeerDeliveryNotice(pair: pair, additionalSlaves: additionalSlaves, sizeBits: size, deliveries: deliveries)
+        try await storeCall { try await peer.confirm(notice) }
+        return KeyContainer(deliveries.map(\.key))
+    }
+
+    /// The peer KME's notice that it gave keys to a master whose slave is attached here: records
+    /// them for the slave. `callerSubject` is the subject of the caller's client certificate,
+    /// which must be the configured peer's (else 401); a notice the store cannot record is 400.
+    public func recordPeerDelivery(callerSubject: String, notice: PeerDeliveryNotice) async throws(ETSIError) {
+        guard let peer = configuration.peer, callerSubject == peer.subject else {
+            throw .unauthorized("\"\(callerSubject)\" is not the peer KME of \(configuration.kmeID)")
+        }
+        let pair = notice.pair
+        let additionalSlaves = notice.additional_slave_SAE_IDs ?? []
+        for slave in [pair.slave] + additionalSlaves {
+            guard configuration.pairs.contains(SAEPair(master: pair.master, slave: slave)), configuration.localSAEIDs.contains(slave) else {
+                throw .badRequest("the SAE pair \(pair.master) -> \(slave) has no slave attached to \(configuration.kmeID)")
+            }
+        }
+        let peerShare = configuration.peerShare
+        do {
+            try await store.recordPeerDelivery(
+                notice.reservations, sizeBits: notice.size, pair: pair, additionalSlaves: additionalSlaves, peerShare: peerShare)
+        } catch let error as QKDError where [.notFound, .invalidParameter].contains(error.code) {
+            throw .badRequest(error.message)
+        } catch {
+            throw .unavailable((error as? QKDError)?.message ?? "the key store failed (\(type(of: error)))")
+        }
     }
 
     /// `dec_keys`: the keys with the requested IDs, for `caller` (slave) of `master`.

@@ -9,7 +9,7 @@ public struct KeyRequest: Equatable, Sendable {
     public var number: Int?
     /// The size of each key in bits; nil means the KME's `key_size`.
     public var size: Int?
-    /// Further slaves to share the keys with (multicast).
+    /// Further slaves that get the same keys (multicast), in the order asked.
     public var additionalSlaveSAEIDs: [String]
 
     /// Creates a request.

@@ -20,7 +20,7 @@ struct DemoKeyServer {
         let pki = try DevelopmentPKI.create(in: pkiDirectory, port: port)
         var configuration = try KMEConfiguration.load(file: pki.path("kme.json"))
         configuration.storePath = (keyDirectory as NSString).appendingPathComponent("alice.sqlite")
-        let server = KMEServer(entity: KeyManagementEntity(
+        let server = KMEServer(entity: try KeyManagementEntity(
             configuration: configuration, store: try SQLiteKeyDeliveryStore(path: configuration.storePath)))
         let master = "--cert \(pki.path("sae-a.pem")) --key \(pki.path("sae-a-key.pem")) --cacert \(pki.path("ca.pem"))"
         let slave = "--cert \(pki.path("sae-b.pem")) --key \(pki.path("sae-b-key.pem")) --cacert \(pki.path("ca.pem"))"

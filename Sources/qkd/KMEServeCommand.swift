@@ -36,7 +36,7 @@ struct KMEServeCommand: ParsableCommand {
             guard (0...65535).contains(port) else { throw QKDError(.invalidParameter, "--port \(port) is not a TCP port") }
             configuration.port = port
         }
-        let server = KMEServer(entity: KeyManagementEntity(configuration: configuration, store: try openStore(configuration.storePath)))
+        let server = KMEServer(entity: try KeyManagementEntity(configuration: configuration, store: try openStore(configuration.storePath)))
         let host = configuration.host
         try AsyncBridge.run {
             try await server.run { port in

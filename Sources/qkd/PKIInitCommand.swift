@@ -9,23 +9,39 @@ struct PKIInitCommand: ParsableCommand {
         commandName: "init",
         abstract: "Create a development CA, KME and SAE certificates, and kme.json, in DIR.",
         discussion: """
-            Writes ca.pem, kme.pem (for localhost and 127.0.0.1), sae-a.pem and sae-b.pem (client \
-            certificates of SAE_A, the master, and SAE_B, the slave), each with its -key.pem, and \
-            kme.json. For development only: the CA key is kept unprotected in DIR.
+            Writes ca.pem, kme.pem (for localhost and 127.0.0.1), sae-a.pem, sae-b.pem and sae-c.pem \
+            (client certificates of SAE_A, the master, and SAE_B and SAE_C, its slaves), each with \
+            its -key.pem, and kme.json. For development only: the CA key is kept unprotected in DIR.
+
+            For a link with a KME at each end, it also writes kme-b.pem (the second KME's server \
+            certificate), kme-a-peer.pem and kme-b-peer.pem (each KME's client certificate for the \
+            other) and kme-a.json (KME_A on PORT, SAE_A attached) and kme-b.json (KME_B on PORT+1, \
+            SAE_B and SAE_C attached), each naming the other as its peer (not with --port 0, which \
+            leaves the port to the system).
 
             Example:
               qkd pki init pki && qkd kme serve --config pki/kme.json --store qkd-demo-keys/alice.sqlite
+              qkd kme serve --config pki/kme-a.json --store qkd-demo-keys/alice.sqlite &
+              qkd kme serve --config pki/kme-b.json --store qkd-demo-keys/bob.sqlite &
             """
     )
 
     @Argument(help: ArgumentHelp("Folder for the files (created if missing).", valueName: "dir"))
     var directory: String
 
-    @Option(help: "TCP port written into kme.json.")
+    @Option(help: "TCP port written into kme.json and kme-a.json (kme-b.json gets the next one).")
     var port: Int = 8443
+
+    func validate() throws {
+        guard (0...65534).contains(port) else {
+            throw ValidationError("--port \(port) must be in 0...65534 (kme-b.json gets the next port)")
+        }
+    }
 
     func run() throws {
         let pki = try DevelopmentPKI.create(in: directory, port: port)
-        print("wrote ca.pem, kme.pem, \(DevelopmentPKI.saeIDs.map { DevelopmentPKI.fileName(sae: $0) + ".pem" }.joined(separator: ", ")) and kme.json in \(pki.directory)")
+        let saeFiles = DevelopmentPKI.saeIDs.map { DevelopmentPKI.fileName(sae: $0) + ".pem" }.joined(separator: ", ")
+        let configurations = port == 0 ? "kme.json" : "kme.json, kme-a.json and kme-b.json"
+        print("wrote ca.pem, kme.pem, kme-b.pem, kme-a-peer.pem, kme-b-peer.pem, \(saeFiles) and \(configurations) in \(pki.directory)")
     }
 }

@@ -24,7 +24,7 @@ import Testing
         #expect(status["key_size"] as? Int == 256)
         #expect(status["stored_key_count"] as? Int == 5)
         #expect(status["max_key_per_request"] as? Int == 128)
-        #expect(status["max_SAE_ID_count"] as? Int == 0)
+        #expect(status["max_SAE_ID_count"] as? Int == 4)
         await kme.stop()
     }
 
@@ -50,6 +50,26 @@ import Testing
         await kme.stop()
     }
 
+    /// `additional_slave_SAE_IDs`: every slave gets the master's keys once; the last one deletes them.
+    @Test func additionalSlavesGetTheSameKeysOnceEach() async throws {
+        let kme = try await TestKME(keyCount: 4)
+        let master = try await kme.curl(
+            "\(Self.keys)/SAE_B/enc_keys", as: "SAE_A", body: #"{"number": 2, "additional_slave_SAE_IDs": ["SAE_C"]}"#)
+        let masterKeys = try #require(master.json?["keys"] as? [[String: String]])
+        let query = "key_ID=\(masterKeys[0]["key_ID"]!)&key_ID=\(masterKeys[1]["key_ID"]!)"
+        for slave in ["SAE_B", "SAE_C"] {
+            let first = try await kme.curl("\(Self.keys)/SAE_A/dec_keys?\(query)", as: slave)
+            #expect(first.json?["keys"] as? [[String: String]] == masterKeys, "\(slave)")
+            #expect(try await kme.curl("\(Self.keys)/SAE_A/dec_keys?\(query)", as: slave).status == 400, "\(slave) gets them once")
+            #expect(try SQLiteKeyStore(path: kme.pki.path("kme.sqlite")).count() == (slave == "SAE_B" ? 4 : 2))
+        }
+        let unpaired = try await kme.curl(
+            "\(Self.keys)/SAE_B/enc_keys", as: "SAE_A", body: #"{"additional_slave_SAE_IDs": ["SAE_D"]}"#)
+        #expect(unpaired.status == 401)
+        #expect(try await storedKeyCount(kme) == 2)
+        await kme.stop()
+    }
+
     @Test func postedRequestsGiveKeysOfTheAskedSize() async throws {
         let kme = try await TestKME(keyCount: 8)
         let result = try await kme.curl(
@@ -72,7 +92,10 @@ import Testing
         ("enc_keys", #"{"size": 8192}"#, "not a multiple of 8 in"),
         ("enc_keys", #"{"number": 129}"#, "max_key_per_request"),
         ("enc_keys", #"{"number": 0}"#, "outside"),
-        ("enc_keys", #"{"additional_slave_SAE_IDs": ["SAE_C"]}"#, "max_SAE_ID_count"),
+        ("enc_keys", #"{"additional_slave_SAE_IDs": ["SAE_C", "SAE_D", "SAE_E", "SAE_F", "SAE_G"]}"#, "exceed max_SAE_ID_count 4"),
+        ("enc_keys", #"{"additional_slave_SAE_IDs": ["SAE_C", "SAE_C"]}"#, "named twice"),
+        ("enc_keys", #"{"additional_slave_SAE_IDs": ["SAE_B"]}"#, "named twice"),
+        ("enc_keys", #"{"additional_slave_SAE_IDs": "SAE_C"}"#, "not an array"),
         ("enc_keys?size=12", nil, "not a multiple of 8"),
         ("enc_keys?count=2", nil, "unknown query parameter"),
         ("dec_keys", #"{"key_IDs": [{"key_ID": "not-a-uuid"}]}"#, "not a UUID"),
@@ -115,7 +138,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("SAE_B", "SAE_A/enc_keys"), ("SAE_B", "SAE_A/status"), ("SAE_A", "SAE_C/enc_keys"),
+        ("SAE_B", "SAE_A/enc_keys"), ("SAE_B", "SAE_A/status"), ("SAE_A", "SAE_D/enc_keys"),
         ("SAE_A", "SAE_B/dec_keys?key_ID=8f3c2b1a-0000-4000-8000-000000000000"),
     ])
     func aValidSAEAskingForAnotherPairIs401(caller: String, path: String) async throws {

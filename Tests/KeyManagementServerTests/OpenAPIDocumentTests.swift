@@ -16,9 +16,9 @@ import Testing
         let configuration = KMEConfiguration(
             kmeID: "A", peerKMEID: "B", host: "127.0.0.1", port: 0, storePath: "", certificatePath: "",
             privateKeyPath: "", clientCAPath: "", saeIDsBySubject: [:], pairs: [])
-        let server = KMEServer(entity: KeyManagementEntity(configuration: configuration, store: UnusedStore()))
+        let server = KMEServer(entity: try KeyManagementEntity(configuration: configuration, store: UnusedStore()))
         let registered = Set(server.router().routes.map { "\($0.method.rawValue) \(Self.normalized($0.path.description))" })
-        #expect(registered.count == 6)
+        #expect(registered.count == 7)
         #expect(registered == documented)
     }
 
@@ -29,8 +29,12 @@ import Testing
     }
 
     private struct UnusedStore: KeyDeliveryStore {
-        func availableBits() async throws -> Int { 0 }
-        func takeForMaster(count: Int, sizeBits: Int, pair: SAEPair) async throws -> [DeliveredKey] { [] }
+        func availableBits(in share: KeyShare) async throws -> Int { 0 }
+        func takeForMaster(count: Int, sizeBits: Int, pair: SAEPair, additionalSlaves: [String]) async throws -> [DeliveredKey] { [] }
         func takeForSlave(ids: [UUID], pair: SAEPair) async throws -> [DeliveredKey] { [] }
+        func takeForPeerDelivery(count: Int, sizeBits: Int, share: KeyShare) async throws -> [KeyAssembly.Delivery] { [] }
+        func recordPeerDelivery(
+            _ reservations: [KeyReservation], sizeBits: Int, pair: SAEPair, additionalSlaves: [String], peerShare: KeyShare
+        ) async throws {}
     }
 }
