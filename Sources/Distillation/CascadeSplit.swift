@@ -15,8 +15,6 @@ import QKDCore
 /// Immutable once built; its tables live in raw memory so that the hot loops read them without
 /// reference counting (hence `@unchecked Sendable`).
 final class CascadeSplit: @unchecked Sendable {
-    /// The number of key bits.
-    let length: Int
     /// The number of members of `S` (the first block's length).
     let memberCount: Int
     /// Words per mask, `⌈length / 64⌉`.
@@ -36,7 +34,6 @@ final class CascadeSplit: @unchecked Sendable {
 
     /// Draws the subset of the key's `length` indices from `generator` (one 64-bit draw per word).
     init(length: Int, generator: inout SeededGenerator) {
-        self.length = length
         let wordCount = (length + 63) >> 6
         self.wordCount = wordCount
         let tailMask: UInt64 = length & 63 == 0 ? ~0 : (1 << UInt64(length & 63)) - 1

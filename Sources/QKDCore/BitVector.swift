@@ -81,7 +81,9 @@ public struct BitVector: Sendable, Hashable {
     /// XORs `other` into `self`.
     public static func ^= (lhs: inout BitVector, rhs: BitVector) {
         precondition(lhs.count == rhs.count, "XOR needs equal lengths")
-        for index in lhs.words.indices { lhs.words[index] ^= rhs.words[index] }
+        rhs.words.withUnsafeBufferPointer { source in
+            lhs.words.withUnsafeMutableBufferPointer { PackedBits.xor(source, into: $0) }
+        }
     }
 
     /// The bits `range` as a new vector.
