@@ -2,8 +2,9 @@ import QKDCore
 
 /// Alice's side of Cascade: she holds the reference key and answers Bob's parity requests.
 ///
-/// For each pass she builds, on first use, a copy of her key in that pass's permuted order, so
-/// the parity of any requested range is computed a word at a time.
+/// For each permuted pass she builds, on first use, a copy of her key in that pass's order (one
+/// gather through the pass's index table); split passes read her key through their subset mask
+/// (`CascadeSplit`). Every requested parity is then computed a word at a time.
 public struct CascadeAlice: Sendable {
     /// The reference key; never modified.
     public let referenceKey: BitVector
@@ -11,8 +12,10 @@ public struct CascadeAlice: Sendable {
     public let parameters: CascadeParameters
     /// The number of parity bits sent to Bob so far; each one is information leaked to Eve.
     public private(set) var disclosedBits = 0
-    /// The reference key in each pass's permuted order, built when the pass is first queried.
-    private var permutedKeys: [Int: BitVector] = [:]
+    /// The orders of all passes, shared with every run of the same key length and parameters.
+    private let layout: CascadeLayout
+    /// The reference key in each permuted pass's order (empty until the pass is first queried).
+    private var permutedKeys: [[UInt64]]
 
     /// Creates Alice's side. Throws if the key is empty or too long, or the parameters are invalid.
     public init(referenceKey: BitVector, parameters: CascadeParameters) throws {
@@ -25,7 +28,8 @@ public struct CascadeAlice: Sendable {
         }
         self.referenceKey = referenceKey
         self.parameters = parameters
-        permutedKeys[0] = referenceKey
+        layout = CascadeLayout.shared(length: referenceKey.count, parameters: parameters)
+        permutedKeys = [[UInt64]](repeating: [], count: parameters.passCount)
     }
 
     /// Answers a `parityRequest` with a `parityResponse` holding one parity per query, in order.
@@ -51,21 +55,32 @@ public struct CascadeAlice: Sendable {
                 throw QKDError(.malformedInput, "Cascade query \(index) range \(query.start)..<\(query.end) is empty or outside the \(keyLength)-bit key")
             }
         }
-        var parities = BitVector(count: queries.count)
-        for (index, query) in queries.enumerated() where permutedKey(forPass: query.pass).parity(of: query.range) {
-            parities[index] = true
+        var parityWords = [UInt64](repeating: 0, count: (queries.count + 63) >> 6)
+        for (index, query) in queries.enumerated() where parity(of: query) {
+            parityWords[index >> 6] |= 1 << UInt64(index & 63)
         }
         disclosedBits += queries.count
-        return .parityResponse(parities: parities)
+        return .parityResponse(parities: BitVector(words: parityWords, count: queries.count))
     }
 
-    /// The reference key in `pass`'s permuted order, building and caching it on first use.
-    private mutating func permutedKey(forPass pass: Int) -> BitVector {
-        if let key = permutedKeys[pass] { return key }
-        let permutation = CascadePermutation(
-            length: referenceKey.count, seed: parameters.permutationSeed, pass: pass, includeInverse: false)
-        let key = permutation.apply(to: referenceKey)
-        permutedKeys[pass] = key
-        return key
+    /// Alice's parity of a validated query.
+    private mutating func parity(of query: CascadeParityQuery) -> Bool {
+        switch layout.orders[query.pass] {
+        case .identity:
+            return referenceKey.words.withUnsafeBufferPointer { PackedBits.parity($0, query.range) }
+        case .permuted(let tables):
+            if permutedKeys[query.pass].isEmpty {
+                var words = [UInt64](repeating: 0, count: referenceKey.words.count)
+                referenceKey.words.withUnsafeBufferPointer { source in
+                    words.withUnsafeMutableBufferPointer { target in
+                        PackedBits.gather(source, indices: UnsafeBufferPointer(start: tables.originalIndices, count: tables.length), into: target)
+                    }
+                }
+                permutedKeys[query.pass] = words
+            }
+            return permutedKeys[query.pass].withUnsafeBufferPointer { PackedBits.parity($0, query.range) }
+        case .split(let split):
+            return referenceKey.words.withUnsafeBufferPointer { split.parity(of: $0, positions: query.range) }
+        }
     }
 }

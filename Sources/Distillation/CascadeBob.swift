@@ -7,12 +7,15 @@ import QKDCore
 /// `correctedKey` equals Alice's key unless an even number of errors survived in every block
 /// containing them (the residual frame error rate, to be caught by `VerificationHash`).
 ///
-/// Each pass starts with one round asking the parities of all its blocks. Every block whose
-/// parity disagrees is binary-searched (BINARY, Brassard and Salvail 1994), all searches
-/// advancing together one level per round. Correcting a bit flips the parity of the block
-/// holding it in every started pass (the cascade effect); blocks that become odd are searched
-/// too. Every parity Alice discloses is kept, so none is asked twice and searches re-entering a
-/// block reuse the halves already known.
+/// The first request asks the block parities of every pass at once (Alice's parities do not
+/// depend on Bob's corrections; the last block of every pass after the first is inferred from
+/// the whole key's parity). Passes are then worked through in order: every block of the current
+/// pass whose parity disagrees is binary-searched (BINARY, Brassard and Salvail 1994), all
+/// searches advancing together one level per round. Correcting a bit flips the parity of the
+/// block holding it in every pass (the cascade effect); blocks of the passes reached so far
+/// that become odd are searched too. Every parity Alice discloses is kept, so none is asked
+/// twice and searches re-entering a block reuse the halves already known. A pass whose blocks
+/// all agree costs no round trip.
 public struct CascadeBob: Sendable {
     /// The shared protocol settings.
     public let parameters: CascadeParameters
@@ -31,8 +34,8 @@ public struct CascadeBob: Sendable {
     private enum Round {
         /// No request sent yet.
         case notStarted
-        /// The request asks the block parities of a newly started pass.
-        case passStart(pass: Int)
+        /// The request asks the block parities of every pass.
+        case blockParities
         /// The request asks left-half parities for binary searches.
         case search
         /// The protocol is over.
@@ -54,11 +57,19 @@ public struct CascadeBob: Sendable {
     }
 
     private let noisyKey: BitVector
-    private var passes: [CascadePassState] = []
+    /// Bob's current key in original order.
+    private var key: [UInt64]
+    /// One state per pass (classes shared between copies of Bob until one mutates, see
+    /// `makePassesUnique()`).
+    private var passes: [CascadePassState] = [] {
+        didSet { unretainedPasses = passes.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `passes` without reference counting, for the hot loops (`passes` keeps them alive).
+    private var unretainedPasses: [Unmanaged<CascadePassState>] = []
+    /// Passes `0..<reachedPassCount` are being (or have been) worked through.
+    private var reachedPassCount = 0
     private var round = Round.notStarted
     private var outstanding: [PendingQuery] = []
-    /// The parity of Alice's whole key (the XOR of her pass-0 block parities).
-    private var aliceKeyParity = false
     /// Blocks that may hold an odd number of errors and must be (re-)examined.
     private var blocksToExamine: [BlockReference] = []
     /// Blocks whose binary search waits for the outstanding request.
@@ -78,20 +89,32 @@ public struct CascadeBob: Sendable {
             throw QKDError(.invalidParameter, "Cascade QBER estimate \(estimatedQBER) is not in 0..<0.5")
         }
         self.noisyKey = noisyKey
+        self.key = noisyKey.words
         self.estimatedQBER = estimatedQBER
         self.parameters = parameters
     }
 
     /// Bob's key with all corrections so far applied.
-    public var correctedKey: BitVector { passes.first?.permutedKey ?? noisyKey }
+    public var correctedKey: BitVector { BitVector(words: key, count: noisyKey.count) }
 
-    /// Starts the protocol: returns the first request (the block parities of pass 0).
+    /// Starts the protocol: returns the first request (the block parities of every pass).
     /// Throws `QKDError.protocolFailure` if called a second time.
     public mutating func start() throws -> CascadeMessage {
         guard case .notStarted = round else {
             throw QKDError(.protocolFailure, "Cascade Bob was already started")
         }
-        return request(beginPass(0), round: .passStart(pass: 0))
+        let layout = CascadeLayout.shared(length: noisyKey.count, parameters: parameters)
+        var queries: [PendingQuery] = []
+        for pass in 0..<parameters.passCount {
+            let blockSize = parameters.blockSize(pass: pass, keyLength: noisyKey.count, estimatedQBER: estimatedQBER)
+            let state = CascadePassState(order: layout.orders[pass], blockSize: blockSize, key: key, length: noisyKey.count)
+            let askedBlockCount = pass == 0 ? state.blockCount : state.blockCount - 1
+            for block in 0..<askedBlockCount {
+                queries.append(PendingQuery(block: BlockReference(pass: pass, block: block), parentNode: 0, range: state.range(ofBlock: block)))
+            }
+            passes.append(state)
+        }
+        return request(queries, round: .blockParities)
     }
 
     /// Takes Alice's response to the outstanding request; returns the next request, or nil
@@ -108,16 +131,17 @@ public struct CascadeBob: Sendable {
             throw QKDError(.protocolFailure, "Cascade Bob received a parity response before start()")
         case .finished:
             throw QKDError(.protocolFailure, "Cascade Bob received a parity response after finishing")
-        case .passStart, .search:
+        case .blockParities, .search:
             break
         }
+        makePassesUnique()
         guard parities.count == outstanding.count else {
             throw QKDError(.malformedInput, "Cascade response carries \(parities.count) parities but \(outstanding.count) were requested")
         }
         disclosedBits += parities.count
         roundTrips += 1
-        if case .passStart(let pass) = round {
-            recordBlockParities(parities, ofPass: pass)
+        if case .blockParities = round {
+            recordBlockParities(parities)
         } else {
             for (index, query) in outstanding.enumerated() {
                 passes[query.block.pass].recordLeftParity(
@@ -130,35 +154,28 @@ public struct CascadeBob: Sendable {
         return advance()
     }
 
+    /// Gives this copy of Bob its own pass states if it shares them with another copy (pass
+    /// states are classes for speed; this keeps `CascadeBob` a value).
+    private mutating func makePassesUnique() {
+        guard !passes.isEmpty, !isKnownUniquelyReferenced(&passes[0]) else { return }
+        passes = passes.map { $0.copy() }
+    }
+
     /// Runs local work until a request is needed, or the protocol ends.
     private mutating func advance() -> CascadeMessage? {
         while true {
             let searchQueries = collectSearchQueries()
             if !searchQueries.isEmpty { return request(searchQueries, round: .search) }
-            guard passes.count < parameters.passCount else {
+            guard reachedPassCount < passes.count else {
                 round = .finished
                 isFinished = true
                 return nil
             }
-            let pass = passes.count
-            let blockQueries = beginPass(pass)
-            if !blockQueries.isEmpty { return request(blockQueries, round: .passStart(pass: pass)) }
-        }
-    }
-
-    /// Sets up pass `pass` and returns the queries for its block parities: all of them for
-    /// pass 0, all but the last afterwards (it follows from the whole key's parity). When no
-    /// query is needed (a single block after pass 0) the pass's parities are recorded at once.
-    private mutating func beginPass(_ pass: Int) -> [PendingQuery] {
-        let blockSize = parameters.blockSize(pass: pass, keyLength: noisyKey.count, estimatedQBER: estimatedQBER)
-        let permutation = CascadePermutation(
-            length: noisyKey.count, seed: parameters.permutationSeed, pass: pass, includeInverse: true)
-        let state = CascadePassState(key: correctedKey, blockSize: blockSize, permutation: permutation)
-        passes.append(state)
-        let askedBlockCount = pass == 0 ? state.blockCount : state.blockCount - 1
-        if askedBlockCount == 0 { recordBlockParities(BitVector(count: 0), ofPass: pass) }
-        return (0..<askedBlockCount).map { block in
-            PendingQuery(block: BlockReference(pass: pass, block: block), parentNode: 0, range: state.range(ofBlock: block))
+            let pass = reachedPassCount
+            reachedPassCount += 1
+            for block in 0..<passes[pass].blockCount where passes[pass].hasOddErrorCount(block) {
+                blocksToExamine.append(BlockReference(pass: pass, block: block))
+            }
         }
     }
 
@@ -172,88 +189,113 @@ public struct CascadeBob: Sendable {
         return .parityRequest(keyLength: noisyKey.count, queries: wireQueries)
     }
 
-    /// Records the block parities of a new pass (inferring the last one after pass 0) and
-    /// queues its odd blocks for binary search.
-    private mutating func recordBlockParities(_ parities: BitVector, ofPass pass: Int) {
-        var parityOfAskedBlocks = false
-        for block in 0..<parities.count {
-            passes[pass].recordBlockParity(parities[block], ofBlock: block)
-            parityOfAskedBlocks = parityOfAskedBlocks != parities[block]
-        }
-        if pass == 0 {
-            aliceKeyParity = parityOfAskedBlocks
-        } else {
-            passes[pass].recordBlockParity(aliceKeyParity != parityOfAskedBlocks, ofBlock: passes[pass].blockCount - 1)
-        }
-        for block in 0..<passes[pass].blockCount where passes[pass].hasOddErrorCount[block] {
-            blocksToExamine.append(BlockReference(pass: pass, block: block))
+    /// Records the block parities of every pass, inferring the last block's of every pass after
+    /// the first from the whole key's parity (the XOR of the first pass's block parities).
+    private mutating func recordBlockParities(_ parities: BitVector) {
+        var aliceKeyParity = false
+        var passParity = false
+        var currentPass = -1
+        let currentKey = key
+        currentKey.withUnsafeBufferPointer { keyWords in
+            for (index, query) in outstanding.enumerated() {
+                if query.block.pass != currentPass {
+                    if currentPass >= 1 {
+                        passes[currentPass].recordBlockParity(aliceKeyParity != passParity, ofBlock: passes[currentPass].blockCount - 1, key: keyWords)
+                    }
+                    currentPass = query.block.pass
+                    passParity = false
+                }
+                let parity = parities[index]
+                passes[currentPass].recordBlockParity(parity, ofBlock: query.block.block, key: keyWords)
+                passParity = passParity != parity
+                if currentPass == 0 { aliceKeyParity = passParity }
+            }
+            if currentPass >= 1 {
+                passes[currentPass].recordBlockParity(aliceKeyParity != passParity, ofBlock: passes[currentPass].blockCount - 1, key: keyWords)
+            }
+            // Passes with a single block ask nothing: their parity is the whole key's.
+            for pass in 1..<passes.count where passes[pass].blockCount == 1 {
+                passes[pass].recordBlockParity(aliceKeyParity, ofBlock: 0, key: keyWords)
+            }
         }
     }
 
     /// Advances every binary search as far as known parities allow, correcting the bits found
     /// and following the cascade effect, and returns the parities still needed.
     ///
-    /// Corrections can change the path of searches examined earlier, so the searches waiting
-    /// for parities are re-checked until a sweep corrects nothing; the returned queries are
-    /// then all current.
+    /// Corrections can change the path of searches examined earlier in the same sweep, so when
+    /// a sweep corrected anything, the searches waiting for parities are examined again; the
+    /// returned queries come from a sweep without corrections and are all current.
     private mutating func collectSearchQueries() -> [PendingQuery] {
-        var queries: [PendingQuery] = []
-        repeat {
+        while true {
+            let correctionsBefore = correctedBitCount
+            var waiting: [PendingQuery] = []
             while let block = blocksToExamine.popLast() {
-                if searchStep(block) != nil { blocksAwaitingParities.append(block) }
+                if let query = searchStep(block) { waiting.append(query) }
             }
-            blocksAwaitingParities.sort { ($0.pass, $0.block) < ($1.pass, $1.block) }
-            var stillAwaiting: [BlockReference] = []
-            queries = []
-            var previous: BlockReference?
-            for block in blocksAwaitingParities {
-                if let previous, previous.pass == block.pass, previous.block == block.block { continue }
-                previous = block
-                if let query = searchStep(block) {
+            if correctedBitCount == correctionsBefore {
+                waiting.sort { ($0.block.pass, $0.block.block) < ($1.block.pass, $1.block.block) }
+                var queries: [PendingQuery] = []
+                queries.reserveCapacity(waiting.count)
+                for query in waiting {
+                    if let last = queries.last, last.block.pass == query.block.pass, last.block.block == query.block.block { continue }
                     queries.append(query)
-                    stillAwaiting.append(block)
                 }
+                blocksAwaitingParities = queries.map(\.block)
+                return queries
             }
-            blocksAwaitingParities = stillAwaiting
-        } while !blocksToExamine.isEmpty
-        return queries
+            blocksToExamine = waiting.map(\.block)
+        }
     }
 
     /// Binary-searches `reference` from its root using the known parities: corrects the error
     /// bit and returns nil if the search reaches it, returns nil if the block's error count is
     /// even, and otherwise returns the query for the first unknown left half.
     private mutating func searchStep(_ reference: BlockReference) -> PendingQuery? {
-        let pass = reference.pass
-        guard passes[pass].hasOddErrorCount[reference.block] else { return nil }
-        var range = passes[pass].range(ofBlock: reference.block)
-        var node = 1
-        while range.count > 1 {
-            let middle = range.lowerBound + range.count / 2
-            let leftHalf = range.lowerBound..<middle
-            guard let aliceParity = passes[pass].knownLeftParity(ofBlock: reference.block, parentNode: node) else {
-                return PendingQuery(block: reference, parentNode: node, range: leftHalf)
-            }
-            if aliceParity != passes[pass].permutedKey.parity(of: leftHalf) {
-                range = leftHalf
-                node = 2 * node
-            } else {
-                range = middle..<range.upperBound
-                node = 2 * node + 1
+        let found: (query: PendingQuery?, originalIndex: Int) = unretainedPasses[reference.pass]._withUnsafeGuaranteedRef { state in
+            guard state.hasOddErrorCount(reference.block) else { return (nil, -1) }
+            var range = state.range(ofBlock: reference.block)
+            var node = 1
+            return key.withUnsafeBufferPointer { keyWords in
+                while range.count > 1 {
+                    let middle = range.lowerBound + range.count / 2
+                    let leftHalf = range.lowerBound..<middle
+                    guard let aliceParity = state.knownLeftParity(ofBlock: reference.block, parentNode: node) else {
+                        return (PendingQuery(block: reference, parentNode: node, range: leftHalf), -1)
+                    }
+                    if aliceParity != state.parity(of: leftHalf, key: keyWords) {
+                        range = leftHalf
+                        node = 2 * node
+                    } else {
+                        range = middle..<range.upperBound
+                        node = 2 * node + 1
+                    }
+                }
+                return (nil, state.originalIndex(atPosition: range.lowerBound))
             }
         }
-        correct(originalIndex: passes[pass].permutation.originalIndex(atPosition: range.lowerBound))
-        return nil
+        if found.originalIndex >= 0 { correct(originalIndex: found.originalIndex) }
+        return found.query
     }
 
-    /// Flips key bit `originalIndex` in every started pass and queues the blocks whose error
-    /// count became odd.
+    /// Flips key bit `originalIndex` in every pass and queues the blocks of the passes reached
+    /// so far whose error count became odd.
     private mutating func correct(originalIndex: Int) {
         correctedBitCount += 1
-        for pass in passes.indices {
-            let block = passes[pass].flip(originalIndex: originalIndex)
-            if passes[pass].hasOddErrorCount[block] {
-                blocksToExamine.append(BlockReference(pass: pass, block: block))
+        key[originalIndex >> 6] ^= 1 << UInt64(originalIndex & 63)
+        let reached = reachedPassCount
+        var toExamine: [BlockReference] = []
+        swap(&toExamine, &blocksToExamine)
+        unretainedPasses.withUnsafeBufferPointer { states in
+            for pass in 0..<states.count {
+                states[pass]._withUnsafeGuaranteedRef { state in
+                    let block = state.flip(originalIndex: originalIndex)
+                    if pass < reached, state.hasOddErrorCount(block) {
+                        toExamine.append(BlockReference(pass: pass, block: block))
+                    }
+                }
             }
         }
+        swap(&toExamine, &blocksToExamine)
     }
 }

@@ -3,9 +3,10 @@ import QKDCore
 /// The settings both sides of a Cascade run must share.
 ///
 /// Block sizes (the pass-`i` block size is `blockSize(pass:keyLength:estimatedQBER:)`):
-/// - pass 0: `k₁ = 2^⌈log₂(1/QBER) − firstBlockSizeExponentOffset⌉`,
-/// - passes `1...growingPassCount`: the previous size times `blockSizeGrowthFactor`,
-/// - every later pass: half the key,
+/// - pass 0: `k₁ = 2^⌈log₂(1/QBER) − firstBlockSizeExponentOffset⌉`, in key order,
+/// - passes `1...growingPassCount`: the previous size times `blockSizeGrowthFactor`, each in
+///   its own uniformly random order (`CascadePermutation`),
+/// - every later pass: two blocks, a random half of the key and the rest (`CascadeSplit`),
 /// and never more than half the key (rounded up), so every pass has at least two blocks
 /// whenever the key has at least two bits.
 ///
@@ -13,11 +14,16 @@ import QKDCore
 /// V. Martin, "Demystifying the information reconciliation protocol Cascade", Quantum Inf.
 /// Comput. 15 (2015) 453, arXiv:1407.3257: power-of-two blocks with `k₁ = 2^⌈log₂(1/QBER)⌉`,
 /// `k₂ = 4 k₁`, then `n/2` for the remaining passes (the paper uses 14 passes in all; the
-/// default here is 20, see `passCount`). Both implementations
-/// here also reuse every parity Alice ever disclosed (sub-block reuse, the paper's
-/// recommendation to keep all known parities when cascading back into earlier passes' blocks)
-/// and infer the parity of the last block of every pass after the first from the parity of the
-/// whole key, so it is never asked for.
+/// default here is 20, see `passCount`). On top of that, as the paper recommends:
+/// - block reuse: every parity Alice discloses (blocks and the halves asked during binary
+///   searches) is kept, and when a correction makes a block of an earlier pass odd again its
+///   search starts from the known sub-block parities (the cascade effect over all passes),
+/// - the parity of the last block of every pass after the first follows from the parity of
+///   the whole key (the XOR of the first pass's block parities), so it is never asked for.
+/// And for round trips: the block parities of every pass are asked in the first message (they
+/// do not depend on Bob's corrections), and each later message batches the next binary-search
+/// level of every block being searched, so a block needs about one round trip per search level
+/// of each pass that finds errors, never one per error.
 public struct CascadeParameters: Sendable, Hashable {
     /// The number of passes, each with its own permutation and block size.
     ///
@@ -48,10 +54,19 @@ public struct CascadeParameters: Sendable, Hashable {
     /// Default 1 ("Cascade opt. (7)": only pass 2 grows, then `n/2`).
     public var growingPassCount: Int
 
-    /// The seed from which the permutation of every pass after the first is derived (see
-    /// `CascadePermutation`). Alice and Bob must use the same value; it need not be secret,
-    /// since parities are disclosed anyway, but it should be fresh for every key.
+    /// The seed from which the order of every pass after the first is derived (see
+    /// `CascadePermutation` and `CascadeSplit`). Alice and Bob must use the same value.
+    ///
+    /// It need not be secret (every parity is disclosed anyway) nor fresh per block: the orders
+    /// are fixed before the errors happen, so each block's errors are independent of them, as
+    /// with the fixed code of an LDPC reconciliation. Reusing one seed lets every block of the
+    /// same length reuse the same precomputed orders (`CascadeLayout`). An error pattern that
+    /// Cascade fails to correct is caught by verification and costs only that block.
+    /// Default `defaultPermutationSeed`.
     public var permutationSeed: UInt64
+
+    /// The permutation seed both endpoints use unless told otherwise.
+    public static let defaultPermutationSeed: UInt64 = 0x4361_7363_6164_6521
 
     /// The largest supported pass count.
     public static let maximumPassCount = 64
@@ -60,20 +75,40 @@ public struct CascadeParameters: Sendable, Hashable {
     /// value, so that a zero estimate still gives a finite block size (then capped at half the key).
     public static let minimumQBERForBlockSize = 1e-6
 
-    /// Creates parameters; every argument but the seed defaults to "Cascade opt. (7)" (with
-    /// 20 passes instead of 14).
+    /// Creates parameters; the defaults are "Cascade opt. (7)" (with 20 passes instead of 14)
+    /// and `defaultPermutationSeed`.
     public init(
         passCount: Int = 20,
         firstBlockSizeExponentOffset: Double = 0,
         blockSizeGrowthFactor: Int = 4,
         growingPassCount: Int = 1,
-        permutationSeed: UInt64
+        permutationSeed: UInt64 = Self.defaultPermutationSeed
     ) {
         self.passCount = passCount
         self.firstBlockSizeExponentOffset = firstBlockSizeExponentOffset
         self.blockSizeGrowthFactor = blockSizeGrowthFactor
         self.growingPassCount = growingPassCount
         self.permutationSeed = permutationSeed
+    }
+
+    /// The settings this implementation uses for a block whose QBER is estimated at
+    /// `estimatedQBER`: the first two block sizes that gave the lowest mean f in our sweep over
+    /// 300 blocks of 2^14 bits per point (BENCHMARKS.md, "Cascade"), 20 passes, and `seed`.
+    ///
+    /// - QBER below 1.5 %: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 2 k₁` (at 1 %: 128, 256),
+    /// - 1.5 % up to 6 %: `k₁ = 2^⌈log₂(1/QBER) − 1⌉`, `k₂ = 8 k₁` (at 2 %: 32, 256; at 5 %: 16, 128),
+    /// - 6 % and above: "Cascade opt. (7)", `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁` (at 7 %: 16, 64).
+    ///
+    /// Opt. (7) itself measured f = 1.090, 1.070, 1.077 at 1, 2, 5 %; these sizes 1.066, 1.063,
+    /// 1.064. Later passes are random halves in every case.
+    public static func tuned(forQBER estimatedQBER: Double, permutationSeed seed: UInt64 = defaultPermutationSeed) -> CascadeParameters {
+        if estimatedQBER < 0.015 {
+            return CascadeParameters(blockSizeGrowthFactor: 2, permutationSeed: seed)
+        }
+        if estimatedQBER < 0.06 {
+            return CascadeParameters(firstBlockSizeExponentOffset: 1, blockSizeGrowthFactor: 8, permutationSeed: seed)
+        }
+        return CascadeParameters(permutationSeed: seed)
     }
 
     /// Throws `QKDError.invalidParameter` naming the first setting out of range.
@@ -107,4 +142,11 @@ public struct CascadeParameters: Sendable, Hashable {
         for _ in 0..<pass where size < halfKey { size *= blockSizeGrowthFactor }
         return min(size, halfKey)
     }
+
+    /// Whether pass `pass` (0-based) is one of the growing passes, which use a random
+    /// permutation, rather than key order (pass 0) or a random two-block split.
+    func usesPermutation(pass: Int) -> Bool { pass >= 1 && pass <= growingPassCount }
+
+    /// The number of passes with a random permutation.
+    var permutedPassCount: Int { max(0, min(growingPassCount, passCount - 1)) }
 }

@@ -1,75 +1,207 @@
 import QKDCore
 
-/// What Bob knows about one started Cascade pass: its order, his key in that order, which
-/// blocks hold an odd number of errors, and every sub-block parity Alice has disclosed.
+/// What Bob knows about one Cascade pass: its order and blocks, his key in that order (for a
+/// permuted pass), which blocks hold an odd number of errors, and every sub-block parity Alice
+/// has disclosed.
 ///
 /// Binary search splits a block `start..<end` at `start + (end - start) / 2` and asks only for
 /// left halves (the right half's parity follows from its parent's). Nodes of a block's search
 /// tree are numbered like a heap (root 1, children `2h` and `2h + 1`); Alice's parity of the
 /// left child of node `h` of block `b` lives in slot `b * slotsPerBlock + h`.
-struct CascadePassState {
-    /// The pass's block size (the last block may be shorter).
+///
+/// A class, so that Bob's hot loops reach its tables without copying them; `CascadeBob` copies
+/// it (`copy()`) before mutating a state that another copy of Bob shares, so a shared instance
+/// is never mutated (hence `@unchecked Sendable`).
+final class CascadePassState: @unchecked Sendable {
+    /// The pass's order; keeps the tables below alive.
+    private let order: CascadeLayout.Order
+    /// For a permuted pass, `originalIndices[p]` is the key index at position `p` (else nil).
+    private let originalIndices: UnsafePointer<UInt32>?
+    /// For a permuted pass, `permutedPositions[i]` is the position of key index `i` (else nil).
+    private let permutedPositions: UnsafePointer<UInt32>?
+    /// Whether this is a split pass.
+    private let isSplit: Bool
+    /// The split of a split pass (an empty one otherwise), owned by `order`; unowned so that the
+    /// hot paths pay no reference counting.
+    private unowned(unsafe) let split: CascadeSplit
+    /// The mask of the split's first block (`split.masks`), read directly by `flip`.
+    private let splitMembers: UnsafePointer<UInt64>
+    /// The block size of a key-order or permuted pass (the last block may be shorter).
     let blockSize: Int
-    /// The number of blocks, `⌈keyLength / blockSize⌉`.
+    /// Where a split pass's second block starts (the key length if it has a single block).
+    let splitBoundary: Int
+    /// The number of blocks.
     let blockCount: Int
-    /// The pass's order.
-    let permutation: CascadePermutation
-    /// Bob's current key in this pass's order.
-    var permutedKey: BitVector
-    /// Per block: whether Bob's parity differs from Alice's (an odd number of errors remain).
-    var hasOddErrorCount: [Bool]
-    /// Slots per block in the left-child parity tables: the smallest power of two ≥ `blockSize`.
+    /// The key length.
+    let length: Int
+    /// Slots per block in the left-child parity tables: the smallest power of two ≥ the longest block.
     let slotsPerBlock: Int
-    /// Whether Alice's parity of the left child of a tree node is known.
-    var isLeftParityKnown: BitVector
-    /// Alice's parity of the left child of a tree node, where known.
-    var leftParity: BitVector
+    /// Words of Bob's key in this pass's order: `⌈length / 64⌉` for a permuted pass, else 0
+    /// (key-order and split passes read Bob's key in its original order).
+    private let permutedWordCount: Int
+    /// Words of each left-child parity table.
+    private let slotWordCount: Int
+    /// One allocation holding, in order: Bob's permuted key (`permutedWordCount` words), whether
+    /// Alice's parity of each tree node's left child is known (`slotWordCount` words, one bit per
+    /// slot), that parity (`slotWordCount` words), and per block whether Bob's parity differs
+    /// from Alice's, i.e. an odd number of errors remain (one bit per block). Raw memory, so
+    /// the hot loops pay no copy-on-write or exclusivity checks.
+    private let storage: UnsafeMutablePointer<UInt64>
+    private let storageWordCount: Int
+    private var permutedKey: UnsafeMutablePointer<UInt64> { storage }
+    private var isLeftParityKnown: UnsafeMutablePointer<UInt64> { storage + permutedWordCount }
+    private var leftParity: UnsafeMutablePointer<UInt64> { storage + permutedWordCount + slotWordCount }
+    private var oddBlocks: UnsafeMutablePointer<UInt64> { storage + permutedWordCount + 2 * slotWordCount }
 
-    /// Sets up pass state for Bob's current key; block parities are filled in later.
-    init(key: BitVector, blockSize: Int, permutation: CascadePermutation) {
-        self.blockSize = blockSize
-        blockCount = (key.count + blockSize - 1) / blockSize
-        self.permutation = permutation
-        permutedKey = permutation.apply(to: key)
-        hasOddErrorCount = [Bool](repeating: false, count: blockCount)
+    /// Sets up the pass for Bob's current key (in original order); block parities come later.
+    init(order: CascadeLayout.Order, blockSize requestedBlockSize: Int, key: [UInt64], length: Int) {
+        self.length = length
+        var longestBlock: Int
+        switch order {
+        case .identity, .permuted:
+            blockSize = requestedBlockSize
+            blockCount = (length + requestedBlockSize - 1) / requestedBlockSize
+            splitBoundary = length
+            longestBlock = requestedBlockSize
+        case .split(let split):
+            blockSize = length
+            let isSplit = split.memberCount > 0 && split.memberCount < length
+            splitBoundary = isSplit ? split.memberCount : length
+            blockCount = isSplit ? 2 : 1
+            longestBlock = max(split.memberCount, length - split.memberCount)
+        }
         var slots = 1
-        while slots < blockSize { slots <<= 1 }
+        while slots < longestBlock { slots <<= 1 }
         slotsPerBlock = slots
-        isLeftParityKnown = BitVector(count: blockCount * slots)
-        leftParity = BitVector(count: blockCount * slots)
+        slotWordCount = (blockCount * slots + 63) >> 6
+        self.order = order
+        if case .permuted(let tables) = order {
+            originalIndices = UnsafePointer(tables.originalIndices)
+            permutedPositions = UnsafePointer(tables.permutedPositions)
+            permutedWordCount = key.count
+        } else {
+            originalIndices = nil
+            permutedPositions = nil
+            permutedWordCount = 0
+        }
+        if case .split(let split) = order {
+            self.split = split
+            isSplit = true
+        } else {
+            split = CascadeSplit.empty
+            isSplit = false
+        }
+        splitMembers = UnsafePointer(split.masks)
+        storageWordCount = permutedWordCount + 2 * slotWordCount + (blockCount + 63) >> 6
+        storage = .allocate(capacity: storageWordCount)
+        storage.initialize(repeating: 0, count: storageWordCount)
+        if let originalIndices {
+            key.withUnsafeBufferPointer { source in
+                PackedBits.gather(
+                    source, indices: UnsafeBufferPointer(start: originalIndices, count: length),
+                    into: UnsafeMutableBufferPointer(start: storage, count: permutedWordCount))
+            }
+        }
     }
 
-    /// The permuted positions of block `block`.
+    /// A copy with its own mutable tables.
+    private init(copying other: CascadePassState) {
+        order = other.order
+        originalIndices = other.originalIndices
+        permutedPositions = other.permutedPositions
+        split = other.split
+        isSplit = other.isSplit
+        splitMembers = other.splitMembers
+        blockSize = other.blockSize
+        splitBoundary = other.splitBoundary
+        blockCount = other.blockCount
+        length = other.length
+        slotsPerBlock = other.slotsPerBlock
+        permutedWordCount = other.permutedWordCount
+        slotWordCount = other.slotWordCount
+        storageWordCount = other.storageWordCount
+        storage = .allocate(capacity: storageWordCount)
+        storage.initialize(from: other.storage, count: storageWordCount)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// A copy with its own mutable tables.
+    func copy() -> CascadePassState { CascadePassState(copying: self) }
+
+    /// Whether Bob's parity of block `block` differs from Alice's (an odd number of errors remain).
+    @inline(__always)
+    func hasOddErrorCount(_ block: Int) -> Bool {
+        (oddBlocks[block >> 6] >> UInt64(block & 63)) & 1 == 1
+    }
+
+    /// The positions of block `block` in the pass's order.
+    @inline(__always)
     func range(ofBlock block: Int) -> Range<Int> {
+        if isSplit { return block == 0 ? 0..<splitBoundary : splitBoundary..<length }
         let start = block * blockSize
-        return start..<min(start + blockSize, permutedKey.count)
+        return start..<min(start + blockSize, length)
     }
 
-    /// Records Alice's parity of block `block` and whether Bob's disagrees with it.
-    mutating func recordBlockParity(_ aliceParity: Bool, ofBlock block: Int) {
-        hasOddErrorCount[block] = aliceParity != permutedKey.parity(of: range(ofBlock: block))
+    /// Bob's parity of positions `range` of the pass's order; `key` is his key in original order.
+    @inline(__always)
+    func parity(of range: Range<Int>, key: UnsafeBufferPointer<UInt64>) -> Bool {
+        if isSplit { return split.parity(of: key, positions: range) }
+        if permutedWordCount == 0 { return PackedBits.parity(key, range) }
+        return PackedBits.parity(UnsafeBufferPointer(start: permutedKey, count: permutedWordCount), range)
+    }
+
+    /// The key index at position `position` of the pass's order.
+    func originalIndex(atPosition position: Int) -> Int {
+        if isSplit { return split.originalIndex(atPosition: position) }
+        guard let originalIndices else { return position }
+        return Int(originalIndices[position])
+    }
+
+    /// Records Alice's parity of block `block`; `key` is Bob's key in original order.
+    func recordBlockParity(_ aliceParity: Bool, ofBlock block: Int, key: UnsafeBufferPointer<UInt64>) {
+        let mask: UInt64 = 1 << UInt64(block & 63)
+        if aliceParity != parity(of: range(ofBlock: block), key: key) {
+            oddBlocks[block >> 6] |= mask
+        } else {
+            oddBlocks[block >> 6] &= ~mask
+        }
     }
 
     /// Records Alice's parity of the left child of node `parentNode` of block `block`.
-    mutating func recordLeftParity(_ aliceParity: Bool, ofBlock block: Int, parentNode: Int) {
+    @inline(__always)
+    func recordLeftParity(_ aliceParity: Bool, ofBlock block: Int, parentNode: Int) {
         let slot = block * slotsPerBlock + parentNode
-        isLeftParityKnown[slot] = true
-        leftParity[slot] = aliceParity
+        let mask: UInt64 = 1 << UInt64(slot & 63)
+        isLeftParityKnown[slot >> 6] |= mask
+        if aliceParity { leftParity[slot >> 6] |= mask } else { leftParity[slot >> 6] &= ~mask }
     }
 
     /// Alice's parity of the left child of node `parentNode` of block `block`, or nil if not yet disclosed.
+    @inline(__always)
     func knownLeftParity(ofBlock block: Int, parentNode: Int) -> Bool? {
         let slot = block * slotsPerBlock + parentNode
-        return isLeftParityKnown[slot] ? leftParity[slot] : nil
+        let mask: UInt64 = 1 << UInt64(slot & 63)
+        guard isLeftParityKnown[slot >> 6] & mask != 0 else { return nil }
+        return leftParity[slot >> 6] & mask != 0
     }
 
-    /// Flips key index `originalIndex` in Bob's permuted copy and returns the block that holds
-    /// it, whose error-count parity has flipped too.
-    mutating func flip(originalIndex: Int) -> Int {
-        let position = permutation.position(ofOriginalIndex: originalIndex)
-        permutedKey.flip(position)
-        let block = position / blockSize
-        hasOddErrorCount[block].toggle()
+    /// Records that Bob flipped key index `originalIndex` (his original-order key is flipped by
+    /// the caller) and returns the block that holds it, whose error-count parity has flipped too.
+    @inline(__always)
+    func flip(originalIndex: Int) -> Int {
+        let block: Int
+        if isSplit {
+            let isMember = (splitMembers[originalIndex >> 6] >> UInt64(originalIndex & 63)) & 1 == 1
+            block = blockCount == 1 || isMember ? 0 : 1
+        } else if let permutedPositions {
+            let position = Int(permutedPositions[originalIndex])
+            permutedKey[position >> 6] ^= 1 << UInt64(position & 63)
+            block = position / blockSize
+        } else {
+            block = originalIndex / blockSize
+        }
+        oddBlocks[block >> 6] ^= 1 << UInt64(block & 63)
         return block
     }
 }

@@ -19,9 +19,9 @@ public struct CascadePermutation: Sendable {
     /// Whether this is the identity order (pass 0).
     public let isIdentity: Bool
     /// `originalIndices[p]` is the key index placed at permuted position `p`; empty for the identity.
-    private let originalIndices: [UInt32]
+    let originalIndices: [UInt32]
     /// `permutedPositions[i]` is the permuted position of key index `i`; empty for the identity.
-    private let permutedPositions: [UInt32]
+    let permutedPositions: [UInt32]
 
     /// The largest key length a permutation supports (indices are stored as `UInt32`).
     public static let maximumLength = Int(UInt32.max)
@@ -76,24 +76,24 @@ public struct CascadePermutation: Sendable {
         precondition(key.count == length, "key length does not match permutation length")
         if isIdentity { return key }
         var words = [UInt64](repeating: 0, count: key.words.count)
-        key.words.withUnsafeBufferPointer { source in
+        apply(words: key.words, into: &words)
+        return BitVector(words: words, count: length)
+    }
+
+    /// Rearranges packed key words into this order through the index table (`PackedBits.gather`):
+    /// bit `p` of `target` becomes bit `originalIndex(atPosition: p)` of `key`. Both hold
+    /// `⌈length / 64⌉` words.
+    public func apply(words key: [UInt64], into target: inout [UInt64]) {
+        precondition(key.count == (length + 63) >> 6 && target.count == key.count, "key words do not match permutation length")
+        if isIdentity {
+            target = key
+            return
+        }
+        key.withUnsafeBufferPointer { source in
             originalIndices.withUnsafeBufferPointer { order in
-                words.withUnsafeMutableBufferPointer { target in
-                    var position = 0
-                    for wordIndex in 0..<target.count {
-                        let bitsInWord = min(64, length - position)
-                        var word: UInt64 = 0
-                        for bit in 0..<bitsInWord {
-                            let index = Int(order[position + bit])
-                            word |= ((source[index >> 6] >> UInt64(index & 63)) & 1) << UInt64(bit)
-                        }
-                        target[wordIndex] = word
-                        position += bitsInWord
-                    }
-                }
+                target.withUnsafeMutableBufferPointer { PackedBits.gather(source, indices: order, into: $0) }
             }
         }
-        return BitVector(words: words, count: length)
     }
 
     /// The number of label groups of the Rao-Sandelius shuffle (a power of two up to 256).

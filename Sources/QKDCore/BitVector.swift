@@ -58,29 +58,16 @@ public struct BitVector: Sendable, Hashable {
 
     /// The number of one bits.
     public var popcount: Int {
-        words.reduce(0) { $0 + $1.nonzeroBitCount }
+        words.withUnsafeBufferPointer { PackedBits.popcount($0) }
     }
 
     /// The parity (XOR of all bits).
     public var parity: Bool { parity(of: 0..<count) }
 
-    /// The parity of the bits in `range`, computed a word at a time.
+    /// The parity of the bits in `range`, computed a word at a time (`PackedBits.parity`).
     public func parity(of range: Range<Int>) -> Bool {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "parity range out of bounds")
-        if range.isEmpty { return false }
-        let first = range.lowerBound >> 6
-        let last = (range.upperBound - 1) >> 6
-        var accumulator: UInt64 = 0
-        for wordIndex in first...last {
-            var word = words[wordIndex]
-            if wordIndex == first { word &= ~0 << UInt64(range.lowerBound & 63) }
-            if wordIndex == last {
-                let used = range.upperBound - (last << 6)
-                if used < 64 { word &= (1 << UInt64(used)) - 1 }
-            }
-            accumulator ^= word
-        }
-        return accumulator.nonzeroBitCount & 1 == 1
+        return words.withUnsafeBufferPointer { PackedBits.parity($0, range) }
     }
 
     /// The number of positions where `self` and `other` differ.
@@ -94,7 +81,9 @@ public struct BitVector: Sendable, Hashable {
     /// XORs `other` into `self`.
     public static func ^= (lhs: inout BitVector, rhs: BitVector) {
         precondition(lhs.count == rhs.count, "XOR needs equal lengths")
-        for index in lhs.words.indices { lhs.words[index] ^= rhs.words[index] }
+        rhs.words.withUnsafeBufferPointer { source in
+            lhs.words.withUnsafeMutableBufferPointer { PackedBits.xor(source, into: $0) }
+        }
     }
 
     /// The bits `range` as a new vector.

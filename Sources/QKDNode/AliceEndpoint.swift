@@ -122,7 +122,7 @@ public final class AliceEndpoint {
             channel.send(.abandonedBlock(blockID: start.blockID, aliceBits: key))
             return
         }
-        let parameters = CascadeParameters(permutationSeed: start.blockID)
+        let parameters = CascadeParameters.tuned(forQBER: start.estimatedQBER)
         blocks[start.blockID] = OpenBlock(key: key, counts: counts, cascade: try CascadeAlice(referenceKey: key, parameters: parameters))
     }
 

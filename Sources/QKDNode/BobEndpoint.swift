@@ -172,7 +172,7 @@ public final class BobEndpoint {
             abandonedBlocks[start.blockID] = (start, counts, key, hopeless, false)
             return
         }
-        var cascade = try CascadeBob(noisyKey: key, estimatedQBER: estimate, parameters: CascadeParameters(permutationSeed: start.blockID))
+        var cascade = try CascadeBob(noisyKey: key, estimatedQBER: estimate, parameters: CascadeParameters.tuned(forQBER: estimate))
         let first = try cascade.start()
         blocks[start.blockID] = OpenBlock(start: start, noisyKey: key, counts: counts, cascade: cascade)
         channel.send(.cascade(blockID: start.blockID, first))

@@ -5,6 +5,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the speed of a processing step.",
-        subcommands: [BenchExtractCommand.self]
+        subcommands: [BenchExtractCommand.self, BenchReconcileCommand.self]
     )
 }

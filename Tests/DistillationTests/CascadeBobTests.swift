@@ -56,7 +56,7 @@ import Testing
         #expect(run.isCorrected)
     }
 
-    @Test func firstRequestAsksEveryBlockOfPassZero() throws {
+    @Test func firstRequestAsksTheBlocksOfEveryPass() throws {
         let parameters = CascadeParameters(permutationSeed: 1)
         var bob = try CascadeBob(noisyKey: BitVector(count: 1000), estimatedQBER: 0.05, parameters: parameters)
         let request = try bob.start()
@@ -64,12 +64,50 @@ import Testing
             Issue.record("start() did not return a parity request")
             return
         }
-        // k₁ = 2^⌈log₂(1/0.05)⌉ = 32, so 1000 bits make 31 full blocks and one of 8 bits.
+        // k₁ = 2^⌈log₂(1/0.05)⌉ = 32, so 1000 bits make 31 full blocks and one of 8 bits, all
+        // asked. Pass 1 (k₂ = 128): 8 blocks, the last inferred from the key's parity. Passes
+        // 2...19 split the key in two: one block asked each.
         #expect(keyLength == 1000)
-        #expect(queries.count == 32)
-        #expect(queries.allSatisfy { $0.pass == 0 })
-        #expect(queries.first == CascadeParityQuery(pass: 0, start: 0, end: 32))
-        #expect(queries.last == CascadeParityQuery(pass: 0, start: 992, end: 1000))
+        let passZero = queries.filter { $0.pass == 0 }
+        #expect(passZero.count == 32)
+        #expect(passZero.first == CascadeParityQuery(pass: 0, start: 0, end: 32))
+        #expect(passZero.last == CascadeParityQuery(pass: 0, start: 992, end: 1000))
+        #expect(queries.filter { $0.pass == 1 }.count == 7)
+        #expect(queries.filter { $0.pass == 1 }.last == CascadeParityQuery(pass: 1, start: 768, end: 896))
+        for pass in 2..<20 {
+            let asked = queries.filter { $0.pass == pass }
+            #expect(asked.count == 1 && asked[0].start == 0 && asked[0].end > 400 && asked[0].end < 600, "pass \(pass)")
+        }
+        #expect(queries.count == 32 + 7 + 18)
+    }
+
+    @Test func agreeingKeysTakeOneRoundTrip() throws {
+        let run = try CascadeRun.simulate(length: 20_000, qber: 0, seed: 8)
+        #expect(run.roundTrips == 1)
+        #expect(run.isCorrected)
+    }
+
+    /// Pass states are classes internally; a copy of Bob taken mid-protocol must still behave
+    /// as an independent value.
+    @Test func copiesOfBobAreIndependent() throws {
+        var generator = SeededGenerator(seed: 21)
+        let key = BitVector(randomCount: 4096, using: &generator)
+        var noisy = key
+        for index in stride(from: 3, to: 4096, by: 97) { noisy.flip(index) }
+        var alice = try CascadeAlice(referenceKey: key, parameters: CascadeParameters())
+        var bob = try CascadeBob(noisyKey: noisy, estimatedQBER: 0.02, parameters: CascadeParameters())
+        let firstResponse = try alice.respond(to: try bob.start())
+        var copy = bob
+        var request = try bob.receive(firstResponse)
+        while let message = request { request = try bob.receive(try alice.respond(to: message)) }
+        #expect(bob.correctedKey == key)
+        // The copy still stands where it was: it takes the same first response and finishes alone.
+        #expect(copy.correctedKey == noisy)
+        var copyAlice = try CascadeAlice(referenceKey: key, parameters: CascadeParameters())
+        request = try copy.receive(firstResponse)
+        while let message = request { request = try copy.receive(try copyAlice.respond(to: message)) }
+        #expect(copy.correctedKey == key)
+        #expect(copy.disclosedBits == bob.disclosedBits)
     }
 
     @Test func finishedBobReportsStateAndRejectsFurtherResponses() throws {

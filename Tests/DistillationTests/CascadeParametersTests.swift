@@ -15,6 +15,19 @@ import Testing
         #expect(sizes == [32, 128, 5000, 5000])
     }
 
+    @Test func tunedScheduleFollowsTheDocumentedTable() {
+        func firstTwo(_ qber: Double) -> [Int] {
+            let parameters = CascadeParameters.tuned(forQBER: qber)
+            return (0..<2).map { parameters.blockSize(pass: $0, keyLength: 1 << 20, estimatedQBER: qber) }
+        }
+        #expect(firstTwo(0.01) == [128, 256])
+        #expect(firstTwo(0.02) == [32, 256])
+        #expect(firstTwo(0.05) == [16, 128])
+        #expect(firstTwo(0.07) == [16, 64])
+        #expect(CascadeParameters.tuned(forQBER: 0.03).passCount == 20)
+        #expect(CascadeParameters.tuned(forQBER: 0.03).permutationSeed == CascadeParameters.defaultPermutationSeed)
+    }
+
     @Test func blockSizesNeverExceedHalfTheKey() {
         let parameters = CascadeParameters(blockSizeGrowthFactor: 2, growingPassCount: 20, permutationSeed: 0)
         // 1/0.04 = 25 → k₁ = 32, doubling until capped at ⌈301/2⌉ = 151.

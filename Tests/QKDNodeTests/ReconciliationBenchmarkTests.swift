@@ -1,0 +1,34 @@
+import QKDCore
+import QKDNode
+import Testing
+
+@Suite struct ReconciliationBenchmarkTests {
+    /// 40 blocks of 8192 bits at QBER 2 % (seed 3). Cascade leaves fewer than 1 block in 1000
+    /// wrong at 2^14 bits (BENCHMARKS.md), so one wrong block here already signals a bug; f is
+    /// measured near 1.06-1.07 at this size, so 1.0-1.2 catches a broken count without being
+    /// tight on a small sample.
+    @Test func cascadeCorrectsEveryBlockAndCountsWhatItDiscloses() throws {
+        let result = try ReconciliationBenchmark(method: .cascade, blockSize: 8192, qber: 0.02, blocks: 40, threads: 1, seed: 3)
+        #expect(result.frameErrorRate == 0)
+        #expect(result.efficiency > 1.0 && result.efficiency < 1.2)
+        // About n Q = 164 errors per block; 40 blocks give a standard error near 2.
+        #expect(abs(result.errors - 163.84) < 10)
+        #expect(result.roundTrips >= 1)
+        #expect(result.throughputMbps > 0)
+    }
+
+    @Test func resultsDoNotDependOnTheThreadCount() throws {
+        let one = try ReconciliationBenchmark(method: .cascade, blockSize: 3000, qber: 0.05, blocks: 10, threads: 1, seed: 9)
+        let three = try ReconciliationBenchmark(method: .cascade, blockSize: 3000, qber: 0.05, blocks: 10, threads: 3, seed: 9)
+        #expect(one.efficiency == three.efficiency)
+        #expect(one.roundTrips == three.roundTrips)
+        #expect(one.errors == three.errors)
+    }
+
+    @Test func badInputThrows() {
+        #expect(throws: QKDError.self) { try ReconciliationBenchmark(method: .cascade, blockSize: 0, qber: 0.02, blocks: 1) }
+        #expect(throws: QKDError.self) { try ReconciliationBenchmark(method: .cascade, blockSize: 100, qber: 0.5, blocks: 1) }
+        #expect(throws: QKDError.self) { try ReconciliationBenchmark(method: .cascade, blockSize: 100, qber: 0.02, blocks: 0) }
+        #expect(throws: QKDError.self) { try ReconciliationBenchmark(method: .cascade, blockSize: 100, qber: 0.02, blocks: 1, threads: 0) }
+    }
+}
