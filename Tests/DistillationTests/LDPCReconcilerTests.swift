@@ -145,22 +145,4 @@ import Testing
         #expect(throws: QKDError.self) { try alice.receive(.revealRequest(from: 1, count: 1)) }
         #expect(throws: QKDError.self) { try alice.receive(.revealRequest(from: 0, count: plan.maximumRevealCount + 1)) }
     }
-
-    /// Release-build measurement for BENCHMARKS.md, off by default: set QKD_LDPC_BENCHMARK to the
-    /// number of frames per point, e.g. `QKD_LDPC_BENCHMARK=200 swift test -c release --filter LDPCReconcilerTests`.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["QKD_LDPC_BENCHMARK"] != nil))
-    func benchmark() throws {
-        let environment = ProcessInfo.processInfo.environment
-        let frames = Int(environment["QKD_LDPC_BENCHMARK"] ?? "") ?? 200
-        let threads = Int(environment["QKD_LDPC_THREADS"] ?? "") ?? 1
-        let blockSizes = (environment["QKD_LDPC_BLOCKS"] ?? "100000").split(separator: ",").compactMap { Int($0) }
-        let qbers = (environment["QKD_LDPC_QBERS"] ?? "0.02,0.07").split(separator: ",").compactMap { Double($0) }
-        for blockSize in blockSizes {
-            for qber in qbers {
-                let report = try LDPCReconciliationBenchmark.run(blockSize: blockSize, qber: qber, blocks: frames, threads: threads, seed: 2026)
-                print("LDPC n=\(report.blockSize) QBER=\(report.qber) frames=\(report.blocks) code=[\(report.code)] f=\(report.efficiency) FER=\(report.frameErrorRate) undetected=\(report.undetectedErrorFrames) roundTrips=\(report.roundTrips) iterations=\(report.iterations) throughput=\(report.throughputMbps) Mbit/s threads=\(report.threads)")
-                #expect(report.undetectedErrorFrames == 0)
-            }
-        }
-    }
 }

@@ -17,6 +17,17 @@ import Testing
         #expect(result.throughputMbps > 0)
     }
 
+    /// 3 blocks of 4000 bits at QBER 2 % (seed 5) through the LDPC path: rate adaptation starts at
+    /// f = 1.04 and blind rounds may go up to 1.3 (`LDPCRateAdaptation`), so f outside [1.0, 1.3]
+    /// or a wrong block means the wiring or the accounting is broken.
+    @Test func ldpcCorrectsEveryBlockWithinItsDisclosureBudget() throws {
+        let result = try ReconciliationBenchmark(method: .ldpc, blockSize: 4000, qber: 0.02, blocks: 3, threads: 1, seed: 5)
+        #expect(result.method == "ldpc")
+        #expect(result.frameErrorRate == 0)
+        #expect(result.efficiency >= 1.0 && result.efficiency <= 1.3)
+        #expect(result.roundTrips >= 1)
+    }
+
     @Test func resultsDoNotDependOnTheThreadCount() throws {
         let one = try ReconciliationBenchmark(method: .cascade, blockSize: 3000, qber: 0.05, blocks: 10, threads: 1, seed: 9)
         let three = try ReconciliationBenchmark(method: .cascade, blockSize: 3000, qber: 0.05, blocks: 10, threads: 3, seed: 9)
