@@ -115,7 +115,8 @@ private func paperRunner(hours: Double, diffusion: Double?, controllers: Bool, s
                 #expect(resume <= runner.settings.frameSeconds)
             }
             #expect(summary.pausedFrames == 31 + 6)
-            #expect(summary.blocksAborted == 0 && summary.secretBits > 0)
+            // Only the run's last, partial block may give no key.
+            #expect(summary.blocksAborted <= 1 && summary.secretBits > 0)
         }
     }
 
