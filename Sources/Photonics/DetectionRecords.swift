@@ -45,4 +45,13 @@ public struct EmulatedFrame: Sendable {
     public var alice: [AliceRecord]
     /// Bob's clicks, in slot order.
     public var bob: [BobDetection]
+
+    /// Extends the frame by `next`, the frame emulated right after it (for instance under other
+    /// conditions), so that the two are handed on as one.
+    public mutating func append(_ next: EmulatedFrame) {
+        precondition(next.firstSlot == firstSlot + slotCount, "frames must follow each other")
+        slotCount += next.slotCount
+        alice += next.alice
+        bob += next.bob
+    }
 }

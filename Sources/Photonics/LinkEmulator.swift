@@ -14,8 +14,12 @@ import QKDCore
 /// and the dark counts of the six gate windows. The same seed reproduces the same frames bit
 /// for bit.
 public struct LinkEmulator: Sendable {
-    /// The emulated link (its decoder phase changes with `setDecoderPhaseOffset(_:)`).
+    /// The emulated link under the current conditions (see `setConditions(_:)`).
     public private(set) var configuration: LinkConfiguration
+    /// The link as calibrated, before any drift.
+    public let calibratedConfiguration: LinkConfiguration
+    /// The photons' arrival delay behind Bob's gates (ps), added to every emitted time tag.
+    private var arrivalShiftPicoseconds: Int64 = 0
     private var geometry: DetectionGeometry
     private let timing: PhotonTimingModel
     /// `clickProbabilityTable[intensity][state]`.
@@ -30,6 +34,7 @@ public struct LinkEmulator: Sendable {
     /// Creates an emulator with a seed.
     public init(configuration: LinkConfiguration, seed: UInt64) {
         self.configuration = configuration
+        calibratedConfiguration = configuration
         geometry = DetectionGeometry(configuration: configuration)
         timing = configuration.source.timingModel(detectorJitter: configuration.detector.timingJitter)
         clickProbabilityTable = []
@@ -40,12 +45,19 @@ public struct LinkEmulator: Sendable {
         deriveTables()
     }
 
-    /// Sets the phase offset of Bob's interferometer for the pulses emulated from now on (the
-    /// drift of its delay line minus the phase shifter's correction). It draws no random number,
-    /// so a run that never calls it reproduces the frames of a run without drift bit for bit.
-    public mutating func setDecoderPhaseOffset(_ phase: Double) {
-        guard phase != configuration.decoder.phaseOffset else { return }
-        configuration.decoder.phaseOffset = phase
+    /// Sets the devices' conditions (drift, faults, controllers' corrections) for the pulses
+    /// emulated from now on, relative to the calibrated configuration. It draws no random
+    /// number, so a run that keeps the neutral conditions reproduces the frames of a run that
+    /// never calls it bit for bit.
+    ///
+    /// An arrival-time offset moves the photons relative to Bob's gate windows: the gating
+    /// probabilities follow from the shifted windows, and every time tag (photon or dark count)
+    /// is reported in Bob's frame, so his measurement sees the shift as his tagger would.
+    public mutating func setConditions(_ conditions: LinkConditions) {
+        let shifted = conditions.applied(to: calibratedConfiguration)
+        arrivalShiftPicoseconds = Int64((conditions.arrivalTimeOffset * 1e12).rounded())
+        guard shifted != configuration else { return }
+        configuration = shifted
         geometry = DetectionGeometry(configuration: configuration)
         deriveTables()
     }
@@ -139,7 +151,7 @@ public struct LinkEmulator: Sendable {
             let arrival = Double(path) * separation + timing.drawDelay(using: &channelGenerator)
             let picoseconds = Int64((arrival * 1e12).rounded(.down))
             if configuration.tagger.slot(forArrivalTime: Double(picoseconds) * 1e-12, timeBinSeparation: separation) != nil {
-                return BobDetection(slot: slot, detector: UInt8(detector), arrivalPicoseconds: picoseconds)
+                return BobDetection(slot: slot, detector: UInt8(detector), arrivalPicoseconds: picoseconds + arrivalShiftPicoseconds)
             }
         }
     }
@@ -167,7 +179,7 @@ public struct LinkEmulator: Sendable {
             let arrival = start + channelGenerator.nextUnitInterval() * tagger.gateWidth
             var picoseconds = Int64((arrival * 1e12).rounded(.down))
             picoseconds = max(picoseconds, Int64((start * 1e12).rounded(.up)))
-            bob.append(BobDetection(slot: slot, detector: UInt8(position % 2), arrivalPicoseconds: picoseconds))
+            bob.append(BobDetection(slot: slot, detector: UInt8(position % 2), arrivalPicoseconds: picoseconds + arrivalShiftPicoseconds))
             let gap = channelGenerator.nextGeometricGap(successProbability: d)
             if gap >= UInt64(6 - position - 1) { break }
             position += 1 + Int(gap)

@@ -28,9 +28,9 @@ public final class AliceEndpoint {
     private var recordsStart = 0
     private var siftedFrames: [ThreeStateSifting.Outcome] = []
     private var blocks: [UInt64: OpenBlock] = [:]
-    /// The QBER alarm, which must equal Bob's (nil: none): a block holding a frame that raises it
-    /// is abandoned before error correction.
-    public var qberAlarm: QBERAlarm?
+    /// The link alarm, which must start equal to Bob's (nil: none): the frames it pauses are
+    /// withheld from every block.
+    public var linkAlarm: LinkAlarm?
 
     /// Creates Alice's endpoint; `sink` receives the keys of every block with key, and
     /// `authenticationReserveBits` of each block's secret key go to the authentication pool.
@@ -108,17 +108,16 @@ public final class AliceEndpoint {
     private func openBlock(_ start: BlockStart) throws {
         guard blocks[start.blockID] == nil else { throw QKDError(.protocolFailure, "block \(start.blockID) opened twice") }
         var buffer = SiftedBlockBuffer()
-        var abortedByAlarm = false
         while buffer.counts.pulses < start.pulses, !siftedFrames.isEmpty {
             let frame = siftedFrames.removeFirst()
-            if qberAlarm?.isRaised(by: frame.counts) == true { abortedByAlarm = true }
+            if linkAlarm?.judge(frame.counts).paused == true { continue }
             buffer.append(frame)
         }
         let (key, counts) = buffer.close()
         guard key.count == start.siftedBits, counts.pulses == start.pulses else {
             throw QKDError(.protocolFailure, "block \(start.blockID): Bob counts \(start.siftedBits) bits over \(start.pulses) pulses, Alice \(key.count) over \(counts.pulses)")
         }
-        if try abortedByAlarm || extraction.isHopeless(counts: counts) != nil {
+        if try extraction.isHopeless(counts: counts) != nil {
             channel.send(.abandonedBlock(blockID: start.blockID, aliceBits: key))
             return
         }

@@ -31,8 +31,6 @@ public struct BlockReport: Sendable, Equatable, Codable {
     public var keysStored: Int
     /// Secret bits that did not fill a whole key and were discarded.
     public var leftoverBits: Int
-    /// Whether the QBER alarm aborted the block (no key was distilled from it).
-    public var abortedByAlarm = false
 
     /// Z-basis QBER measured by error correction.
     public var qberZ: Double { siftedBits == 0 ? 0 : Double(correctedErrors) / Double(siftedBits) }

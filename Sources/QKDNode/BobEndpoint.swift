@@ -34,14 +34,15 @@ public final class BobEndpoint {
     private var nextBlockID: UInt64
     private var previousQBER: Double?
     private var blocks: [UInt64: OpenBlock] = [:]
-    private var abandonedBlocks: [UInt64: (start: BlockStart, counts: ThreeStateCounts, key: BitVector, bound: SecretKeyBound, abortedByAlarm: Bool)] = [:]
-    private var bufferHoldsAlarm = false
+    private var abandonedBlocks: [UInt64: (start: BlockStart, counts: ThreeStateCounts, key: BitVector, bound: SecretKeyBound)] = [:]
     /// Reports of the finished blocks, in order (since the last `takeReports()`).
     public private(set) var reports: [BlockReport] = []
-    /// The QBER alarm, which must equal Alice's (nil: none).
-    public var qberAlarm: QBERAlarm?
-    /// Receives the public counts of every sifted frame, in order (for Bob's phase lock).
-    public var onSiftedFrame: ((ThreeStateCounts) -> Void)?
+    /// The link alarm, which must start equal to Alice's (nil: none): the frames it pauses are
+    /// withheld from every block.
+    public var linkAlarm: LinkAlarm?
+    /// Receives the public counts of every sifted frame, in order, with the alarm's verdict
+    /// (for Bob's controllers).
+    public var onSiftedFrame: ((ThreeStateCounts, LinkAlarm.Verdict) -> Void)?
 
     /// Creates Bob's endpoint; `sink` receives the keys of every block with key. Up to
     /// `maximumBlocksInFlight` blocks are distilled at once (pipelining over a slow channel),
@@ -116,9 +117,9 @@ public final class BobEndpoint {
                 throw QKDError(.protocolFailure, "sifting reply for frame \(reply.firstSlot), which Bob did not announce")
             }
             let outcome = try ThreeStateSifting.bobOutcome(announcement: frame.announcement, reply: reply, bobResults: frame.results)
-            if qberAlarm?.isRaised(by: outcome.counts) == true { bufferHoldsAlarm = true }
-            buffer.append(outcome)
-            onSiftedFrame?(outcome.counts)
+            let verdict = linkAlarm?.judge(outcome.counts) ?? LinkAlarm.Verdict(paused: false, fault: nil)
+            if !verdict.paused { buffer.append(outcome) }
+            onSiftedFrame?(outcome.counts, verdict)
             try openBlockIfReady()
         case .cascade(let blockID, let cascadeMessage):
             try continueCascade(blockID: blockID, cascadeMessage)
@@ -150,26 +151,17 @@ public final class BobEndpoint {
 
     private func openBlockIfReady() throws {
         let full = buffer.siftedBits >= configuration.postProcessing.blockSize
-        if full || bufferHoldsAlarm, blocksInFlight < maximumBlocksInFlight { try openBlock() }
+        if full, blocksInFlight < maximumBlocksInFlight { try openBlock() }
     }
 
     private func openBlock() throws {
-        let abortedByAlarm = bufferHoldsAlarm
-        bufferHoldsAlarm = false
         let (key, counts) = buffer.close()
         let estimate = min(0.25, max(0.005, previousQBER ?? counts.qberX))
         let start = BlockStart(blockID: nextBlockID, siftedBits: key.count, pulses: counts.pulses, estimatedQBER: estimate)
         nextBlockID += 1
         channel.send(.blockStart(start))
-        if abortedByAlarm {
-            var bound = try extraction.bound(counts: counts, leakage: 0)
-            bound.secretBits = 0
-            bound.reasonForNoKey = "QBER alarm: a frame of the block exceeded the X-basis QBER limit"
-            abandonedBlocks[start.blockID] = (start, counts, key, bound, true)
-            return
-        }
         if let hopeless = try extraction.isHopeless(counts: counts) {
-            abandonedBlocks[start.blockID] = (start, counts, key, hopeless, false)
+            abandonedBlocks[start.blockID] = (start, counts, key, hopeless)
             return
         }
         var cascade = try CascadeBob(noisyKey: key, estimatedQBER: estimate, parameters: CascadeParameters.tuned(forQBER: estimate))
@@ -220,7 +212,7 @@ public final class BobEndpoint {
             blockID: blockID, pulses: abandoned.counts.pulses,
             counts: try abandoned.counts.withZResults(alice: aliceBits, bob: abandoned.key), siftedBits: abandoned.key.count,
             correctedErrors: errors, disclosedBits: 0, roundTrips: 0, verificationBits: 0, verified: false,
-            bound: abandoned.bound, secretBits: 0, keysStored: 0, leftoverBits: 0, abortedByAlarm: abandoned.abortedByAlarm))
+            bound: abandoned.bound, secretBits: 0, keysStored: 0, leftoverBits: 0))
         try openBlockIfReady()
     }
 

@@ -17,35 +17,19 @@ public struct DemoResult: Sendable {
 /// separate endpoints, which distil keys by exchanging encoded messages over an in-memory channel
 /// and write them to two SQLite key stores.
 public struct DemoRunner {
-    /// The link and post-processing.
-    public var configuration: NodeConfiguration
-    /// Simulated link time (s).
-    public var durationSeconds: Double
-    /// Seed of every random choice of the run.
-    public var seed: UInt64
-    /// Folder of the two key stores (`alice.sqlite`, `bob.sqlite`), replaced at each run.
-    public var keyDirectory: String
-    /// Link time emulated per frame (s): the unit of sifting messages.
-    public var frameSeconds: Double = 10
+    /// The link, duration, seed, key folder and frame length.
+    public var settings: LinkRunSettings
 
-    /// Creates a runner.
+    /// Creates a runner; the duration must be positive.
     public init(configuration: NodeConfiguration, durationSeconds: Double, seed: UInt64, keyDirectory: String) throws {
-        guard durationSeconds > 0, durationSeconds.isFinite else {
-            throw QKDError(.invalidParameter, "duration must be positive, got \(durationSeconds) s")
-        }
-        self.configuration = configuration
-        self.durationSeconds = durationSeconds
-        self.seed = seed
-        self.keyDirectory = keyDirectory
+        settings = try LinkRunSettings(configuration: configuration, durationSeconds: durationSeconds, seed: seed, keyDirectory: keyDirectory)
     }
 
     /// Runs the link; `progress` receives the fraction of link time done.
     public func run(progress: (Double) -> Void = { _ in }) throws -> DemoResult {
-        let storePaths = try Self.prepareKeyDirectory(keyDirectory)
-        let link = try InProcessLink(configuration: configuration, seed: seed, aliceStorePath: storePaths[0], bobStorePath: storePaths[1])
-        let rate = configuration.link.source.repetitionRate
-        let totalSlots = UInt64((durationSeconds * rate).rounded())
-        let frameSlots = max(1, UInt64(frameSeconds * rate))
+        let (totalSlots, frameSlots) = try settings.slotCounts()
+        let storePaths = try settings.prepareKeyDirectory()
+        let link = try InProcessLink(settings: settings, storePaths: storePaths)
         while link.emulator.slotsEmulated < totalSlots {
             try link.runFrame(slotCount: min(frameSlots, totalSlots - link.emulator.slotsEmulated))
             progress(Double(link.emulator.slotsEmulated) / Double(totalSlots))
@@ -56,28 +40,10 @@ public struct DemoRunner {
         return DemoResult(summary: summary, blocks: reports)
     }
 
-    /// Creates the key folder and removes the stores of an earlier run; returns Alice's and Bob's store paths.
-    public static func prepareKeyDirectory(_ keyDirectory: String) throws -> [String] {
-        let manager = FileManager.default
-        do {
-            try manager.createDirectory(atPath: keyDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw QKDError(.storage, "cannot create key folder \(keyDirectory)")
-        }
-        let paths = ["alice.sqlite", "bob.sqlite"].map { (keyDirectory as NSString).appendingPathComponent($0) }
-        for path in paths {
-            for suffix in ["", "-wal", "-shm"] where manager.fileExists(atPath: path + suffix) {
-                do { try manager.removeItem(atPath: path + suffix) } catch {
-                    throw QKDError(.storage, "cannot replace the earlier demo key store \(path + suffix)")
-                }
-            }
-        }
-        return paths
-    }
-
     /// The summary of a run from Bob's block reports, the pulses sent, the detected slots and
     /// the two key stores (compared key by key).
     public func summary(of reports: [BlockReport], pulses: UInt64, detections: UInt64, storePaths: [String]) throws -> DemoSummary {
+        let configuration = settings.configuration
         let sifted = reports.reduce(0) { $0 + $1.siftedBits }
         let errors = reports.reduce(0) { $0 + $1.correctedErrors }
         let counts = reports.reduce(ThreeStateCounts.zero) { $0 + $1.counts }
@@ -92,7 +58,7 @@ public struct DemoRunner {
         let lossDb = configuration.link.fiber.lossDb
         return DemoSummary(
             preset: configuration.name, distanceKm: configuration.link.fiber.lengthKm, lossDb: lossDb,
-            durationSeconds: durationSeconds, pulses: pulses, detections: detections,
+            durationSeconds: settings.durationSeconds, pulses: pulses, detections: detections,
             siftedBitsZ: UInt64(sifted), siftedBitsX: counts.siftedX,
             qberZ: sifted == 0 ? 0 : Double(errors) / Double(sifted), qberX: counts.qberX,
             disclosedBits: reports.reduce(0) { $0 + $1.disclosedBits },
@@ -100,7 +66,7 @@ public struct DemoRunner {
             efficiency: efficiency, roundTrips: reports.reduce(0) { $0 + $1.roundTrips },
             blocks: reports.count, blocksWithKey: reports.filter { $0.secretBits > 0 }.count,
             verificationFailures: reports.filter { $0.disclosedBits > 0 && !$0.verified }.count,
-            secretBits: secretBits, secretKeyRate: Double(secretBits) / durationSeconds,
+            secretBits: secretBits, secretKeyRate: Double(secretBits) / settings.durationSeconds,
             secretBitsPerPulse: pulses == 0 ? 0 : Double(secretBits) / Double(pulses),
             repeaterlessBoundBitsPerPulse: RepeaterlessBound.bitsPerChannelUse(lossDb: lossDb),
             phaseErrorRateUpper: phase,
@@ -109,7 +75,7 @@ public struct DemoRunner {
             keysStored: reports.reduce(0) { $0 + $1.keysStored }, keySizeBits: configuration.postProcessing.keySize,
             keysIdentical: identical, keyStores: written,
             noKeyReason: secretBits > 0 ? nil : Self.noKeyReason(reports),
-            seed: seed)
+            seed: settings.seed)
     }
 
     /// Whether both stores hold the same IDs, in the same order, with the same bits.

@@ -9,28 +9,34 @@ import QKDCore
 final class InProcessLink {
     let alice: AliceEndpoint
     let bob: BobEndpoint
-    /// The optics; `qkd run` changes its decoder phase between frames.
+    /// The optics; `qkd run` changes their conditions between frames.
     var emulator: LinkEmulator
     /// Pulse slots in which at least one detector clicked, so far.
     private(set) var detections: UInt64 = 0
     private let aliceChannel: InMemoryChannel
     private let bobChannel: InMemoryChannel
 
-    init(configuration: NodeConfiguration, seed: UInt64, aliceStorePath: String, bobStorePath: String) throws {
+    /// Creates the link of `settings`, writing Alice's keys to `storePaths[0]` and Bob's to `storePaths[1]`.
+    init(settings: LinkRunSettings, storePaths: [String]) throws {
         (aliceChannel, bobChannel) = InMemoryChannel.pair()
-        alice = try AliceEndpoint(configuration: configuration, channel: aliceChannel, seed: seed) {
-            try SQLiteKeyStore(path: aliceStorePath)
+        alice = try AliceEndpoint(configuration: settings.configuration, channel: aliceChannel, seed: settings.seed) {
+            try SQLiteKeyStore(path: storePaths[0])
         }
-        bob = try BobEndpoint(configuration: configuration, channel: bobChannel, seed: seed) {
-            try SQLiteKeyStore(path: bobStorePath)
+        bob = try BobEndpoint(configuration: settings.configuration, channel: bobChannel, seed: settings.seed) {
+            try SQLiteKeyStore(path: storePaths[1])
         }
-        emulator = LinkEmulator(configuration: configuration.link, seed: seed)
+        emulator = LinkEmulator(configuration: settings.configuration.link, seed: settings.seed)
     }
 
     /// Emulates the next `slotCount` pulses, hands each side its stream and lets the endpoints
     /// exchange messages until the channel is quiet.
     func runFrame(slotCount: UInt64) throws {
-        let frame = emulator.emulate(slotCount: slotCount)
+        try deliver(emulator.emulate(slotCount: slotCount))
+    }
+
+    /// Hands each side its stream of an emulated `frame` and lets the endpoints exchange
+    /// messages until the channel is quiet.
+    func deliver(_ frame: EmulatedFrame) throws {
         detections += Self.countDetectedSlots(frame.bob)
         alice.ingest(frame.alice)
         try bob.ingest(firstSlot: frame.firstSlot, slotCount: frame.slotCount, detections: frame.bob)

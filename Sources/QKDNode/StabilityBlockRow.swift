@@ -4,31 +4,31 @@ import Foundation
 public struct StabilityBlockRow: Sendable, Equatable {
     /// Link time at the block's first pulse (s).
     public var startSeconds: Double
-    /// Link time the block covers (s).
+    /// Link time the block spans (s), withheld frames included.
     public var durationSeconds: Double
-    /// Z-basis QBER (from error correction, or from the revealed bits of an aborted block).
+    /// Z-basis QBER (from error correction, or from the revealed bits of a block without key).
     public var qberZ: Double
     /// X-basis QBER (Bob's X results on |+>).
     public var qberX: Double
     /// Sifted Z bits.
     public var siftedBits: Int
-    /// Secret bits delivered (0 for an aborted block).
+    /// Secret bits delivered.
     public var secretBits: Int
     /// Root-mean-square residual phase of Bob's interferometer over the block's frames (rad),
     /// wrapped to [-π, π]: the emulator's truth, which the node never sees.
     public var phaseErrorRad: Double
     /// The phase lock over the block: `off`, `locked`, or `acquiring` if it acquired in any frame.
     public var controllerState: String
-    /// Whether the QBER alarm aborted the block.
-    public var abortedByAlarm: Bool
+    /// Link time of the frames in the block's span that the alarm withheld (s).
+    public var pausedSeconds: Double
 
     /// The CSV header line.
-    public static let csvHeader = "startSeconds,durationSeconds,qberZ,qberX,siftedBits,secretBits,phaseErrorRad,controllerState,abortedByAlarm"
+    public static let csvHeader = "startSeconds,durationSeconds,qberZ,qberX,siftedBits,secretBits,phaseErrorRad,controllerState,pausedSeconds"
 
     /// The block as a CSV line.
     public var csvLine: String {
         [String(format: "%.1f", startSeconds), String(format: "%.1f", durationSeconds), String(format: "%.5f", qberZ),
          String(format: "%.5f", qberX), String(siftedBits), String(secretBits), String(format: "%.4f", phaseErrorRad),
-         controllerState, String(abortedByAlarm)].joined(separator: ",")
+         controllerState, String(format: "%.1f", pausedSeconds)].joined(separator: ",")
     }
 }

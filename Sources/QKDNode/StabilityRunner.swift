@@ -4,127 +4,148 @@ import QKDCore
 import Security
 
 /// Runs the link unattended through simulated time, in one process: the interferometer phase
-/// drifts frame by frame, Bob's phase lock corrects it from the X-basis errors he observes, and
-/// the QBER alarm aborts the blocks of faulty frames. It streams one `StabilityBlockRow` per
-/// block and keeps only running sums, so memory does not grow with the duration.
+/// and the devices drift frame by frame (`LinkDrift`), Bob's phase lock corrects it from the X-basis errors he observes, the
+/// link alarm withholds the frames of a fault (`LinkAlarm`), and injected faults exercise it.
+/// It streams one `StabilityBlockRow` per block and keeps only running sums and the frames of
+/// the block in progress, so memory does not grow with the duration.
 ///
-/// Per frame: the emulator's decoder phase is set to the drift minus the phase shifter's
-/// setting, the frame is emulated and distilled (`InProcessLink`, as in `qkd demo`), Bob's
-/// phase lock reads the frame's public counts, and the drift advances by one frame.
+/// Per frame: the conditions of the optics are the drift minus the phase shifter's setting (and
+/// a fault's effect over the part of the frame it covers); the frame is emulated and distilled
+/// (`EmulatedStabilityFrames`, as in `qkd demo`) or, `accelerated`, drawn from the analytic
+/// model (`AnalyticStabilityFrames`); Bob's phase lock reads the frame's public counts, and the
+/// drift advances by one frame.
 public struct StabilityRunner {
-    /// The link and post-processing.
-    public var configuration: NodeConfiguration
-    /// Simulated link time (s).
-    public var durationSeconds: Double
-    /// Seed of every random choice of the run.
-    public var seed: UInt64
-    /// Folder of the two key stores (`alice.sqlite`, `bob.sqlite`), replaced at each run.
-    public var keyDirectory: String
+    /// The link, duration, seed, key folder and frame length (the controllers' measurement interval).
+    public var settings: LinkRunSettings
     /// Phase diffusion of the interferometer drift (rad/√s), nil for no drift.
     public var phaseDiffusion: Double? = InterferometerPhaseDrift.defaultDiffusion
+    /// Whether the source's brightness and the detectors' efficiency and dark counts wander
+    /// (`LinkDrift`).
+    public var deviceWander = true
     /// Whether Bob's phase lock drives the phase shifter.
     public var controllers = true
-    /// The QBER alarm shared by both endpoints.
-    public var alarm = QBERAlarm(maximumQBERX: 0.15)
-    /// Link time emulated per frame (s), the controller's measurement interval.
-    public var frameSeconds: Double = 10
+    /// The link alarm both endpoints start from.
+    public var alarm = LinkAlarm(maximumQBERX: 0.15)
+    /// Whether frames come from the analytic model instead of the event-level emulator.
+    public var accelerated = false
+    /// Faults injected into the run.
+    public var faults: [InjectedFault] = []
 
-    /// Creates a runner with drift and controllers on.
+    /// Creates a runner with drift and controllers on; the duration must be positive.
     public init(configuration: NodeConfiguration, durationSeconds: Double, seed: UInt64, keyDirectory: String) throws {
-        guard durationSeconds > 0, durationSeconds.isFinite else {
-            throw QKDError(.invalidParameter, "duration must be positive, got \(durationSeconds) s")
-        }
-        self.configuration = configuration
-        self.durationSeconds = durationSeconds
-        self.seed = seed
-        self.keyDirectory = keyDirectory
+        settings = try LinkRunSettings(configuration: configuration, durationSeconds: durationSeconds, seed: seed, keyDirectory: keyDirectory)
     }
 
-    /// The residual phase of one frame, kept until its block closes.
+    /// One frame, kept until its block closes.
     private struct FrameRecord {
-        var endSlot: UInt64
+        var startSlot: UInt64
+        var slotCount: UInt64
+        var paused: Bool
         var residualPhase: Double
         var acquiring: Bool
     }
 
-    /// Runs the link; `onBlock` receives every block as it closes, `progress` the fraction of
-    /// link time done.
-    public func run(onBlock: (StabilityBlockRow) throws -> Void, progress: (Double) -> Void = { _ in }) throws -> StabilitySummary {
-        guard frameSeconds > 0, frameSeconds.isFinite else {
-            throw QKDError(.invalidParameter, "frame length must be positive, got \(frameSeconds) s")
-        }
-        let storePaths = try DemoRunner.prepareKeyDirectory(keyDirectory)
-        let link = try InProcessLink(configuration: configuration, seed: seed, aliceStorePath: storePaths[0], bobStorePath: storePaths[1])
-        link.alice.qberAlarm = alarm
-        link.bob.qberAlarm = alarm
-        var latestCounts: ThreeStateCounts?
-        link.bob.onSiftedFrame = { latestCounts = $0 }
-        var drift = try phaseDiffusion.map { try InterferometerPhaseDrift(diffusion: $0, seed: seed) }
-        var stabilizer = PhaseStabilizer(visibility: configuration.link.decoder.visibility, lockLossQBER: alarm.maximumQBERX)
-        let rate = configuration.link.source.repetitionRate
-        let totalSlots = UInt64((durationSeconds * rate).rounded())
-        let frameSlots = max(1, UInt64(frameSeconds * rate))
-        var totals = RunningTotals()
+    /// Runs the link; `onBlock` receives every block as it closes, `onFrame` the link time and
+    /// X-basis QBER of every frame (paused or not), `progress` the fraction of link time done.
+    public func run(
+        onBlock: (StabilityBlockRow) throws -> Void, onFrame: (Double, Double) -> Void = { _, _ in },
+        progress: (Double) -> Void = { _ in }
+    ) throws -> StabilitySummary {
+        let (totalSlots, frameSlots) = try settings.slotCounts()
+        let rate = settings.configuration.link.source.repetitionRate
+        let source: any StabilityFrameSource = accelerated
+            ? try AnalyticStabilityFrames(settings: settings, alarm: alarm)
+            : try EmulatedStabilityFrames(settings: settings, alarm: alarm)
+        var drift = try LinkDrift(phaseDiffusion: phaseDiffusion, deviceWander: deviceWander, seed: settings.seed)
+        var stabilizer = PhaseStabilizer(visibility: settings.configuration.link.decoder.visibility, lockLossQBER: alarm.maximumQBERX)
+        var totals = RunningTotals(faults: faults.map { FaultReport(fault: $0) })
         var frames: [FrameRecord] = []
         var blockStartSlot: UInt64 = 0
         func emitBlocks() throws {
-            for report in link.bob.takeReports() {
-                let endSlot = blockStartSlot + report.pulses
-                let count = frames.prefix { $0.endSlot <= endSlot }.count
-                let covered = frames[..<count]
-                frames.removeFirst(count)
+            for report in source.takeBlocks() {
+                var consumed = 0
+                var withheld: UInt64 = 0, used: UInt64 = 0
+                while consumed < frames.count, used < report.pulses {
+                    if frames[consumed].paused { withheld += frames[consumed].slotCount } else { used += frames[consumed].slotCount }
+                    consumed += 1
+                }
+                let covered = frames[..<consumed]
+                frames.removeFirst(consumed)
+                let endSlot = covered.last.map { $0.startSlot + $0.slotCount } ?? blockStartSlot
                 let squares = covered.reduce(0) { $0 + $1.residualPhase * $1.residualPhase }
                 let row = StabilityBlockRow(
-                    startSeconds: Double(blockStartSlot) / rate, durationSeconds: Double(report.pulses) / rate,
+                    startSeconds: Double(blockStartSlot) / rate, durationSeconds: Double(endSlot - blockStartSlot) / rate,
                     qberZ: report.qberZ, qberX: report.counts.qberX, siftedBits: report.siftedBits, secretBits: report.secretBits,
                     phaseErrorRad: covered.isEmpty ? 0 : (squares / Double(covered.count)).squareRoot(),
                     controllerState: controllers ? (covered.contains { $0.acquiring } ? "acquiring" : "locked") : "off",
-                    abortedByAlarm: report.abortedByAlarm)
+                    pausedSeconds: Double(withheld) / rate)
                 totals.add(report)
                 blockStartSlot = endSlot
                 try onBlock(row)
             }
         }
-        var alarmRaised = false
-        while link.emulator.slotsEmulated < totalSlots {
-            let shifter = controllers ? stabilizer.shifterPhase : 0
-            let residual = (drift?.phase ?? 0) - shifter
-            link.emulator.setDecoderPhaseOffset(residual)
-            latestCounts = nil
-            try link.runFrame(slotCount: min(frameSlots, totalSlots - link.emulator.slotsEmulated))
+        var slot: UInt64 = 0
+        var qberAlarmRaised = false
+        while slot < totalSlots {
+            let count = min(frameSlots, totalSlots - slot)
+            var conditions = drift.conditions
+            conditions.decoderPhaseOffset -= controllers ? stabilizer.shifterPhase : 0
+            let frame = try source.runFrame(segments(from: slot, count: count, conditions: conditions, rate: rate))
+            let residual = remainder(conditions.decoderPhaseOffset, 2 * Double.pi)
             frames.append(FrameRecord(
-                endSlot: link.emulator.slotsEmulated, residualPhase: remainder(residual, 2 * Double.pi),
+                startSlot: slot, slotCount: count, paused: frame.verdict.paused, residualPhase: residual,
                 acquiring: controllers && stabilizer.state == .acquiring))
-            totals.addPhase(remainder(residual, 2 * Double.pi))
-            if let counts = latestCounts {
-                let raised = alarm.isRaised(by: counts)
-                if raised, !alarmRaised {
-                    totals.lockLossEvents += 1
-                    if totals.firstLockLossSeconds == nil { totals.firstLockLossSeconds = Double(link.emulator.slotsEmulated - counts.pulses) / rate }
-                }
-                alarmRaised = raised
-                if controllers { stabilizer.update(frameCounts: counts) }
+            let startSeconds = Double(slot) / rate, endSeconds = Double(slot + count) / rate
+            totals.add(frame: frame, residualPhase: residual, startSeconds: startSeconds, endSeconds: endSeconds)
+            onFrame((startSeconds + endSeconds) / 2, frame.counts.qberX)
+            let raised = frame.verdict.fault == .qber
+            if raised, !qberAlarmRaised {
+                totals.lockLossEvents += 1
+                if totals.firstLockLossSeconds == nil { totals.firstLockLossSeconds = startSeconds }
             }
-            _ = drift?.advance(seconds: frameSeconds)
+            qberAlarmRaised = raised
+            // Loss and stray light say nothing about the phase; the loop waits them out.
+            if controllers, frame.verdict.fault != .loss, frame.verdict.fault != .background {
+                stabilizer.update(frameCounts: frame.counts)
+            }
+            drift.advance(seconds: Double(count) / rate)
+            slot += count
             try emitBlocks()
-            progress(Double(link.emulator.slotsEmulated) / Double(totalSlots))
+            progress(Double(slot) / Double(totalSlots))
         }
-        try link.finish()
+        try source.finish()
         try emitBlocks()
         return totals.summary(runner: self)
     }
 
-    /// The sums a summary needs, updated block by block.
+    /// The frame from `start` split where an injected fault starts or ends, each part with the
+    /// faults that cover it applied to `conditions`.
+    private func segments(from start: UInt64, count: UInt64, conditions: LinkConditions, rate: Double) -> [FrameSegment] {
+        let end = start + count
+        let edges = faults.flatMap { [$0.startSeconds, $0.endSeconds] }
+            .map { UInt64(($0 * rate).rounded()) }.filter { $0 > start && $0 < end }
+        let cuts = [start] + Set(edges).sorted() + [end]
+        return zip(cuts, cuts.dropFirst()).map { from, to in
+            let middle = (Double(from) + Double(to)) / 2 / rate
+            let active = faults.filter { $0.startSeconds <= middle && middle < $0.endSeconds }
+            return FrameSegment(slotCount: to - from, conditions: active.reduce(conditions) { $1.applied(to: $0) })
+        }
+    }
+
+    /// The sums a summary needs, updated frame by frame and block by block.
     private struct RunningTotals {
-        var blocks = 0, blocksAborted = 0, siftedBits = 0, secretBits = 0
+        var blocks = 0, blocksWithoutKey = 0, siftedBits = 0, secretBits = 0
         var zErrors = 0, xResults: UInt64 = 0, xErrors: UInt64 = 0, maxQberX = 0.0
+        var frameXResults: UInt64 = 0, frameXErrors: UInt64 = 0
+        var pausedFrames = 0, pausedSeconds = 0.0
         var lockLossEvents = 0
         var firstLockLossSeconds: Double?
         var phaseSquares = 0.0, frames = 0
+        var faults: [FaultReport]
 
         mutating func add(_ report: BlockReport) {
             blocks += 1
-            if report.abortedByAlarm { blocksAborted += 1 }
+            if report.secretBits == 0 { blocksWithoutKey += 1 }
             siftedBits += report.siftedBits
             secretBits += report.secretBits
             zErrors += report.correctedErrors
@@ -133,22 +154,33 @@ public struct StabilityRunner {
             maxQberX = max(maxQberX, report.counts.qberX)
         }
 
-        mutating func addPhase(_ residual: Double) {
-            phaseSquares += residual * residual
+        mutating func add(frame: StabilityFrame, residualPhase: Double, startSeconds: Double, endSeconds: Double) {
+            phaseSquares += residualPhase * residualPhase
             frames += 1
+            frameXResults += frame.counts.siftedX
+            frameXErrors += frame.counts.xErrors
+            if frame.verdict.paused {
+                pausedFrames += 1
+                pausedSeconds += endSeconds - startSeconds
+            }
+            for index in faults.indices { faults[index].observe(frameStart: startSeconds, frameEnd: endSeconds, paused: frame.verdict.paused) }
         }
 
         func summary(runner: StabilityRunner) -> StabilitySummary {
-            StabilitySummary(
-                preset: runner.configuration.name, distanceKm: runner.configuration.link.fiber.lengthKm,
-                durationSeconds: runner.durationSeconds, phaseDiffusion: runner.phaseDiffusion, controllers: runner.controllers,
-                alarmQberX: runner.alarm.maximumQBERX, blocks: blocks, blocksAborted: blocksAborted,
+            let settings = runner.settings
+            return StabilitySummary(
+                preset: settings.configuration.name, distanceKm: settings.configuration.link.fiber.lengthKm,
+                durationSeconds: settings.durationSeconds, accelerated: runner.accelerated, phaseDiffusion: runner.phaseDiffusion,
+                deviceWander: runner.deviceWander,
+                controllers: runner.controllers, alarmQberX: runner.alarm.maximumQBERX, blocks: blocks, blocksAborted: blocksWithoutKey,
                 siftedBits: siftedBits, secretBits: secretBits,
                 meanQberZ: siftedBits == 0 ? 0 : Double(zErrors) / Double(siftedBits),
                 meanQberX: xResults == 0 ? 0 : Double(xErrors) / Double(xResults), maxQberX: maxQberX,
-                secretKeyRate: Double(secretBits) / runner.durationSeconds, lockLossEvents: lockLossEvents,
-                firstLockLossSeconds: firstLockLossSeconds,
-                phaseErrorRmsRad: frames == 0 ? 0 : (phaseSquares / Double(frames)).squareRoot(), seed: runner.seed)
+                meanQberXAllFrames: frameXResults == 0 ? 0 : Double(frameXErrors) / Double(frameXResults),
+                secretKeyRate: Double(secretBits) / settings.durationSeconds, lockLossEvents: lockLossEvents,
+                firstLockLossSeconds: firstLockLossSeconds, pausedFrames: pausedFrames, pausedSeconds: pausedSeconds,
+                phaseErrorRmsRad: frames == 0 ? 0 : (phaseSquares / Double(frames)).squareRoot(), faults: faults,
+                seed: settings.seed)
         }
     }
 }

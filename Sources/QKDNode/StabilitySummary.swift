@@ -6,15 +6,20 @@ public struct StabilitySummary: Sendable, Codable, Equatable {
     public var distanceKm: Double
     /// Simulated link time (s).
     public var durationSeconds: Double
+    /// Whether frames came from the analytic model (`--accelerated`).
+    public var accelerated: Bool
     /// Phase diffusion of the interferometer drift (rad/√s), nil when drift is off.
     public var phaseDiffusion: Double?
+    /// Whether the source's brightness and the detectors' efficiency and dark counts wandered.
+    public var deviceWander: Bool
     /// Whether Bob's phase lock ran.
     public var controllers: Bool
-    /// The QBER alarm's X-basis limit per frame.
+    /// The link alarm's X-basis QBER limit per frame.
     public var alarmQberX: Double
-    /// Blocks closed, including aborted ones.
+    /// Blocks closed, including those without key.
     public var blocks: Int
-    /// Blocks aborted by the QBER alarm.
+    /// Blocks that gave no key (too few bits or too many errors for the finite-key bound, or a
+    /// failed verification); the alarm withholds frames, not blocks.
     public var blocksAborted: Int
     /// Sifted Z bits of every block.
     public var siftedBits: Int
@@ -22,18 +27,28 @@ public struct StabilitySummary: Sendable, Codable, Equatable {
     public var secretBits: Int
     /// Z-basis QBER over every block, weighted by sifted bits.
     public var meanQberZ: Double
-    /// X-basis QBER over every block, weighted by X results.
+    /// X-basis QBER over every block, weighted by X results (the frames the blocks hold).
     public var meanQberX: Double
     /// The largest X-basis QBER of a block.
     public var maxQberX: Double
+    /// X-basis QBER over every frame, paused ones included.
+    public var meanQberXAllFrames: Double
     /// Secret bits delivered per second of link time.
     public var secretKeyRate: Double
-    /// Times the QBER alarm went from clear to raised (frame by frame).
+    /// Times the alarm found a frame's X-basis QBER above its limit (and no loss or stray light)
+    /// after a frame that was not: the phase lock (or, without it, the calibration) lost the
+    /// fringe.
     public var lockLossEvents: Int
-    /// Link time of the first raised alarm (s), nil if none.
+    /// Link time of the first such frame (s), nil if none.
     public var firstLockLossSeconds: Double?
+    /// Frames the alarm withheld from key.
+    public var pausedFrames: Int
+    /// Link time of the withheld frames (s).
+    public var pausedSeconds: Double
     /// Root-mean-square residual phase over every frame (rad), the emulator's truth.
     public var phaseErrorRmsRad: Double
+    /// The injected faults and how the link rode them out.
+    public var faults: [FaultReport]
     /// The seed.
     public var seed: UInt64
 }

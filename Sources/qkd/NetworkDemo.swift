@@ -22,8 +22,8 @@ struct NetworkDemo {
 
     /// Runs the three processes to the end; throws a one-line error naming the process that failed.
     func run() throws -> (summary: DemoSummary, blocks: [BlockReport]) {
-        let storePaths = try DemoRunner.prepareKeyDirectory(runner.keyDirectory)
-        let folder = runner.keyDirectory
+        let storePaths = try runner.settings.prepareKeyDirectory()
+        let folder = runner.settings.keyDirectory
         let configurationArguments = try writeConfigurationArguments(in: folder)
         let bootstrapPath = (folder as NSString).appendingPathComponent("boot.key")
         let reportsPath = (folder as NSString).appendingPathComponent("bob-blocks.json")
@@ -35,7 +35,7 @@ struct NetworkDemo {
         try? FileManager.default.removeItem(atPath: reportsPath)
 
         let optics = try ChildProcess(
-            ["optics"] + configurationArguments + ["--duration", duration, "--seed", String(runner.seed)], name: "optics", folder: folder)
+            ["optics"] + configurationArguments + ["--duration", duration, "--seed", String(runner.settings.seed)], name: "optics", folder: folder)
         defer { optics.stop() }
         let alicePort = try optics.number(after: "alice port ", patience: Self.processPatience)
         let bobPort = try optics.number(after: "bob port ", patience: Self.processPatience)

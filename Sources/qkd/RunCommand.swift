@@ -12,14 +12,18 @@ struct RunCommand: ParsableCommand {
         discussion: """
             Emulates the link frame by frame (10 s of link time each) as `qkd demo` does, as fast \
             as the machine allows, while the phase of Bob's interferometer drifts as a random \
-            walk; Bob's phase lock corrects it from the X-basis errors, and the QBER alarm aborts \
-            the blocks of faulty frames (no key from them). Memory does not grow with the \
-            duration. The same seed gives the same output, bit for bit.
+            walk; Bob's phase lock corrects it from the X-basis errors, and the link alarm \
+            withholds the frames of a fault (X QBER above the limit, loss, stray light) from the \
+            key and resumes on its own. With --accelerated the frames' counts are drawn from the \
+            analytic link model and each block's key length from the finite-key bound (no \
+            Cascade, no keys stored): statistically the same run, much faster. Memory does not \
+            grow with the duration. The same seed gives the same output, bit for bit.
 
             Examples:
               qkd run --duration 6h --csv run.csv --plot run.svg
               qkd run --duration 6h --controllers off --plot ablation.svg
-              qkd run --duration 72h --json
+              qkd run --duration 6h --fault fibre-cut@1h+30s --fault stray-light@2h+20s --json
+              qkd run --duration 72h --accelerated --json
             """
     )
 
@@ -40,7 +44,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seed of every random choice.")
     var seed: UInt64 = 1
 
-    @Option(help: "Interferometer phase drift: on or off.")
+    @Option(help: "Drift of the interferometer phase, the source's brightness and the detectors' efficiency and dark counts: on or off.")
     var drift: Switch = .on
 
     @Option(help: "Bob's phase lock: on or off.")
@@ -49,8 +53,16 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Phase diffusion of the drift.", valueName: "rad/√s"))
     var phaseDiffusion: Double = InterferometerPhaseDrift.defaultDiffusion
 
-    @Option(help: ArgumentHelp("X-basis QBER of a frame that raises the alarm and aborts its block.", valueName: "fraction"))
+    @Option(help: ArgumentHelp("X-basis QBER of a frame that raises the alarm and withholds it from the key.", valueName: "fraction"))
     var alarmQber: Double = 0.15
+
+    @Option(help: ArgumentHelp(
+        "Inject a fault: KIND@START+DURATION, KIND one of \(InjectedFault.Kind.allCases.map(\.rawValue).joined(separator: ", ")) (repeatable).",
+        valueName: "fault"))
+    var fault: [String] = []
+
+    @Flag(help: "Draw each frame's counts from the analytic link model and each block's key length from the finite-key bound.")
+    var accelerated = false
 
     @Option(help: "Link time per frame (the phase lock's measurement interval), e.g. 10s.")
     var frame: String = "10s"
@@ -75,17 +87,22 @@ struct RunCommand: ParsableCommand {
         var runner = try StabilityRunner(
             configuration: configuration, durationSeconds: DurationParser.seconds(duration), seed: seed, keyDirectory: keyDir)
         runner.phaseDiffusion = drift == .on ? phaseDiffusion : nil
+        runner.deviceWander = drift == .on
         runner.controllers = controllers == .on
-        runner.alarm = QBERAlarm(maximumQBERX: alarmQber)
-        runner.frameSeconds = try DurationParser.seconds(frame)
+        runner.alarm = LinkAlarm(maximumQBERX: alarmQber)
+        runner.accelerated = accelerated
+        runner.faults = try fault.map(Self.parseFault)
+        runner.settings.frameSeconds = try DurationParser.seconds(frame)
         let csvFile = try csv.map(Self.createFile)
         defer { try? csvFile?.close() }
         try csvFile?.write(contentsOf: Data((StabilityBlockRow.csvHeader + "\n").utf8))
-        var chart = StabilityChart()
-        let summary = try runner.run { row in
-            try csvFile?.write(contentsOf: Data((row.csvLine + "\n").utf8))
-            if plot != nil { chart.add(row) }
-        }
+        var chart = StabilityChart(durationSeconds: runner.settings.durationSeconds)
+        let summary = try runner.run(
+            onBlock: { row in
+                try csvFile?.write(contentsOf: Data((row.csvLine + "\n").utf8))
+                if plot != nil { chart.add(row) }
+            },
+            onFrame: { seconds, qberX in if plot != nil { chart.addFrame(seconds: seconds, qberX: qberX) } })
         if let plot {
             do {
                 try chart.svg(summary: summary).write(toFile: plot, atomically: true, encoding: .utf8)
@@ -102,6 +119,17 @@ struct RunCommand: ParsableCommand {
         }
     }
 
+    /// `KIND@START+DURATION`, e.g. `fibre-cut@1h+30s`.
+    static func parseFault(_ text: String) throws -> InjectedFault {
+        let parts = text.split(separator: "@", maxSplits: 1)
+        let times = parts.count == 2 ? parts[1].split(separator: "+", maxSplits: 1) : []
+        guard parts.count == 2, times.count == 2, let kind = InjectedFault.Kind(rawValue: String(parts[0])) else {
+            let kinds = InjectedFault.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+            throw QKDError(.invalidParameter, "--fault takes KIND@START+DURATION with KIND one of \(kinds), e.g. fibre-cut@1h+30s; got \(text)")
+        }
+        return try InjectedFault(kind: kind, startSeconds: DurationParser.seconds(String(times[0])), durationSeconds: DurationParser.seconds(String(times[1])))
+    }
+
     private static func createFile(_ path: String) throws -> FileHandle {
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
             throw QKDError(.storage, "cannot write \(path)")
@@ -114,11 +142,15 @@ struct RunCommand: ParsableCommand {
         let drift = summary.phaseDiffusion.map { "\($0) rad/√s" } ?? "off"
         return """
             \(summary.preset), \(summary.distanceKm) km, \(String(format: "%.0f", summary.durationSeconds)) s of link time, seed \(summary.seed)
-            phase drift \(drift), phase lock \(summary.controllers ? "on" : "off"), QBER alarm above \(percent(summary.alarmQberX)) X
-            blocks: \(summary.blocks) (\(summary.blocksAborted) aborted by the alarm)
-            QBER Z \(percent(summary.meanQberZ)), X \(percent(summary.meanQberX)) (largest block X \(percent(summary.maxQberX)))
-            residual phase \(String(format: "%.3f", summary.phaseErrorRmsRad)) rad rms, alarms raised: \(summary.lockLossEvents)
+            phase drift \(drift), phase lock \(summary.controllers ? "on" : "off"), alarm above \(percent(summary.alarmQberX)) X\(summary.accelerated ? ", accelerated (analytic frames)" : "")
+            blocks: \(summary.blocks) (\(summary.blocksAborted) without key); frames withheld by the alarm: \(summary.pausedFrames) (\(String(format: "%.0f", summary.pausedSeconds)) s)
+            QBER Z \(percent(summary.meanQberZ)), X \(percent(summary.meanQberX)) (largest block X \(percent(summary.maxQberX)); all frames X \(percent(summary.meanQberXAllFrames)))
+            residual phase \(String(format: "%.3f", summary.phaseErrorRmsRad)) rad rms, lock losses: \(summary.lockLossEvents)\(summary.firstLockLossSeconds.map { String(format: " (first at %.0f s)", $0) } ?? "")
             secret bits \(summary.secretBits), \(String(format: "%.2f", summary.secretKeyRate)) bit/s
-            """
+            """ + summary.faults.map { fault in
+                let resume = fault.resumeSeconds.map { String(format: "resumed %.0f s after it", $0) } ?? "did not resume"
+                let span = String(format: "at %.0f s for %.0f s", fault.startSeconds, fault.durationSeconds)
+                return "\n\(fault.kind.rawValue) \(span): \(resume), \(String(format: "%.0f", fault.unpausedFaultSeconds)) s of it in unpaused frames"
+            }.joined()
     }
 }

@@ -13,7 +13,7 @@ import Testing
             """, named: "short.json", in: folder)
         let configuration = try PresetCatalog.configuration(file: path)
         var runner = try DemoRunner(configuration: configuration, durationSeconds: 6, seed: 3, keyDirectory: folder)
-        runner.frameSeconds = 1
+        runner.settings.frameSeconds = 1
         let result = try runner.run()
         #expect(result.blocks.contains { $0.secretBits > 0 })
         let requests = result.blocks.map { KeyRateRequest(block: $0, configuration: configuration) }

@@ -130,12 +130,27 @@ func runQKD(_ arguments: [String]) throws -> (status: Int32, stdout: String, std
         }
         #expect(object["durationSeconds"] as? Double == 40)
         let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
-        #expect(lines.first == "startSeconds,durationSeconds,qberZ,qberX,siftedBits,secretBits,phaseErrorRad,controllerState,abortedByAlarm")
+        #expect(lines.first == "startSeconds,durationSeconds,qberZ,qberX,siftedBits,secretBits,phaseErrorRad,controllerState,pausedSeconds")
         #expect(lines.count == 1 + (object["blocks"] as? Int ?? -1))
-        #expect(try String(contentsOfFile: plot, encoding: .utf8).contains("QBER X (%)"))
+        let svg = try String(contentsOfFile: plot, encoding: .utf8)
+        #expect(svg.contains("QBER X of the blocks (%)") && svg.contains("QBER X of the frames (%)"))
     }
 
-    @Test(arguments: [["run", "--drift", "sideways"], ["run", "--duration", "-1h"], ["run", "--alarm-qber", "0.7"]])
+    @Test func faultIsReportedWithItsResumeTime() throws {
+        let folder = NSTemporaryDirectory() + "qkd-run-\(UUID().uuidString)"
+        let result = try runQKD(["run", "--duration", "60s", "--frame", "5s", "--accelerated", "--fault", "fibre-cut@20s+10s", "--json", "--key-dir", folder])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let faults = try #require(object["faults"] as? [[String: Any]])
+        #expect(faults.count == 1 && faults.first?["kind"] as? String == "fibre-cut")
+        #expect(faults.first?["resumeSeconds"] as? Double != nil)
+        #expect(object["accelerated"] as? Bool == true)
+    }
+
+    @Test(arguments: [
+        ["run", "--drift", "sideways"], ["run", "--duration", "-1h"], ["run", "--alarm-qber", "0.7"],
+        ["run", "--fault", "meteor@1h+1s"], ["run", "--fault", "fibre-cut@1h"],
+    ])
     func badInputIsExitCodeTwo(arguments: [String]) throws {
         let result = try runQKD(arguments)
         #expect(result.status == 2)

@@ -1,0 +1,64 @@
+import QKDCore
+
+/// The slow drifts of a link's devices during unattended operation, each a seeded process of
+/// its own stream: the interferometer phase (`InterferometerPhaseDrift`), and, as `SlowWander`
+/// processes around the calibration, the source's brightness into the fibre, the detectors'
+/// efficiency and their dark-count rate. Magnitudes and their sources are in docs/physics.md
+/// ("Drift during unattended operation").
+public struct LinkDrift: Sendable {
+    /// Stationary relative deviation and correlation time of the source's brightness into the
+    /// fibre (quantum-dot blinking averages out within a pulse train; what remains is the slow
+    /// drift of the excitation laser's power and of the dot-to-fibre coupling).
+    public static let brightnessWander = (relativeDeviation: 0.04, correlationSeconds: 1800.0)
+    /// The same for the detectors' system efficiency (bias current and cryostat temperature).
+    public static let efficiencyWander = (relativeDeviation: 0.01, correlationSeconds: 3600.0)
+    /// The same for the dark-count rate (the laboratory's black-body and stray light reaching the
+    /// fibre, and the cryostat temperature).
+    public static let darkCountWander = (relativeDeviation: 0.2, correlationSeconds: 3600.0)
+
+    /// The interferometer phase, nil when it does not drift.
+    public private(set) var phase: InterferometerPhaseDrift?
+    /// Brightness wander, nil when off.
+    public private(set) var brightness: SlowWander?
+    /// Detector-efficiency wander, nil when off.
+    public private(set) var efficiency: SlowWander?
+    /// Dark-count wander, nil when off.
+    public private(set) var darkCounts: SlowWander?
+
+    /// Creates the drifts of one run: the phase with `phaseDiffusion` (nil: none), and the
+    /// device wanders at their default magnitudes when `deviceWander` is true.
+    public init(phaseDiffusion: Double?, deviceWander: Bool, seed: UInt64) throws {
+        phase = try phaseDiffusion.map { try InterferometerPhaseDrift(diffusion: $0, seed: seed) }
+        guard deviceWander else { return }
+        brightness = try SlowWander(
+            relativeDeviation: Self.brightnessWander.relativeDeviation, correlationSeconds: Self.brightnessWander.correlationSeconds,
+            seed: seed, name: "brightness-wander")
+        efficiency = try SlowWander(
+            relativeDeviation: Self.efficiencyWander.relativeDeviation, correlationSeconds: Self.efficiencyWander.correlationSeconds,
+            seed: seed, name: "efficiency-wander")
+        darkCounts = try SlowWander(
+            relativeDeviation: Self.darkCountWander.relativeDeviation, correlationSeconds: Self.darkCountWander.correlationSeconds,
+            seed: seed, name: "dark-count-wander")
+    }
+
+    /// The conditions the drifts impose now, before any controller's correction. The source's
+    /// brightness only falls below its calibration: the preset's mean photon number is the
+    /// largest the source delivers, so the security analysis's multi-photon bound holds
+    /// throughout.
+    public var conditions: LinkConditions {
+        var conditions = LinkConditions()
+        conditions.decoderPhaseOffset = phase?.phase ?? 0
+        conditions.sourceTransmittanceFactor = min(1, brightness?.factor ?? 1)
+        conditions.detectorEfficiencyFactor = efficiency?.factor ?? 1
+        conditions.darkCountRateFactor = darkCounts?.factor ?? 1
+        return conditions
+    }
+
+    /// Advances every drift by `seconds`.
+    public mutating func advance(seconds: Double) {
+        _ = phase?.advance(seconds: seconds)
+        brightness?.advance(seconds: seconds)
+        efficiency?.advance(seconds: seconds)
+        darkCounts?.advance(seconds: seconds)
+    }
+}
