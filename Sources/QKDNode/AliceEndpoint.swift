@@ -114,7 +114,7 @@ public final class AliceEndpoint {
             if qberAlarm?.isRaised(by: frame.counts) == true { abortedByAlarm = true }
             buffer.append(frame)
         }
-        let (key, counts) = buffer.close()
+        let (key, counts, _) = buffer.close()
         guard key.count == start.siftedBits, counts.pulses == start.pulses else {
             throw QKDError(.protocolFailure, "block \(start.blockID): Bob counts \(start.siftedBits) bits over \(start.pulses) pulses, Alice \(key.count) over \(counts.pulses)")
         }
