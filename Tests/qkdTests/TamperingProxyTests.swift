@@ -6,7 +6,7 @@ import Testing
 /// session's blocks in flight are discarded, Bob reconnects, distillation carries on and the
 /// stores agree.
 @Suite(.serialized) struct TamperingProxyTests {
-    @Test(.timeLimit(.minutes(2))) func tamperedFramesAreRefusedAndTheLinkRecovers() throws {
+    @Test(recoveryTestsEnabled, .timeLimit(.minutes(2))) func tamperedFramesAreRefusedAndTheLinkRecovers() throws {
         let fixture = try LinkFixture()
         let folder = fixture.folder
         let optics = try QKDProcess(["optics", "--config", "link-50.json", "--duration", "60s", "--frame", "1s"], in: folder, name: "optics")
