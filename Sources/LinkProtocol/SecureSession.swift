@@ -70,12 +70,19 @@ public final class SecureSession {
         return max(0, usable - Int(nextSendCounter))
     }
 
-    /// Builds and authenticates a frame; throws if the pool holds no pad for it (the node must
-    /// stop rather than reuse key).
+    /// Pads this node holds for sending, including those of segments the peer has not confirmed
+    /// yet (it appends a committed block's segment once it learns of the commit): what sending
+    /// can rely on in the near future.
+    public var sendPadsHeld: Int {
+        max(0, pool.padCount(sendDirection, segments: pool.segmentCount) - Int(nextSendCounter))
+    }
+
+    /// Builds and authenticates a frame; throws `unavailable` if the pool holds no pad for it
+    /// (the node must stop rather than reuse key).
     public func seal(_ kind: WireFrameKind, payload: [UInt8]) throws -> [UInt8] {
         let counter = nextSendCounter
         guard sendPadsLeft > 0, let pad = pool.pad(sendDirection, index: counter) else {
-            throw QKDError(.protocolFailure, "authentication key pool exhausted: no unused one-time pad left for \(sendDirection == .aliceToBob ? "Alice to Bob" : "Bob to Alice") (pad \(counter)); this node stops producing keys rather than reuse key")
+            throw QKDError(.unavailable, "authentication key pool exhausted: no unused one-time pad left for \(sendDirection == .aliceToBob ? "Alice to Bob" : "Bob to Alice") (pad \(counter)); this node stops producing keys rather than reuse key")
         }
         if counter >= sendReservedUpTo {
             sendReservedUpTo = counter + Self.reservationStep

@@ -27,9 +27,12 @@ public final class BobEndpoint {
     private let measurement: TimeBinMeasurement
     private let sink: BlockKeySink
     private let maximumBlocksInFlight: Int
+    private let maximumZResultsPerAnnouncement: Int
     private let drawsMultiClickBitsFromSystem: Bool
     private var generator: SeededGenerator
-    private var pending: [UInt64: (announcement: SiftingAnnouncement, results: [UInt8])] = [:]
+    private var pending: [UInt64: (announcement: SiftingAnnouncement, results: [UInt8], zResults: Int)] = [:]
+    /// Z results announced and not yet answered: at most the sifted bits they will add.
+    private var pendingZResults = 0
     private var buffer = SiftedBlockBuffer()
     private var nextBlockID: UInt64
     private var previousQBER: Double?
@@ -43,16 +46,22 @@ public final class BobEndpoint {
     /// Receives the public counts of every sifted frame, in order, with the alarm's verdict
     /// (for Bob's controllers).
     public var onSiftedFrame: ((ThreeStateCounts, LinkAlarm.Verdict) -> Void)?
+    /// Whether another block may open while `blocksInFlight` are open (a node reserves
+    /// authentication key for each block); by default always.
+    public var admitsBlock: (_ blocksInFlight: Int) -> Bool = { _ in true }
 
     /// Creates Bob's endpoint; `sink` receives the keys of every block with key. Up to
     /// `maximumBlocksInFlight` blocks are distilled at once (pipelining over a slow channel),
     /// numbered from `firstBlockID`, and `authenticationReserveBits` of each block's secret key go
-    /// to the authentication pool. The value of a multi-click pulse (a Z one becomes a key bit)
+    /// to the authentication pool. Each sifting announcement carries at most
+    /// `maximumZResultsPerAnnouncement` Z results (an upper bound on the sifted bits it adds), so a
+    /// block, made of whole announcements, ends within that many bits of the block size (nil:
+    /// one announcement per device frame). The value of a multi-click pulse (a Z one becomes a key bit)
     /// comes from the seeded generator, for reproducible runs, or with
     /// `drawsMultiClickBitsFromSystem` from the system's cryptographic generator.
     public init(configuration: NodeConfiguration, channel: any MessageTransport, seed: UInt64, sink: BlockKeySink,
                 maximumBlocksInFlight: Int = 1, firstBlockID: UInt64 = 0, authenticationReserveBits: Int = 0,
-                drawsMultiClickBitsFromSystem: Bool = false) throws {
+                maximumZResultsPerAnnouncement: Int? = nil, drawsMultiClickBitsFromSystem: Bool = false) throws {
         self.configuration = configuration
         self.channel = channel
         self.extraction = try KeyExtraction(configuration: configuration, authenticationReserveBits: authenticationReserveBits)
@@ -60,6 +69,7 @@ public final class BobEndpoint {
             tagger: configuration.link.tagger, timeBinSeparation: configuration.link.encoder.timeBinSeparation)
         self.sink = sink
         self.maximumBlocksInFlight = max(1, maximumBlocksInFlight)
+        self.maximumZResultsPerAnnouncement = max(1, maximumZResultsPerAnnouncement ?? .max)
         self.nextBlockID = firstBlockID
         self.drawsMultiClickBitsFromSystem = drawsMultiClickBitsFromSystem
         self.generator = SeededGenerator(seed: seed, stream: "bob-node")
@@ -76,11 +86,21 @@ public final class BobEndpoint {
 
     private var blocksInFlight: Int { blocks.count + abandonedBlocks.count }
 
-    /// Whether Bob should take another device frame now: fewer than eight frames await Alice's
-    /// reply and, if a full block waits, a pipeline slot is free (so blocks never grow past
-    /// their size while the channel is slow).
+    private var blockSize: Int { configuration.postProcessing.blockSize }
+
+    /// Whether Bob should take another device frame now: the sifted bits he holds and the most
+    /// his unanswered announcements can add do not yet fill every block he may still open and
+    /// the one after (so he reads ahead just enough to keep the pipeline full, whatever the
+    /// channel's delay).
     public var wantsFrames: Bool {
-        pending.count < 8 && (buffer.siftedBits < configuration.postProcessing.blockSize || blocksInFlight < maximumBlocksInFlight)
+        let openable = blocksInFlight < maximumBlocksInFlight && admitsBlock(blocksInFlight) ? maximumBlocksInFlight - blocksInFlight : 0
+        return buffer.siftedBits + pendingZResults < blockSize * (openable + 1)
+    }
+
+    /// Whether a full block waits that `admitsBlock` refuses although no block is in flight, so
+    /// nothing will let it open.
+    public var isBlockRefusedWithNothingInFlight: Bool {
+        blocksInFlight == 0 && buffer.siftedBits >= blockSize && !admitsBlock(0)
     }
 
     /// Measures one frame of clicks (in slot order) and announces the results to Alice.
@@ -99,14 +119,32 @@ public final class BobEndpoint {
             }
             start = end
         }
-        let announcement = try ThreeStateSifting.announcement(firstSlot: firstSlot, slotCount: slotCount, slots: slots, results: results)
-        pending[firstSlot] = (announcement, results)
+        var chunkStart = 0, chunkFirstSlot = firstSlot, zResults = 0
+        for index in results.indices where results[index] <= 1 {
+            if zResults == maximumZResultsPerAnnouncement {
+                try announce(slots: slots[chunkStart..<index], results: results[chunkStart..<index], zResults: zResults,
+                             from: chunkFirstSlot, to: slots[index])
+                chunkStart = index
+                chunkFirstSlot = slots[index]
+                zResults = 0
+            }
+            zResults += 1
+        }
+        try announce(slots: slots[chunkStart...], results: results[chunkStart...], zResults: zResults,
+                     from: chunkFirstSlot, to: firstSlot + slotCount)
+    }
+
+    private func announce(slots: ArraySlice<UInt64>, results: ArraySlice<UInt8>, zResults: Int, from firstSlot: UInt64, to endSlot: UInt64) throws {
+        let announcement = try ThreeStateSifting.announcement(
+            firstSlot: firstSlot, slotCount: endSlot - firstSlot, slots: Array(slots), results: Array(results))
+        pending[firstSlot] = (announcement, Array(results), zResults)
+        pendingZResults += zResults
         channel.send(.siftingAnnouncement(announcement))
     }
 
     /// Closes the block in progress, if it holds any sifted bit (at the end of a run).
     public func finish() throws {
-        if buffer.siftedBits > 0, blocksInFlight == 0 { try openBlock() }
+        if buffer.siftedBits > 0, blocksInFlight == 0, admitsBlock(0) { try openBlock() }
     }
 
     /// Handles one message from Alice, sending whatever the protocol requires in reply.
@@ -116,6 +154,7 @@ public final class BobEndpoint {
             guard let frame = pending.removeValue(forKey: reply.firstSlot) else {
                 throw QKDError(.protocolFailure, "sifting reply for frame \(reply.firstSlot), which Bob did not announce")
             }
+            pendingZResults -= frame.zResults
             let outcome = try ThreeStateSifting.bobOutcome(announcement: frame.announcement, reply: reply, bobResults: frame.results)
             let verdict = linkAlarm?.judge(outcome.counts) ?? LinkAlarm.Verdict(paused: false, fault: nil)
             if !verdict.paused { buffer.append(outcome) }
@@ -150,12 +189,15 @@ public final class BobEndpoint {
     }
 
     private func openBlockIfReady() throws {
-        let full = buffer.siftedBits >= configuration.postProcessing.blockSize
-        if full, blocksInFlight < maximumBlocksInFlight { try openBlock() }
+        while buffer.siftedBits >= blockSize, blocksInFlight < maximumBlocksInFlight, admitsBlock(blocksInFlight) {
+            try openBlock()
+        }
     }
 
+    /// Opens a block of the fewest leading sifted outcomes that reach the block size, as Alice
+    /// will too (the frames the link alarm paused were never added).
     private func openBlock() throws {
-        let (key, counts) = buffer.close()
+        let (key, counts) = buffer.close(reaching: blockSize)
         let estimate = min(0.25, max(0.005, previousQBER ?? counts.qberX))
         let start = BlockStart(blockID: nextBlockID, siftedBits: key.count, pulses: counts.pulses, estimatedQBER: estimate)
         nextBlockID += 1

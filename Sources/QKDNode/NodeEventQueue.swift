@@ -20,4 +20,11 @@ final class NodeEventQueue: @unchecked Sendable {
         while events.isEmpty { condition.wait() }
         return events.removeFirst()
     }
+
+    /// The next event if one is already waiting.
+    func nextIfReady() -> NodeEvent? {
+        condition.lock()
+        defer { condition.unlock() }
+        return events.isEmpty ? nil : events.removeFirst()
+    }
 }

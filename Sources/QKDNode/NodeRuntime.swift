@@ -26,6 +26,12 @@ public final class NodeRuntime: @unchecked Sendable {
     }
 
     private static let maximumConsecutiveFailures = 5
+    /// Events handled at most before the messages they produced are sent.
+    private static let maximumEventsPerFlush = 64
+    /// Sifting announcements per block: a block ends within 1/64 of its size.
+    private static let announcementsPerBlock = 64
+    /// Bob's first guess of the pads he sends per block, before any block has been measured.
+    private static let initialSendPadsPerBlock = 64.0
 
     private let settings: NodeSettings
     private let device: QuantumDevice
@@ -34,6 +40,9 @@ public final class NodeRuntime: @unchecked Sendable {
     /// Frames the device thread may read ahead (created at 0 and signalled up, because
     /// libdispatch traps when a semaphore is released below its initial value).
     private let deviceCredits = DispatchSemaphore(value: 0)
+    /// Frames read ahead of the endpoint: enough to hide the device's latency, few enough that a
+    /// crash or a broken session throws away little link time.
+    private static let deviceReadAhead = 4
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let store: SQLiteKeyStore
     private let bootstrap: [UInt8]
@@ -50,6 +59,11 @@ public final class NodeRuntime: @unchecked Sendable {
     private var sessionsRestarted = 0
     private var reportedBlocks = 0
     private var blockReports: [BlockReport] = []
+    /// Pads Bob sends per committed block (moving average over sessions): each block opens only
+    /// if this many per block in flight remain in his pool.
+    private var sendPadsPerBlock = initialSendPadsPerBlock
+    /// Why Bob stopped distilling before the device ended, if he did.
+    private var authenticationShortfall: String?
 
     /// Opens the store and the bootstrap key; throws a one-line error if either is unusable.
     public init(settings: NodeSettings, device: QuantumDevice, log: @escaping (String) -> Void) throws {
@@ -105,16 +119,25 @@ public final class NodeRuntime: @unchecked Sendable {
         defer { shutdownNetwork() }
         startDeviceThread()
         if settings.role == .bobToAlice { try connectToAlice() }
-        while true {
-            let event = events.next()
-            do {
-                if try handle(event) { break }
-            } catch let error as SessionFailure {
-                try endSession(because: error.error.message)
+        runLoop: while true {
+            // Every event already waiting is handled before the one flush, so the replies to
+            // several frames (and to several blocks in flight) share one authenticated frame and
+            // one pad instead of one each.
+            var next: NodeEvent? = events.next()
+            var handled = 0
+            while let event = next {
+                do {
+                    if try handle(event) { break runLoop }
+                } catch let error as SessionFailure {
+                    try endSession(because: error.error.message)
+                }
+                handled += 1
+                next = handled < Self.maximumEventsPerFlush ? events.nextIfReady() : nil
             }
             try flush()
             if try finishedAfterFlush() { break }
         }
+        if let authenticationShortfall { throw QKDError(.unavailable, authenticationShortfall) }
         return Outcome(blocksCommitted: blocksCommitted, keysInStore: try store.count(), sessionsRestarted: sessionsRestarted,
                        blockReports: blockReports)
     }
@@ -174,7 +197,7 @@ public final class NodeRuntime: @unchecked Sendable {
 
     private func startDeviceThread() {
         let device = self.device, events = self.events, credits = deviceCredits
-        for _ in 0..<16 { credits.signal() }
+        for _ in 0..<Self.deviceReadAhead { credits.signal() }
         let thread = Thread {
             do {
                 while true {
@@ -348,16 +371,30 @@ public final class NodeRuntime: @unchecked Sendable {
                 current.alice = try AliceEndpoint(configuration: settings.configuration, channel: current.transport, seed: seed, sink: sink,
                                                   authenticationReserveBits: settings.authenticationReserveBits)
             } else {
-                current.bob = try BobEndpoint(configuration: settings.configuration, channel: current.transport, seed: seed, sink: sink,
-                                              maximumBlocksInFlight: settings.maximumBlocksInFlight, firstBlockID: firstBlock,
-                                              authenticationReserveBits: settings.authenticationReserveBits,
-                                              drawsMultiClickBitsFromSystem: true)
+                let bob = try BobEndpoint(
+                    configuration: settings.configuration, channel: current.transport, seed: seed, sink: sink,
+                    maximumBlocksInFlight: settings.maximumBlocksInFlight, firstBlockID: firstBlock,
+                    authenticationReserveBits: settings.authenticationReserveBits,
+                    maximumZResultsPerAnnouncement: max(1, settings.configuration.postProcessing.blockSize / Self.announcementsPerBlock),
+                    drawsMultiClickBitsFromSystem: true)
+                bob.admitsBlock = { [unowned self, unowned current] inFlight in
+                    current.secure.sendPadsHeld >= padsReserved(forBlocks: inFlight + 1)
+                }
+                current.bob = bob
             }
         } catch {
             preconditionFailure("the configuration was validated when loaded: \(error)")
         }
         current.bitsConsumedAtLastBlock = current.secure.padBitsConsumed
+        current.sendCounterAtLastBlock = current.secure.nextSendCounter
         log("\(roleName): session established (start slot \(current.startSlot), first block \(firstBlock), authentication pool \(current.secure.sendPadsLeft * 64) bits for sending)")
+    }
+
+    /// Pads Bob keeps in his pool for `blocks` blocks in flight: the measured pads per block, so
+    /// that a block he opens can normally finish before the pool runs dry (and if it does run
+    /// dry, `SecureSession.seal` stops the node rather than reuse a pad).
+    private func padsReserved(forBlocks blocks: Int) -> Int {
+        Int((Double(blocks) * sendPadsPerBlock).rounded(.up))
     }
 
     private func drainAliceInbox() throws {
@@ -376,6 +413,9 @@ public final class NodeRuntime: @unchecked Sendable {
         guard let current = session else { return }
         let consumed = current.secure.padBitsConsumed - current.bitsConsumedAtLastBlock
         current.bitsConsumedAtLastBlock = current.secure.padBitsConsumed
+        let padsSent = Double(current.secure.nextSendCounter - current.sendCounterAtLastBlock)
+        current.sendCounterAtLastBlock = current.secure.nextSendCounter
+        sendPadsPerBlock = 0.75 * sendPadsPerBlock + 0.25 * padsSent
         let poolBits = current.secure.sendPadsLeft * 64
         metrics.blocksDone.increment()
         metrics.authenticationPoolBits.record(poolBits)
@@ -433,7 +473,12 @@ public final class NodeRuntime: @unchecked Sendable {
                 return false
             }
         }
-        let bobDone = settings.role == .bobToAlice && deviceEnded && pendingFrames.isEmpty && current.isSettled
+        if let bob = current.bob, current.isSettled, bob.isBlockRefusedWithNothingInFlight, authenticationShortfall == nil {
+            authenticationShortfall = "authentication key pool too low for another block: \(current.secure.sendPadsHeld * 64) bits left for sending, a block needs about \(padsReserved(forBlocks: 1) * 64); stopped distilling rather than reuse key (a longer bootstrap key or a larger --reserve-bits helps)"
+            log("bob: \(authenticationShortfall!)")
+        }
+        let bobDone = settings.role == .bobToAlice && current.isSettled
+            && (deviceEnded && pendingFrames.isEmpty || authenticationShortfall != nil)
         let aliceDone = settings.role == .aliceToBob && current.peerEnded && current.isSettled
         guard bobDone || aliceDone else { return false }
         try write(try current.secure.seal(.end, payload: []))

@@ -23,6 +23,8 @@ final class NodeSession {
     var peerEnded = false
     var lastFlush: ContinuousClock.Instant?
     var bitsConsumedAtLastBlock = 0
+    /// This node's send counter at its last committed block (pads it sent since then).
+    var sendCounterAtLastBlock: UInt64 = 0
 
     init(connectionID: Int, secure: SecureSession, pool: AuthenticationKeyPool) {
         self.connectionID = connectionID

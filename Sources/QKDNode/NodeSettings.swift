@@ -16,14 +16,16 @@ public struct NodeSettings: Sendable {
     public var bootstrapKeyPath: String
     /// Secret bits of every block that refill the authentication pool (a multiple of 128).
     public var authenticationReserveBits: Int
-    /// Blocks distilled at once.
+    /// The most blocks distilled at once: Bob opens a block whenever enough sifted bits wait
+    /// and this many are not yet open, so the pipeline deepens only while blocks wait on round
+    /// trips to the peer.
     public var maximumBlocksInFlight: Int
     /// Seconds to keep trying to reach the peer before giving up.
     public var patience: Double
 
     /// Creates settings, validating the reserve, the bootstrap key file and the pipeline depth.
     public init(role: LinkDirection, configuration: NodeConfiguration, peerAddress: String, storePath: String, bootstrapKeyPath: String,
-                authenticationReserveBits: Int = 4096, maximumBlocksInFlight: Int = 4, patience: Double = 10) throws {
+                authenticationReserveBits: Int = 4096, maximumBlocksInFlight: Int = 16, patience: Double = 10) throws {
         guard authenticationReserveBits >= 0, authenticationReserveBits % 128 == 0 else {
             throw QKDError(.invalidParameter, "authentication reserve must be a non-negative multiple of 128 bits, got \(authenticationReserveBits)")
         }

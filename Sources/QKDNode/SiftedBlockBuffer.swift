@@ -2,21 +2,31 @@ import Distillation
 import QKDCore
 import Security
 
-/// The sifted key bits and public counts accumulated since the last block closed, on one side.
+/// The sifted outcomes (one per sifting announcement) accumulated since the last block closed, on
+/// one side. A block is closed from the leading outcomes, so bits beyond it wait for the next.
 struct SiftedBlockBuffer {
-    private(set) var bits: [Bool] = []
+    private var outcomes: [ThreeStateSifting.Outcome] = []
+    private(set) var siftedBits = 0
     private(set) var counts = ThreeStateCounts.zero
 
-    var siftedBits: Int { bits.count }
-
     mutating func append(_ outcome: ThreeStateSifting.Outcome) {
-        bits.append(contentsOf: outcome.keyBits)
+        outcomes.append(outcome)
+        siftedBits += outcome.keyBits.count
         counts = counts + outcome.counts
     }
 
-    /// Closes the block: returns its key and counts and starts an empty buffer.
-    mutating func close() -> (key: BitVector, counts: ThreeStateCounts) {
-        defer { self = SiftedBlockBuffer() }
-        return (BitVector(bits: bits), counts)
+    /// Closes a block of the fewest leading outcomes that hold `bits` sifted bits (all of them
+    /// when they hold fewer); returns its key and counts. The rest stays.
+    mutating func close(reaching bits: Int = .max) -> (key: BitVector, counts: ThreeStateCounts) {
+        var taken = 0, keyBits: [Bool] = [], blockCounts = ThreeStateCounts.zero
+        while taken < outcomes.count, keyBits.count < bits {
+            keyBits += outcomes[taken].keyBits
+            blockCounts = blockCounts + outcomes[taken].counts
+            taken += 1
+        }
+        outcomes.removeFirst(taken)
+        siftedBits -= keyBits.count
+        counts = outcomes.reduce(ThreeStateCounts.zero) { $0 + $1.counts }
+        return (BitVector(bits: keyBits), blockCounts)
     }
 }

@@ -12,6 +12,10 @@ final class TCPSocket: @unchecked Sendable {
 
     private init(descriptor: Int32) { self.descriptor = descriptor }
 
+    /// The descriptor is released only here, when no thread can still use it (so a number
+    /// reused by a later socket is never written to by mistake); `close()` only shuts it down.
+    deinit { Glibc.close(descriptor) }
+
     /// Parses `host:port`.
     static func address(_ text: String) throws -> (host: String, port: UInt16) {
         guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
@@ -105,6 +109,15 @@ final class TCPSocket: @unchecked Sendable {
         return bytes
     }
 
+    /// Reads whatever bytes have arrived (at most `maximum`, waiting for at least one); an empty
+    /// result means the peer closed the stream.
+    func readAvailable(maximum: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: maximum)
+        let received = bytes.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        guard received >= 0 else { throw QKDError(.storage, "device stream failed (\(String(cString: strerror(errno))))") }
+        return Array(bytes.prefix(received))
+    }
+
     /// Reads one length-prefixed frame, or nil at the end of the stream.
     func readFrame(limit: Int) throws -> [UInt8]? {
         guard let prefix = try read(exactly: 4) else { return nil }
@@ -120,9 +133,14 @@ final class TCPSocket: @unchecked Sendable {
         try write([UInt8(length >> 24), UInt8(truncatingIfNeeded: length >> 16), UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)] + frame)
     }
 
-    /// Closes the socket (wakes a blocked reader).
+    /// Shuts the connection down in both directions (wakes a blocked reader; later writes fail).
     func close() {
         shutdown(descriptor, Int32(SHUT_RDWR))
-        Glibc.close(descriptor)
+    }
+
+    /// Ends the sending direction only: the peer reads the end of the stream after the data
+    /// already sent, and can still write.
+    func finishSending() {
+        shutdown(descriptor, Int32(SHUT_WR))
     }
 }

@@ -50,11 +50,11 @@ struct NodeCommand: ParsableCommand {
     @Option(help: "Secret bits of each block reserved for authentication (multiple of 128).")
     var reserveBits: Int = 4096
 
-    @Option(help: "Seconds to keep trying to reach the peer.")
+    @Option(help: "Seconds to keep trying to reach the peer and the optics process.")
     var patience: Double = 10
 
-    @Option(help: "Blocks distilled at once (pipelining).")
-    var blocksInFlight: Int = 4
+    @Option(help: "Most blocks distilled at once (pipelining; the pipeline deepens only as far as the peer's round-trip time needs).")
+    var blocksInFlight: Int = 16
 
     @Option(help: ArgumentHelp("Bob: write the report of every finished block to this file (JSON) at the end.", valueName: "file"))
     var reports: String?
@@ -72,7 +72,7 @@ struct NodeCommand: ParsableCommand {
             authenticationReserveBits: reserveBits, maximumBlocksInFlight: blocksInFlight, patience: patience)
         let device: QuantumDevice
         switch (optics, timeTags) {
-        case (let address?, nil): device = try OpticsDeviceClient(address: address)
+        case (let address?, nil): device = try OpticsDeviceClient(address: address, patience: patience)
         case (nil, let path?): device = try RecordedTimeTagFile(path: path)
         default: throw QKDError(.invalidParameter, "give exactly one of --optics and --time-tags")
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import QKDCore
 import QKDNode
@@ -9,7 +10,9 @@ struct OpticsCommand: ParsableCommand {
         commandName: "optics",
         abstract: "Emulate the link and serve Alice's and Bob's device streams on two local sockets.",
         discussion: """
-            Emulation pauses while a node is disconnected. --record writes both streams as \
+            Each node asks for every frame, so emulation keeps pace with the slower node and \
+            pauses while a node is disconnected; after the last frame the process waits for both \
+            nodes to read the end of the run. SIGINT or SIGTERM stops it at once. --record writes both streams as \
             time-tag files (alice.qkdtags, bob.qkdtags) that `qkd node --time-tags` replays.
 
             Example:
@@ -46,8 +49,17 @@ struct OpticsCommand: ParsableCommand {
         let server = try OpticsServer(
             configuration: configuration, seed: seed, durationSeconds: DurationParser.seconds(duration),
             frameSeconds: DurationParser.seconds(frame), aliceAddress: alice, bobAddress: bob, recordDirectory: record)
+        var sources: [any DispatchSourceSignal] = []
+        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { server.stop(reason: name) }
+            source.resume()
+            sources.append(source)
+        }
         FileHandle.standardOutput.write(Data("optics: alice port \(server.ports.alice), bob port \(server.ports.bob)\n".utf8))
         let served = try server.run { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        sources.forEach { $0.cancel() }
         print("optics: served \(served.pulses) pulses, \(served.detections) detections")
     }
 }

@@ -61,6 +61,10 @@ private func connectedPair() throws -> (alice: SecureSession, bob: SecureSession
                                     persistSendReservation: { _ in })
         _ = try session.seal(.hello, payload: [])
         _ = try session.seal(.messages, payload: [])
-        #expect(throws: QKDError.self) { try session.seal(.messages, payload: []) }
+        let error = #expect(throws: QKDError.self) { try session.seal(.messages, payload: []) }
+        // `unavailable`, not a protocol failure: the node stops instead of restarting the session.
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains("rather than reuse key") == true)
+        #expect(session.nextSendCounter == 2)
     }
 }
