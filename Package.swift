@@ -79,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "qkd",
             dependencies: [
-                "QKDNode", "KeyManagementServer", "KeyManagementPostgres",
+                "QKDNode", "KeyManagementServer", "KeyManagementPostgres", "KeyRelay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
