@@ -97,7 +97,8 @@ public actor KeyRelayNetwork {
     public func relay(from source: String, to destination: String, sizeBits: Int) throws -> RelayOutcome {
         let route = try self.route(from: source, to: destination, sizeBits: sizeBits)
         let keyID = UUID()
-        var key = drawKey(sizeBits / 8)
+        var sourceKey = drawKey(sizeBits / 8)
+        var key = sourceKey
         var padKeyIDs: [[UUID]] = [], consumedBits: [Int] = []
         for (hop, linkID) in route.links.enumerated() {
             let sender = route.nodes[hop], receiver = route.nodes[hop + 1]
@@ -112,13 +113,18 @@ public actor KeyRelayNetwork {
                 log(sender, "relay key \(keyID) (\(sizeBits) bits, \(route)): held from link \(route.links[hop - 1]) to link \(linkID), then erased")
             }
         }
-        let relayed = StoredKey(id: keyID, bytes: key, blockID: 0, createdAt: Date())
+        // Each end stores its own copy: the source the key it drew, the destination the key it
+        // decrypted, so that a pad mismatch on any hop shows as different keys at the two ends.
+        let now = Date()
+        let sent = StoredKey(id: keyID, bytes: sourceKey, blockID: 0, createdAt: now)
+        let received = StoredKey(id: keyID, bytes: key, blockID: 0, createdAt: now)
+        erase(&sourceKey)
         erase(&key)
         let atSource = try relayedKeys(node: source, peer: destination)
         let atDestination = try relayedKeys(node: destination, peer: source)
-        try atSource.insert([relayed])
+        try atSource.insert([sent])
         do {
-            try atDestination.insert([relayed])
+            try atDestination.insert([received])
         } catch {
             _ = try? atSource.remove(id: keyID)
             throw error
