@@ -56,6 +56,10 @@ let package = Package(
             resources: [.copy("OpenAPI")]
         ),
         .target(
+            name: "KeyRelay",
+            dependencies: ["QKDCore", "KeyManagement", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "KeyManagementPostgres",
             dependencies: [
                 "QKDCore", "KeyManagement",
@@ -75,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "qkd",
             dependencies: [
-                "QKDNode", "KeyManagementServer", "KeyManagementPostgres",
+                "QKDNode", "KeyManagementServer", "KeyManagementPostgres", "KeyRelay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,6 +92,7 @@ let package = Package(
             name: "KeyManagementTests",
             dependencies: ["KeyManagement", "KeyManagementPostgres", "QKDCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .testTarget(name: "KeyRelayTests", dependencies: ["KeyRelay", "KeyManagement", "QKDCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "QKDNodeTests", dependencies: ["QKDNode", "Security", "KeyManagement"]),
         .testTarget(
             name: "KeyManagementServerTests",

@@ -18,7 +18,7 @@ struct QKDCommand: ParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, SimulateCommand.self, RunCommand.self, KeyrateCommand.self, OpticsCommand.self, NodeCommand.self,
-            ExtractCommand.self, BenchCommand.self, KMECommand.self, PKICommand.self, KeysCommand.self,
+            ExtractCommand.self, BenchCommand.self, KMECommand.self, PKICommand.self, KeysCommand.self, NetworkCommand.self,
         ]
     )
 
