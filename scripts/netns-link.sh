@@ -9,7 +9,7 @@
 #
 # Usage (as root):  scripts/netns-link.sh [LINK_TIME]         e.g. scripts/netns-link.sh 300s (default 900s)
 # Environment:      QKD (default .build/release/qkd), DELAY (default 5ms, each direction),
-#                   BLOCKS_IN_FLIGHT (default 32), SERIAL_LINK_TIME (the link time of the
+#                   BLOCKS_IN_FLIGHT (default 96), SERIAL_LINK_TIME (the link time of the
 #                   comparison run without pipelining, default 60s), RESERVE_BITS (authentication bits per block,
 #                   default 1024), CONFIG (default: 50 km, 20 000-bit blocks).
 # Creates nothing outside the two namespaces and a temporary folder, and removes them on exit.
@@ -19,7 +19,7 @@ set -euo pipefail
 LINK_TIME=${1:-900s}
 QKD=$(realpath "${QKD:-.build/release/qkd}")
 DELAY=${DELAY:-5ms}
-IN_FLIGHT=${BLOCKS_IN_FLIGHT:-32}
+IN_FLIGHT=${BLOCKS_IN_FLIGHT:-96}
 SERIAL_LINK_TIME=${SERIAL_LINK_TIME:-60s}
 RESERVE_BITS=${RESERVE_BITS:-1024}
 CONFIG=${CONFIG:-'{ "preset": "paper-120km", "fiber": { "lengthKm": 50 }, "postProcessing": { "blockSize": 20000 } }'}

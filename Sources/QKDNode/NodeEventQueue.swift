@@ -21,6 +21,17 @@ final class NodeEventQueue: @unchecked Sendable {
         return events.removeFirst()
     }
 
+    /// The next event, waiting for one at most `timeout` seconds (nil if none came).
+    func next(timeout: TimeInterval) -> NodeEvent? {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while events.isEmpty {
+            guard condition.wait(until: deadline) else { return nil }
+        }
+        return events.removeFirst()
+    }
+
     /// The next event if one is already waiting.
     func nextIfReady() -> NodeEvent? {
         condition.lock()

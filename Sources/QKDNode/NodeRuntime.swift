@@ -43,6 +43,12 @@ public final class NodeRuntime: @unchecked Sendable {
     /// Frames read ahead of the endpoint: enough to hide the device's latency, few enough that a
     /// crash or a broken session throws away little link time.
     private static let deviceReadAhead = 4
+    /// Seconds without a frame from the peer, while blocks are in flight, after which the session
+    /// is ended (its blocks discarded) and restarted: a frame lost in transit leaves both nodes
+    /// waiting for each other, and no later frame would reveal the gap.
+    private static let peerSilenceLimit: TimeInterval = 10
+    /// When the current session last heard from the peer (or started).
+    private var lastPeerActivity = Date()
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let store: SQLiteKeyStore
     private let bootstrap: [UInt8]
@@ -123,7 +129,8 @@ public final class NodeRuntime: @unchecked Sendable {
             // Every event already waiting is handled before the one flush, so the replies to
             // several frames (and to several blocks in flight) share one authenticated frame and
             // one pad instead of one each.
-            var next: NodeEvent? = events.next()
+            var next: NodeEvent? = events.next(timeout: 1)
+            if next == nil { try endSessionIfPeerSilent() }
             var handled = 0
             while let event = next {
                 do {
@@ -168,6 +175,7 @@ public final class NodeRuntime: @unchecked Sendable {
             try startSession(connectionID: id)
         case .peerFrame(let id, let bytes):
             guard let current = session, current.connectionID == id else { return false }
+            lastPeerActivity = Date()
             try recoverable { try receive(bytes, in: current) }
         case .peerClosed(let id, let reason):
             guard let current = session, current.connectionID == id else { return false }
@@ -181,6 +189,14 @@ public final class NodeRuntime: @unchecked Sendable {
             return true
         }
         return false
+    }
+
+    /// Ends the session if blocks are in flight and the peer has said nothing for
+    /// `peerSilenceLimit` seconds.
+    private func endSessionIfPeerSilent() throws {
+        guard let current = session, current.isEstablished, !current.isSettled,
+              Date().timeIntervalSince(lastPeerActivity) > Self.peerSilenceLimit else { return }
+        try endSession(because: "no frame from the peer for \(Int(Self.peerSilenceLimit)) s with blocks in flight (a lost frame?)")
     }
 
     private func recoverable(_ body: () throws -> Void) throws {
@@ -270,6 +286,7 @@ public final class NodeRuntime: @unchecked Sendable {
     }
 
     private func startSession(connectionID: Int) throws {
+        lastPeerActivity = Date()
         let pool = try AuthenticationKeyPool(bootstrap: bootstrap)
         for segment in try store.authenticationSegments().dropFirst() { pool.append(segment: segment.material) }
         let secure = SecureSession(

@@ -48,12 +48,6 @@ struct BenchExtractCommand: ParsableCommand {
         let result = try ExtractionBenchmark(
             inputLength: inputLength, outputLength: outputLength, threads: threads, repetitions: repetitions,
             algorithm: chosen, checkAgainstKaratsuba: check)
-        guard json else {
-            print(result.text)
-            return
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        if json { try printJSON(result) } else { print(result.text) }
     }
 }

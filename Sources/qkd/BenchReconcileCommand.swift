@@ -48,12 +48,6 @@ struct BenchReconcileCommand: ParsableCommand {
         }
         let result = try ReconciliationBenchmark(
             method: chosen, blockSize: blockSize, qber: qber, blocks: blocks, threads: threads, seed: seed)
-        guard json else {
-            print(result.text)
-            return
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        if json { try printJSON(result) } else { print(result.text) }
     }
 }

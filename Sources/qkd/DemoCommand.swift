@@ -100,9 +100,7 @@ struct DemoCommand: ParsableCommand {
         }
         let summary = result.summary
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            try printJSON(summary)
         } else {
             print(DemoReport(summary: summary).text)
         }

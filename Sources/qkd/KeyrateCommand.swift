@@ -39,11 +39,8 @@ struct KeyrateCommand: ParsableCommand {
         }
         let reports = try requests.map { try KeyRateReport(request: $0, inequality: choice) }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
             let bounds = reports.map(\.bound)
-            let data = requests.count == 1 ? try encoder.encode(bounds[0]) : try encoder.encode(bounds)
-            print(String(decoding: data, as: UTF8.self))
+            if requests.count == 1 { try printJSON(bounds[0]) } else { try printJSON(bounds) }
             return
         }
         for (index, report) in reports.enumerated() {

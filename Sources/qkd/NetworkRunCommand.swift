@@ -47,9 +47,7 @@ struct NetworkRunCommand: ParsableCommand {
         }
         let report = try NetworkRelaySimulation(network: network, linkRates: rates).run(durationSeconds: durationSeconds)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         } else {
             print(Self.text(report, network: network, name: config))
         }

@@ -24,27 +24,6 @@ import Testing
         #expect(deviation > 0.9 * scale && deviation < 1.1 * scale, "deviation \(deviation), scale \(scale)")
     }
 
-    /// Coverage: for binomial counts with known expectation, the bounds may fail with probability
-    /// at most ε. With ε = 0.01 and 2 000 trials, a correct bound fails at most ~20 times on
-    /// average; we allow 40 (beyond 4 standard deviations).
-    @Test func boundsHoldWithTheirStatedProbability() {
-        let bounds = MartingaleBounds()
-        var generator = SeededGenerator(seed: 77)
-        let trials = 2_000, n = 2_000, p = 0.05
-        var upperFailures = 0, lowerFailures = 0, countFailures = 0
-        for _ in 0..<trials {
-            var count = 0.0
-            for _ in 0..<n where generator.nextBernoulli(p) { count += 1 }
-            let expectation = Double(n) * p
-            if bounds.upperExpectation(observed: count, epsilon: 0.01) < expectation { upperFailures += 1 }
-            if bounds.lowerExpectation(observed: count, epsilon: 0.01) > expectation { lowerFailures += 1 }
-            if bounds.upperCount(expectation: expectation, epsilon: 0.01) < count { countFailures += 1 }
-        }
-        #expect(upperFailures <= 40)
-        #expect(lowerFailures <= 40)
-        #expect(countFailures <= 40)
-    }
-
     /// Kato's inequality at its limits (rounds n = 2e11, as on the reference link): for rare
     /// events (S = 1e6 << n) the best a gives the Chernoff scale sqrt(2 S ln(grid/ε)) (within
     /// 10 %); for S = n/2 the a-term vanishes and the bound is Azuma-Hoeffding's
@@ -69,13 +48,15 @@ import Testing
         #expect(MartingaleBounds(deviations: false, inequality: .kato, rounds: n).upperCount(expectation: 7, epsilon: epsilon) == 7)
     }
 
-    /// Coverage of Kato's bounds, as for Chernoff above: binomial counts of n = 2 000 rounds
-    /// with p = 0.05 (and a rare p = 0.002), ε = 0.01; at most 40 failures of 2 000 trials.
-    @Test(arguments: [0.05, 0.002])
-    func katoBoundsHoldWithTheirStatedProbability(p: Double) {
+    /// Coverage: for binomial counts with known expectation (n = 2 000 rounds, p = 0.05, and a
+    /// rare p = 0.002 for Kato), the bounds may fail with probability at most ε. With ε = 0.01
+    /// and 2 000 trials, a correct bound fails at most ~20 times on average; we allow 40 (beyond
+    /// 4 standard deviations).
+    @Test(arguments: [(MartingaleBounds.Inequality.chernoff, 0.05, 77), (.kato, 0.05, 78), (.kato, 0.002, 78)])
+    func boundsHoldWithTheirStatedProbability(inequality: MartingaleBounds.Inequality, p: Double, seed: UInt64) {
         let n = 2_000, trials = 2_000
-        let bounds = MartingaleBounds(inequality: .kato, rounds: Double(n))
-        var generator = SeededGenerator(seed: 78)
+        let bounds = MartingaleBounds(inequality: inequality, rounds: Double(n))
+        var generator = SeededGenerator(seed: seed)
         var upperFailures = 0, lowerFailures = 0, countFailures = 0
         for _ in 0..<trials {
             var count = 0.0

@@ -6,7 +6,7 @@ import Testing
 /// session's blocks in flight are discarded, Bob reconnects, distillation carries on and the
 /// stores agree.
 @Suite(.serialized) struct TamperingProxyTests {
-    @Test(recoveryTestsEnabled, .timeLimit(.minutes(2))) func tamperedFramesAreRefusedAndTheLinkRecovers() throws {
+    @Test(.timeLimit(.minutes(3))) func tamperedFramesAreRefusedAndTheLinkRecovers() throws {
         let fixture = try LinkFixture()
         let folder = fixture.folder
         let optics = try QKDProcess(["optics", "--config", "link-50.json", "--duration", "60s", "--frame", "1s"], in: folder, name: "optics")
@@ -37,7 +37,11 @@ import Testing
         let refusals = (alice.errorLines(containing: "session ended") + bob.errorLines(containing: "session ended"))
             .filter { !$0.contains("connection to the peer closed") }
         #expect(refusals.filter { $0.contains("failed authentication") }.count == 1, "\(refusals)")
-        #expect(refusals.filter { $0.contains("a replayed, dropped or reordered frame") }.count == 3, "\(refusals)")
+        // A dropped frame is revealed by the next frame, or, when none follows (both nodes then
+        // wait for each other), by the peer's silence.
+        let replays = refusals.filter { $0.contains("a replayed, dropped or reordered frame") }.count
+        let silences = refusals.filter { $0.contains("no frame from the peer") }.count
+        #expect(replays + silences >= 3 && replays >= 2, "\(refusals)")
         #expect(refusals.allSatisfy { $0.contains("blocks in flight discarded") })
         let bobLines = bob.errors.split(separator: "\n")
         // The last session that tampering ended (a normal close at the end of the stream does not count).
