@@ -71,15 +71,6 @@ public struct CascadePermutation: Sendable {
         return Int(permutedPositions[index])
     }
 
-    /// The key rearranged into this order: bit `p` of the result is `key[originalIndex(atPosition: p)]`.
-    public func apply(to key: BitVector) -> BitVector {
-        precondition(key.count == length, "key length does not match permutation length")
-        if isIdentity { return key }
-        var words = [UInt64](repeating: 0, count: key.words.count)
-        apply(words: key.words, into: &words)
-        return BitVector(words: words, count: length)
-    }
-
     /// Rearranges packed key words into this order through the index table (`PackedBits.gather`):
     /// bit `p` of `target` becomes bit `originalIndex(atPosition: p)` of `key`. Both hold
     /// `⌈length / 64⌉` words.
