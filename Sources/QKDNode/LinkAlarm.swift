@@ -13,14 +13,20 @@ import Security
 ///   exponential average, weight `referenceWeight` per frame, over the frames judged healthy,
 ///   so slow drifts of brightness and efficiency move it along without raising the alarm.
 ///
-/// Key output pauses from the first faulty frame and resumes after `resumeAfterFrames`
-/// consecutive healthy frames. A paused frame is withheld whole on both sides: its sifted bits
-/// go into no block and its counts into no parameter estimate, so a block holds exactly the
-/// bits of the frames that passed, and its finite-key analysis uses exactly their counts.
-/// Keeping frames on a public test of their own X errors selects them; with the default limit
-/// (15 %, about nine standard deviations of a 10 s frame above the 9.6 % of the 120 km link) a
-/// healthy frame is withheld only when its phase actually strayed, and the withheld frames
-/// are reported so that their share can be checked.
+/// A frame with a count-rate fault is withheld itself. A QBER fault withholds the frames *after*
+/// it, never the faulty frame: the decision to keep a frame never depends on that frame's own
+/// X errors, so keeping frames does not select the sample that bounds their phase error (a
+/// frame kept because its own X errors happened to fall under the limit would bias the estimate
+/// low). The frame that first shows a lost fringe therefore enters its block, where its errors
+/// count in full in the finite-key analysis (one 10 s frame in a 47-minute block). The count
+/// rule looks at detections, not errors, and catches the faults that must be withheld at once.
+///
+/// Key output pauses from the first faulty frame (count rule) or the frame after it (QBER rule)
+/// and resumes after `resumeAfterFrames` consecutive healthy frames. A paused frame is withheld
+/// whole on both sides: its sifted bits go into no block and its counts into no parameter
+/// estimate, so a block holds exactly the bits of the frames that passed, and its finite-key
+/// analysis uses exactly their counts. The withheld frames are reported so that their share can
+/// be checked.
 public struct LinkAlarm: Sendable, Equatable {
     /// The largest X-basis QBER of a healthy frame.
     public var maximumQBERX: Double
@@ -40,6 +46,8 @@ public struct LinkAlarm: Sendable, Equatable {
     /// Whether key output is paused.
     public private(set) var isPaused = false
     private var healthyFramesInRow = 0
+    /// Whether the last frame judged exceeded the QBER limit: it pauses the next frame.
+    private var lastFrameExceededQBER = false
 
     /// Creates the alarm with a QBER limit and the default loss rule.
     public init(maximumQBERX: Double) {
@@ -90,12 +98,23 @@ public struct LinkAlarm: Sendable, Equatable {
         counts.siftedX >= minimumXCounts && counts.qberX > maximumQBERX
     }
 
-    /// Judges the next frame.
+    /// Judges the next frame: `fault` is what is wrong with it, `paused` whether it is withheld
+    /// (for its own count-rate fault, or for a QBER fault of the frame before, or while a pause
+    /// lasts).
     public mutating func judge(_ counts: ThreeStateCounts) -> Verdict {
-        if let fault = fault(in: counts) {
+        let previousExceededQBER = lastFrameExceededQBER
+        let fault = fault(in: counts)
+        lastFrameExceededQBER = fault == .qber
+        if fault == .loss || fault == .background || previousExceededQBER {
             isPaused = true
             healthyFramesInRow = 0
             return Verdict(paused: true, fault: fault)
+        }
+        if fault == .qber {
+            // Kept: its own X errors must not decide its fate (see the type's documentation).
+            isPaused = true
+            healthyFramesInRow = 0
+            return Verdict(paused: false, fault: .qber)
         }
         if counts.pulses > 0 {
             let rate = Double(counts.detections) / Double(counts.pulses)

@@ -17,13 +17,27 @@ private func frame(pulses: UInt64 = 1_000_000, zResults: UInt64 = 10_000, xResul
         #expect(alarm.referenceRate == 0.015)
     }
 
-    @Test func qberAboveTheLimitPausesUntilAHealthyFrame() throws {
+    /// The QBER rule withholds the frames after a faulty one, never the faulty frame itself (its
+    /// own X errors must not decide whether it is kept), until a frame is healthy again.
+    @Test func qberAboveTheLimitPausesTheFollowingFramesUntilAHealthyOne() throws {
         var alarm = LinkAlarm(maximumQBERX: 0.15)
         _ = alarm.judge(try frame())
-        #expect(alarm.judge(try frame(xErrors: 800)) == LinkAlarm.Verdict(paused: true, fault: .qber))
+        #expect(alarm.judge(try frame(xErrors: 800)) == LinkAlarm.Verdict(paused: false, fault: .qber))
         #expect(alarm.isPaused)
+        #expect(alarm.judge(try frame(xErrors: 800)) == LinkAlarm.Verdict(paused: true, fault: .qber))
+        #expect(alarm.judge(try frame(xErrors: 700)) == LinkAlarm.Verdict(paused: true, fault: nil), "paused for the frame before")
         #expect(alarm.judge(try frame(xErrors: 700)) == LinkAlarm.Verdict(paused: false, fault: nil))
         #expect(!alarm.isPaused)
+    }
+
+    /// Whether a frame is kept never depends on its own X errors: two runs that differ only in
+    /// one frame's X errors keep the same frames up to and including that frame.
+    @Test func keepingAFrameDoesNotDependOnItsOwnErrors() throws {
+        for errors in [100 as UInt64, 500, 760, 2_000] {
+            var alarm = LinkAlarm(maximumQBERX: 0.15)
+            _ = alarm.judge(try frame())
+            #expect(alarm.judge(try frame(xErrors: errors)).paused == false, "\(errors) X errors")
+        }
     }
 
     @Test func tooFewXResultsAreNotJudgedOnQBER() throws {
