@@ -17,9 +17,4 @@ public struct LDPCReconciliationOutcome: Sendable, Hashable {
     public let roundTrips: Int
     /// Belief-propagation iterations over all decoding attempts.
     public let iterations: Int
-
-    /// The efficiency `f = disclosed / (n h(qber))` of the frame at the QBER `qber`.
-    public func efficiency(qber: Double) -> Double {
-        Double(disclosedBits) / (Double(plan.blockSize) * QKDMath.binaryEntropy(qber))
-    }
 }
