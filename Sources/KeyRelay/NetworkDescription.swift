@@ -2,8 +2,8 @@ import Foundation
 import QKDCore
 
 /// A QKD network as a file describes it: the nodes (each a trusted node with its KME), the QKD
-/// links between them (each with its own preset, length and parameters), and the SAEs attached
-/// to each node.
+/// links between them (each with its own preset, length and overrides of the preset's
+/// parameters), the SAEs attached to each node, and the links' outages over a run.
 ///
 /// ```json
 /// {
@@ -11,8 +11,9 @@ import QKDCore
 ///   "links": [
 ///     {"id": "A-B", "from": "A", "to": "B", "preset": "paper-120km", "length_km": 120},
 ///     {"id": "B-C", "from": "B", "to": "C", "preset": "paper-120km", "length_km": 120,
-///      "parameters": {"fiber.attenuationDbPerKm": 0.17}}
-///   ]
+///      "parameters": {"fiber.attenuationDbPerKm": 0.17, "detector.efficiency": 0.6}}
+///   ],
+///   "outages": [{"link": "B-C", "down_at_s": 1200, "up_at_s": 2400}]
 /// }
 /// ```
 ///
@@ -52,7 +53,9 @@ public struct NetworkDescription: Codable, Equatable, Sendable {
         public let preset: String
         /// The fibre length, in km.
         public let lengthKm: Double
-        /// Overrides of the preset's parameters, by name (none if absent).
+        /// Overrides of the preset's parameters, by `section.parameter` name as in a
+        /// configuration file (`detector.efficiency`, `fiber.extraLossDb`; none if absent). The
+        /// length is `lengthKm`, never `fiber.lengthKm`.
         public let parameters: [String: Double]
 
         /// Creates a link.
@@ -92,12 +95,34 @@ public struct NetworkDescription: Codable, Equatable, Sendable {
     public let nodes: [Node]
     /// The links.
     public let links: [Link]
+    /// When links are out of service during a run (none if absent).
+    public let outages: [LinkOutage]
 
     /// Creates a description from its parts; throws like ``validate()``.
-    public init(nodes: [Node], links: [Link]) throws {
+    public init(nodes: [Node], links: [Link], outages: [LinkOutage] = []) throws {
         self.nodes = nodes
         self.links = links
+        self.outages = outages
         try validate()
+    }
+
+    /// Decodes a description; `outages` may be absent.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        nodes = try container.decode([Node].self, forKey: .nodes)
+        links = try container.decode([Link].self, forKey: .links)
+        outages = try container.decodeIfPresent([LinkOutage].self, forKey: .outages) ?? []
+    }
+
+    /// This network with `more` outages besides its own (from the command line, say); throws
+    /// like ``validate()``.
+    public func adding(outages more: [LinkOutage]) throws -> NetworkDescription {
+        try NetworkDescription(nodes: nodes, links: links, outages: outages + more)
+    }
+
+    /// Whether link `linkID` is down at time `seconds` by one of the outages.
+    public func isDown(_ linkID: String, at seconds: Double) -> Bool {
+        outages.contains { $0.link == linkID && $0.isDown(at: seconds) }
     }
 
     /// Parses and validates the description in `data`, read from `name` (a file path, for
@@ -131,8 +156,12 @@ public struct NetworkDescription: Codable, Equatable, Sendable {
 
     /// Checks the description: at least one node; node, link and SAE IDs non-empty and unique
     /// (an SAE is attached to one node only); every link between two different known nodes, at
-    /// most one link per pair of nodes, with a positive finite length, a preset named and finite
-    /// parameters. Throws `QKDError` `.invalidParameter` naming the first problem.
+    /// most one link per pair of nodes, with a positive finite length, a preset named and
+    /// finite parameters named `section.parameter` (other than `fiber.lengthKm`); every outage
+    /// of a known link, going down at a finite time not before 0 and back up after it, and not
+    /// overlapping another outage of the same link. Whether a parameter exists and its value
+    /// suits its device is checked where the preset is loaded. Throws `QKDError`
+    /// `.invalidParameter` naming the first problem.
     public func validate() throws {
         guard !nodes.isEmpty else { throw QKDError(.invalidParameter, "the network has no nodes") }
         var nodeIDs = Set<String>()
@@ -170,8 +199,36 @@ public struct NetworkDescription: Codable, Equatable, Sendable {
                 throw QKDError(.invalidParameter, "link \"\(link.id)\" has length \(link.lengthKm) km; it must be positive")
             }
             guard !link.preset.isEmpty else { throw QKDError(.invalidParameter, "link \"\(link.id)\" names no preset") }
-            for (name, value) in link.parameters.sorted(by: { $0.key < $1.key }) where !value.isFinite {
-                throw QKDError(.invalidParameter, "link \"\(link.id)\": parameter \"\(name)\" is \(value), not a finite number")
+            for (name, value) in link.parameters.sorted(by: { $0.key < $1.key }) {
+                let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                    throw QKDError(
+                        .invalidParameter, "link \"\(link.id)\": parameter \"\(name)\" is not named section.parameter, like detector.efficiency")
+                }
+                guard name != "fiber.lengthKm" else {
+                    throw QKDError(.invalidParameter, "link \"\(link.id)\": give the length as length_km, not as parameter \"fiber.lengthKm\"")
+                }
+                guard value.isFinite else {
+                    throw QKDError(.invalidParameter, "link \"\(link.id)\": parameter \"\(name)\" is \(value), not a finite number")
+                }
+            }
+        }
+        for (index, outage) in outages.enumerated() {
+            guard linkIDs.contains(outage.link) else {
+                throw QKDError(.invalidParameter, "outages[\(index)] names unknown link \"\(outage.link)\"")
+            }
+            guard outage.downAtSeconds.isFinite, outage.downAtSeconds >= 0 else {
+                throw QKDError(.invalidParameter, "outages[\(index)] (link \"\(outage.link)\"): down_at_s is \(outage.downAtSeconds); it must be 0 or later")
+            }
+            if let up = outage.upAtSeconds {
+                guard up.isFinite, up > outage.downAtSeconds else {
+                    throw QKDError(
+                        .invalidParameter,
+                        "outages[\(index)] (link \"\(outage.link)\"): up_at_s is \(up); it must come after down_at_s \(outage.downAtSeconds)")
+                }
+            }
+            if let earlier = outages[..<index].firstIndex(where: { $0.overlaps(outage) }) {
+                throw QKDError(.invalidParameter, "outages[\(earlier)] and outages[\(index)] both take link \"\(outage.link)\" down at once")
             }
         }
     }

@@ -9,7 +9,7 @@ struct NetworkDescriptionTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("examples/networks")
 
-    @Test(arguments: ["reference-link", "corridor-240km", "metro-ring"])
+    @Test(arguments: ["reference-link", "corridor-240km", "metro-ring", "metro-ring-outage"])
     func shippedExamplesAreValid(name: String) throws {
         let network = try NetworkDescription.load(path: Self.examples.appendingPathComponent("\(name).json").path)
         #expect(network.links.allSatisfy { $0.preset == "paper-120km" })
@@ -31,9 +31,25 @@ struct NetworkDescriptionTests {
         #expect(network.links[0].parameters == ["fiber.attenuationDbPerKm": 0.17])
     }
 
-    private static func problem(_ nodes: [NetworkDescription.Node], _ links: [NetworkDescription.Link]) -> String? {
+    @Test func outagesAreReadAndTellWhenALinkIsDown() throws {
+        let json = #"{"nodes": [{"id": "A"}, {"id": "B"}], "links": [{"id": "l", "from": "A", "to": "B", "preset": "p", "length_km": 5}], "outages": [{"link": "l", "down_at_s": 10, "up_at_s": 20}, {"link": "l", "down_at_s": 30}]}"#
+        let network = try NetworkDescription(data: Data(json.utf8), name: "inline")
+        #expect(network.outages == [LinkOutage(link: "l", downAtSeconds: 10, upAtSeconds: 20), LinkOutage(link: "l", downAtSeconds: 30)])
+        #expect(!network.isDown("l", at: 9.9) && network.isDown("l", at: 10) && network.isDown("l", at: 19.9))
+        #expect(!network.isDown("l", at: 20) && !network.isDown("l", at: 29) && network.isDown("l", at: 1e9))
+        let noOutages = try NetworkDescription(data: Data(json.replacingOccurrences(of: #""outages""#, with: #""unused""#).utf8), name: "inline")
+        #expect(noOutages.outages.isEmpty)
+        #expect(throws: QKDError(.invalidParameter, "outages[0] and outages[2] both take link \"l\" down at once")) {
+            try network.adding(outages: [LinkOutage(link: "l", downAtSeconds: 15)])
+        }
+        #expect(try network.adding(outages: [LinkOutage(link: "l", downAtSeconds: 20, upAtSeconds: 30)]).outages.count == 3)
+    }
+
+    private static func problem(
+        _ nodes: [NetworkDescription.Node], _ links: [NetworkDescription.Link], outages: [LinkOutage] = []
+    ) -> String? {
         do {
-            _ = try NetworkDescription(nodes: nodes, links: links)
+            _ = try NetworkDescription(nodes: nodes, links: links, outages: outages)
             return nil
         } catch let error as QKDError {
             return error.code == .invalidParameter ? error.message : "wrong code \(error.code)"
@@ -44,8 +60,10 @@ struct NetworkDescriptionTests {
 
     private static let twoNodes = [NetworkDescription.Node(id: "A", saes: ["SAE_A"]), NetworkDescription.Node(id: "B")]
 
-    private static func link(_ id: String = "l", _ from: String = "A", _ to: String = "B", km: Double = 10) -> NetworkDescription.Link {
-        NetworkDescription.Link(id: id, from: from, to: to, preset: "paper-120km", lengthKm: km)
+    private static func link(
+        _ id: String = "l", _ from: String = "A", _ to: String = "B", km: Double = 10, parameters: [String: Double] = [:]
+    ) -> NetworkDescription.Link {
+        NetworkDescription.Link(id: id, from: from, to: to, preset: "paper-120km", lengthKm: km, parameters: parameters)
     }
 
     @Test func validationNamesWhatIsWrong() {
@@ -62,6 +80,27 @@ struct NetworkDescriptionTests {
         #expect(Self.problem(Self.twoNodes, [Self.link("l"), Self.link("l", "B", "A")]) == "link ID \"l\" is used twice")
         #expect(Self.problem(Self.twoNodes, [Self.link("l"), Self.link("m", "B", "A")])
             == "links \"l\" and \"m\" both join nodes \"B\" and \"A\"")
+    }
+
+    @Test func parameterOverridesAreNamedSectionDotParameter() {
+        #expect(Self.problem(Self.twoNodes, [Self.link(parameters: ["detector.efficiency": 0.5, "fiber.extraLossDb": 3])]) == nil)
+        #expect(Self.problem(Self.twoNodes, [Self.link(parameters: ["efficiency": 0.5])])
+            == "link \"l\": parameter \"efficiency\" is not named section.parameter, like detector.efficiency")
+        #expect(Self.problem(Self.twoNodes, [Self.link(parameters: ["detector.": 0.5])])
+            == "link \"l\": parameter \"detector.\" is not named section.parameter, like detector.efficiency")
+        #expect(Self.problem(Self.twoNodes, [Self.link(parameters: ["fiber.lengthKm": 50])])
+            == "link \"l\": give the length as length_km, not as parameter \"fiber.lengthKm\"")
+        #expect(Self.problem(Self.twoNodes, [Self.link(parameters: ["detector.efficiency": .infinity])])
+            == "link \"l\": parameter \"detector.efficiency\" is inf, not a finite number")
+    }
+
+    @Test func outagesNameWhatIsWrong() {
+        func problem(_ outage: LinkOutage) -> String? { Self.problem(Self.twoNodes, [Self.link()], outages: [outage]) }
+        #expect(problem(LinkOutage(link: "l", downAtSeconds: 0)) == nil)
+        #expect(problem(LinkOutage(link: "m", downAtSeconds: 5)) == "outages[0] names unknown link \"m\"")
+        #expect(problem(LinkOutage(link: "l", downAtSeconds: -1)) == "outages[0] (link \"l\"): down_at_s is -1.0; it must be 0 or later")
+        #expect(problem(LinkOutage(link: "l", downAtSeconds: 5, upAtSeconds: 5))
+            == "outages[0] (link \"l\"): up_at_s is 5.0; it must come after down_at_s 5.0")
     }
 
     @Test func malformedFilesNameTheFileAndTheField() {
