@@ -140,7 +140,7 @@ public struct NetworkRelaySimulation: Sendable {
         try await simulate(
             durationSeconds: durationSeconds, deposit: { _, _ in }, setLink: { _, _ in },
             relay: { _, route, count in
-                Array(repeating: (route: route, consumedBits: Array(repeating: keySizeBits, count: route.links.count)), count: count)
+                [(route: route, consumedBits: Array(repeating: keySizeBits, count: route.links.count), keys: count)]
             })
     }
 
@@ -172,10 +172,10 @@ public struct NetworkRelaySimulation: Sendable {
             },
             setLink: { link, up in try await relays.setLink(link, up: up) },
             relay: { pair, _, count in
-                var delivered: [(route: RelayRoute, consumedBits: [Int])] = []
+                var delivered: [(route: RelayRoute, consumedBits: [Int], keys: Int)] = []
                 for _ in 0..<count {
                     let outcome = try await relays.relay(from: pair.from, to: pair.to, sizeBits: keySizeBits)
-                    delivered.append((route: outcome.route, consumedBits: outcome.consumedBits))
+                    delivered.append((route: outcome.route, consumedBits: outcome.consumedBits, keys: 1))
                 }
                 return delivered
             })
@@ -183,13 +183,13 @@ public struct NetworkRelaySimulation: Sendable {
 
     /// The simulation proper: `deposit(link, keys)` when a link distils whole keys,
     /// `setLink(link, up)` when a link goes down or comes back up, and `relay(pair, route,
-    /// count)` to relay `count` keys for `pair` that `route` can pad, returning each key's
-    /// route and the bits it consumed on each hop.
+    /// count)` to relay `count` keys for `pair` that `route` can pad, returning the routes the
+    /// keys took, the bits each key consumed on each hop, and how many keys went that way.
     private func simulate(
         durationSeconds: Double,
         deposit: (String, Int) async throws -> Void,
         setLink: (String, Bool) async throws -> Void,
-        relay: ((from: String, to: String), RelayRoute, Int) async throws -> [(route: RelayRoute, consumedBits: [Int])]
+        relay: ((from: String, to: String), RelayRoute, Int) async throws -> [(route: RelayRoute, consumedBits: [Int], keys: Int)]
     ) async throws -> Report {
         guard durationSeconds > 0, durationSeconds.isFinite else {
             throw QKDError(.invalidParameter, "duration \(durationSeconds) s must be positive")
@@ -238,15 +238,15 @@ public struct NetworkRelaySimulation: Sendable {
                         availableBits: { down.contains($0.id) ? nil : pools[$0.id, default: 0] })
                     else { continue }
                     let fitting = route.links.map { pools[$0, default: 0] / keySizeBits }.min() ?? 0
-                    for key in try await relay(pair, route, max(1, fitting / pairs.count)) {
-                        for (link, bits) in zip(key.route.links, key.consumedBits) {
-                            pools[link, default: 0] -= bits
-                            consumed[link, default: 0] += bits
+                    for batch in try await relay(pair, route, max(1, fitting / pairs.count)) {
+                        for (link, bits) in zip(batch.route.links, batch.consumedBits) {
+                            pools[link, default: 0] -= bits * batch.keys
+                            consumed[link, default: 0] += bits * batch.keys
                         }
-                        relayed[pairIndex] += 1
-                        routes[pairIndex][key.route.description, default: 0] += 1
-                        lastRoute[pairIndex] = key.route
-                        for outage in activeOutages { routesWhileDown[outage][pairIndex][key.route.description, default: 0] += 1 }
+                        relayed[pairIndex] += batch.keys
+                        routes[pairIndex][batch.route.description, default: 0] += batch.keys
+                        lastRoute[pairIndex] = batch.route
+                        for outage in activeOutages { routesWhileDown[outage][pairIndex][batch.route.description, default: 0] += batch.keys }
                         progressed = true
                     }
                 }

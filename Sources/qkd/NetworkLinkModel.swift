@@ -10,7 +10,8 @@ import QKDNode
 enum NetworkLinkModel {
     /// The link's configuration: the preset, `fiber.lengthKm` set to the link's length, and each
     /// `section.parameter` override applied. Throws the configuration's `QKDError` naming the
-    /// link and the parameter (an unknown section or parameter, a value its device refuses).
+    /// link and the parameter (an unknown preset, section or parameter, a value its device
+    /// refuses).
     static func configuration(of link: NetworkDescription.Link) throws -> NodeConfiguration {
         var sections: [String: [String: Double]] = ["fiber": ["lengthKm": link.lengthKm]]
         for (name, value) in link.parameters {
@@ -20,8 +21,12 @@ enum NetworkLinkModel {
         var document: [String: Any] = ["preset": link.preset]
         for (section, parameters) in sections { document[section] = parameters }
         let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])
-        return try ConfigurationDocument(data: data, name: "link \"\(link.id)\"", resolvePreset: PresetCatalog.document(named:))
-            .configuration()
+        let name = "link \"\(link.id)\""
+        do {
+            return try ConfigurationDocument(data: data, name: name, resolvePreset: PresetCatalog.document(named:)).configuration()
+        } catch let error as QKDError where !error.message.hasPrefix(name) {
+            throw QKDError(error.code, "\(name): \(error.message)")
+        }
     }
 
     /// The link's finite-key secret key rate from the analytic link model, in bit/s (0 where the
