@@ -150,10 +150,13 @@ public struct NetworkRelaySimulation: Sendable {
     /// links out of service in `relays`, and every relay is ``KeyRelayNetwork/relay(from:to:sizeBits:)``
     /// (which chooses its route key by key, so the routes reported are the ones the keys took).
     /// Throws `QKDError` `.invalidParameter` for a non-positive duration or a relay network of
-    /// other nodes or links, and what `relays` throws.
+    /// other nodes or links or with key in a pool, and what `relays` throws.
     public func run(durationSeconds: Double, relayingThrough relays: KeyRelayNetwork, seed: UInt64) async throws -> Report {
         guard relays.network.nodes == network.nodes, relays.network.links == network.links else {
             throw QKDError(.invalidParameter, "the relay network's nodes and links differ from the simulated network's")
+        }
+        for link in network.links where try await relays.availableBits(onLink: link.id) != 0 {
+            throw QKDError(.invalidParameter, "link \"\(link.id)\" already holds key in the relay network; the run starts from empty pools")
         }
         var generators = Dictionary(uniqueKeysWithValues: network.links.map { ($0.id, SeededGenerator(seed: seed, stream: $0.id)) })
         let byteCount = keySizeBits / 8

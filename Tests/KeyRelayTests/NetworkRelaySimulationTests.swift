@@ -117,5 +117,11 @@ struct NetworkRelaySimulationTests {
             try await NetworkRelaySimulation(network: corridor, linkRates: ["A-B": 1, "B-C": 1])
                 .run(durationSeconds: 10, relayingThrough: other, seed: 1)
         }
+        let filled = try KeyRelayNetwork(network: corridor)
+        try await filled.deposit(KeyRelayNetworkTests.linkKeys(1, link: "B-C"), onLink: "B-C")
+        await #expect(throws: QKDError(.invalidParameter, "link \"B-C\" already holds key in the relay network; the run starts from empty pools")) {
+            try await NetworkRelaySimulation(network: corridor, linkRates: ["A-B": 1, "B-C": 1])
+                .run(durationSeconds: 10, relayingThrough: filled, seed: 1)
+        }
     }
 }
