@@ -42,7 +42,7 @@ let benchmarks: @Sendable () -> Void = {
                     blackHole(try reconciler.reconcile(alice: pair.alice, bob: pair.bob, estimatedQBER: qber, randomness: &randomness))
                 }
             },
-            setup: {
+            setup: { () throws -> BlockPairs in
                 // Builds and caches the code outside the measured region.
                 _ = try LDPCRateAdaptation().plan(blockSize: 100_000, estimatedQBER: qber)
                 return BlockPairs(blockSize: 100_000, qber: qber, count: 8)
@@ -58,7 +58,7 @@ let benchmarks: @Sendable () -> Void = {
                 blackHole(try input.hash.hash(input.key, threads: 1))
             }
         },
-        setup: {
+        setup: { () throws -> (hash: ToeplitzHash, key: BitVector) in
             var generator = SeededGenerator(seed: 1, stream: "benchmark-toeplitz")
             let seed = BitVector(randomCount: ToeplitzHash.seedLength(inputLength: 800_000, outputLength: 100_000), using: &generator)
             return (
@@ -75,7 +75,7 @@ let benchmarks: @Sendable () -> Void = {
                 blackHole(input.hash.tag(of: input.key))
             }
         },
-        setup: {
+        setup: { () throws -> (hash: VerificationHash, key: BitVector) in
             var generator = SeededGenerator(seed: 1, stream: "benchmark-verification")
             return (
                 hash: try VerificationHash(pointCount: VerificationHash.defaultPointCount, using: &generator),
@@ -142,7 +142,7 @@ let benchmarks: @Sendable () -> Void = {
                 }
             }
         },
-        setup: {
+        setup: { () -> (key: BitVector, indices: [UInt32]) in
             var generator = SeededGenerator(seed: 1, stream: "benchmark-gather")
             var indices = (0..<UInt32(100_000)).map { $0 }
             indices.shuffle(using: &generator)
