@@ -1,0 +1,52 @@
+import Distillation
+import QKDCore
+
+/// Alice's and Bob's copies of a few random blocks, Bob's with independent bit errors of
+/// probability `qber` (a binary symmetric channel, drawn as in `ReconciliationBenchmark`), handed
+/// out in turn so that successive iterations see different error patterns.
+final class BlockPairs {
+    /// One block: Alice's key and Bob's noisy copy.
+    struct Pair {
+        let alice: BitVector
+        let bob: BitVector
+    }
+
+    private let pairs: [Pair]
+    private var nextIndex = 0
+
+    /// Draws `count` pairs of `blockSize` bits, pair `i` from stream `benchmark-block-i` of seed 1.
+    init(blockSize: Int, qber: Double, count: Int) {
+        pairs = (0..<count).map { index in
+            var generator = SeededGenerator(seed: 1, stream: "benchmark-block-\(index)")
+            let alice = BitVector(randomCount: blockSize, using: &generator)
+            var bob = alice
+            var position = 0
+            while true {
+                position += Int(min(generator.nextGeometricGap(successProbability: qber), UInt64(blockSize)))
+                guard position < blockSize else { break }
+                bob.flip(position)
+                position += 1
+            }
+            return Pair(alice: alice, bob: bob)
+        }
+    }
+
+    /// The next pair, cycling.
+    func next() -> Pair {
+        defer { nextIndex = (nextIndex + 1) % pairs.count }
+        return pairs[nextIndex]
+    }
+
+    /// Reconciles one pair with Cascade (`CascadeParameters.tuned(forQBER:)`), Alice's and Bob's
+    /// state machines exchanging their messages in memory; returns Bob's corrected key.
+    static func reconcileWithCascade(_ pair: Pair, qber: Double) throws -> BitVector {
+        let parameters = CascadeParameters.tuned(forQBER: qber)
+        var alice = try CascadeAlice(referenceKey: pair.alice, parameters: parameters)
+        var bob = try CascadeBob(noisyKey: pair.bob, estimatedQBER: qber, parameters: parameters)
+        var request: CascadeMessage? = try bob.start()
+        while let message = request {
+            request = try bob.receive(try alice.respond(to: message))
+        }
+        return bob.correctedKey
+    }
+}
