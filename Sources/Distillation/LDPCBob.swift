@@ -11,6 +11,7 @@ public struct LDPCBob {
     private let cache: LDPCCodeCache
     private let maximumIterations: Int
     private let blindRoundIterations: Int
+    private let stallIterations: Int
     private var plan: LDPCFramePlan?
     private var layout: LDPCFrameLayout?
     private var decoder: LDPCDecoder?
@@ -34,11 +35,14 @@ public struct LDPCBob {
 
     /// Creates Bob's side for his noisy `key`. The first decoding attempt runs up to
     /// `maximumIterations` iterations; each attempt after a blind round resumes from the previous
-    /// attempt's messages and runs up to `blindRoundIterations` more.
-    public init(key: BitVector, maximumIterations: Int = 60, blindRoundIterations: Int = 25, cache: LDPCCodeCache = .shared) {
+    /// attempt's messages and runs up to `blindRoundIterations` more; an attempt gives up early
+    /// once `stallIterations` iterations in a row (0: never) brought no new low in the number of
+    /// unmet checks (see `LDPCRateAdaptation.stallIterations`).
+    public init(key: BitVector, maximumIterations: Int = 100, blindRoundIterations: Int = 50, stallIterations: Int = 15, cache: LDPCCodeCache = .shared) {
         self.key = key
         self.maximumIterations = maximumIterations
         self.blindRoundIterations = blindRoundIterations
+        self.stallIterations = stallIterations
         self.cache = cache
     }
 
@@ -102,7 +106,7 @@ public struct LDPCBob {
         guard let plan, let layout, let decoder else { preconditionFailure("LDPC Bob attempts before the syndrome") }
         roundTrips += 1
         let resume = roundTrips > 1
-        let result = decoder.decode(channelLLR: channelLLR, syndrome: syndrome, maximumIterations: resume ? blindRoundIterations : maximumIterations, resume: resume)
+        let result = decoder.decode(channelLLR: channelLLR, syndrome: syndrome, maximumIterations: resume ? blindRoundIterations : maximumIterations, stallIterations: stallIterations, resume: resume)
         iterations += result.iterations
         if result.satisfied {
             let hard = decoder.hardDecision

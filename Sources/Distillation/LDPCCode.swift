@@ -51,6 +51,8 @@ public struct LDPCCode: Sendable {
     /// punctured columns of `H` linearly independent (see `LDPCFrameLayout` for why that matters
     /// to the disclosed-bit count).
     public let puncturingOrder: [Int32]
+    /// `H` in the decoder kernel's block layout.
+    let blockLayout: LDPCBlockLayout
 
     init(identifier: Identifier, variableCount: Int, rowStart: [Int32], edgeVariable: [Int32], puncturingOrder: [Int32]) {
         self.identifier = identifier
@@ -59,6 +61,7 @@ public struct LDPCCode: Sendable {
         self.rowStart = rowStart
         self.edgeVariable = edgeVariable
         self.puncturingOrder = puncturingOrder
+        blockLayout = LDPCBlockLayout(rowStart: rowStart, edgeVariable: edgeVariable, variableCount: variableCount, lifting: identifier.liftingFactor)
     }
 
     /// The number of ones in `H`.

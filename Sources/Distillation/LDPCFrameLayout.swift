@@ -2,10 +2,13 @@ import QKDCore
 
 /// Where the key bits and the adapting symbols of an `LDPCFramePlan` sit in the code word.
 ///
-/// The adapting symbols are the first `min(d, P)` symbols of the code's untainted puncturing
-/// order (`P` its length), then, if `d > P`, further symbols in a seeded random order; only the
-/// first `P` can ever be punctured, so the punctured set is always untainted. The key bits fill
-/// the remaining positions in increasing order.
+/// The adapting symbols are the `p₀` punctured ones, the first `p₀` symbols of the code's
+/// untainted puncturing order (so the punctured set is always untainted), then `d − p₀` shortened
+/// ones drawn from all other positions in an order fixed by the code seed. Drawing the shortened
+/// symbols at random keeps the degree distribution of what remains close to the mother code's;
+/// taking them from the puncturing order too (its lowest-degree symbols, as we did before)
+/// strips the code of its degree-2 symbols and cost about 0.03 in efficiency at QBER 2 % (see
+/// BENCHMARKS.md). The key bits fill the remaining positions in increasing order.
 ///
 /// Reveal order of the blind rounds: the `p₀` punctured positions, last first, then every key
 /// position in an order drawn from the code seed. The order is fixed before any data is seen, so
@@ -22,7 +25,8 @@ import QKDCore
 struct LDPCFrameLayout {
     /// The code word positions of the key bits, ascending.
     let keyPositions: [Int32]
-    /// The code word positions of the adapting symbols, in puncturing order.
+    /// The code word positions of the adapting symbols: the punctured ones in puncturing order,
+    /// then the shortened ones.
     let adaptingPositions: [Int32]
     /// The code word positions the blind rounds reveal, in order (`maximumRevealCount` of them).
     let revealOrder: [Int32]
@@ -36,7 +40,7 @@ struct LDPCFrameLayout {
             throw QKDError(.invalidParameter, "LDPC punctured count \(plan.initialPuncturedCount) exceeds the \(puncturable) symbols this code can puncture untainted")
         }
         var isAdapting = [Bool](repeating: false, count: code.variableCount)
-        var adapting = Array(code.puncturingOrder.prefix(puncturable))
+        var adapting = Array(code.puncturingOrder.prefix(plan.initialPuncturedCount))
         for position in adapting { isAdapting[Int(position)] = true }
         if adapting.count < plan.adaptingCount {
             var generator = SeededGenerator(seed: code.identifier.seed, stream: "ldpc-shortened-positions")

@@ -23,7 +23,7 @@ public struct LDPCReconciler: Sendable {
         }
         let plan = try adaptation.plan(blockSize: alice.count, estimatedQBER: estimatedQBER, cache: cache)
         var aliceSide = try LDPCAlice(key: alice, plan: plan, cache: cache, randomness: &randomness)
-        var bobSide = LDPCBob(key: bob, maximumIterations: adaptation.maximumIterations, blindRoundIterations: adaptation.blindRoundIterations, cache: cache)
+        var bobSide = LDPCBob(key: bob, maximumIterations: adaptation.maximumIterations, blindRoundIterations: adaptation.blindRoundIterations, stallIterations: adaptation.stallIterations, cache: cache)
         var toBob: LDPCMessage? = aliceSide.syndromeMessage
         while let message = toBob {
             let reply = try bobSide.receive(message)

@@ -18,6 +18,53 @@ import Testing
         return (alice, bob)
     }
 
+    /// Alice's frame (key at the key positions, nothing punctured or shortened beyond the plan's
+    /// zeros), its syndrome, and Bob's channel LLRs for a noisy copy at `qber`.
+    private func decoderInput(code: LDPCCode, qber: Double, seed: UInt64) -> (syndrome: [UInt8], llr: [Float]) {
+        var generator = SeededGenerator(seed: seed, stream: "decoder-input")
+        let frame = (0..<code.variableCount).map { _ in UInt8(truncatingIfNeeded: generator.next() & 1) }
+        let channel = Float(QKDMath.naturalLog((1 - qber) / qber))
+        let llr = frame.map { bit -> Float in
+            let received = generator.nextBernoulli(qber) ? bit ^ 1 : bit
+            return received == 1 ? -channel : channel
+        }
+        return (code.syndrome(ofFrame: frame), llr)
+    }
+
+    @Test func avx512AndPlainKernelsComputeTheSameFloats() throws {
+        // On a CPU without AVX-512 both calls take the plain path and the test only checks
+        // repeatability. One frame that decodes (1 % errors on the rate-0.85 code) and one that
+        // cannot (8 %), warm-started once: the hard decisions and iteration counts must agree exactly.
+        let code = try LDPCCodeCache.shared.code(try LDPCRateAdaptation().plan(blockSize: blockSize, estimatedQBER: 0.02).code)
+        for (qber, seed) in [(0.01, UInt64(3)), (0.08, UInt64(4))] {
+            let (syndrome, llr) = decoderInput(code: code, qber: qber, seed: seed)
+            let vectorised = LDPCDecoder(code: code)
+            let plain = LDPCDecoder(code: code)
+            for resume in [false, true] {
+                let fast = vectorised.decode(channelLLR: llr, syndrome: syndrome, maximumIterations: 30, stallIterations: 0, resume: resume)
+                let slow = plain.decode(channelLLR: llr, syndrome: syndrome, maximumIterations: 30, stallIterations: 0, resume: resume, allowAVX512: false)
+                #expect(fast.satisfied == slow.satisfied && fast.iterations == slow.iterations)
+                #expect(vectorised.hardDecision == plain.hardDecision)
+                #expect(fast.satisfied == (qber < 0.05))
+            }
+        }
+    }
+
+    @Test func stalledAttemptsGiveUpEarly() throws {
+        // 12 % errors on a code planned for 2 %: hopeless. With a stall limit of 5 the attempt
+        // ends long before its 300-iteration budget; without one it runs the whole budget.
+        let code = try LDPCCodeCache.shared.code(try LDPCRateAdaptation().plan(blockSize: blockSize, estimatedQBER: 0.02).code)
+        let (syndrome, llr) = decoderInput(code: code, qber: 0.12, seed: 11)
+        let decoder = LDPCDecoder(code: code)
+        let stalled = decoder.decode(channelLLR: llr, syndrome: syndrome, maximumIterations: 300, stallIterations: 5, resume: false)
+        #expect(!stalled.satisfied && stalled.iterations < 100)
+        let patient = decoder.decode(channelLLR: llr, syndrome: syndrome, maximumIterations: 300, stallIterations: 0, resume: false)
+        #expect(!patient.satisfied && patient.iterations == 300)
+        // A decodable frame is not cut short by the same stall limit.
+        let (easySyndrome, easyLLR) = decoderInput(code: code, qber: 0.01, seed: 12)
+        #expect(decoder.decode(channelLLR: easyLLR, syndrome: easySyndrome, maximumIterations: 300, stallIterations: 5, resume: false).satisfied)
+    }
+
     @Test func constructionIsDeterministicAndFollowsTheDegreeProfile() throws {
         let identifier = try LDPCRateAdaptation().plan(blockSize: blockSize, estimatedQBER: 0.02).code
         #expect(identifier.profileIndex == 7 && identifier.liftingFactor == 11)
