@@ -145,8 +145,14 @@ final class KMERelay: Sendable {
         guard let ciphertexts = answer.hybrid_ciphertexts, ciphertexts.count == count else {
             throw QKDError(.protocolFailure, "KME \(destination) returned no ML-KEM-768 ciphertext for every hybrid key")
         }
-        let hybridKeys = try zip(keys, ciphertexts).map { key, ciphertext in
-            try HybridKeyDerivation.decapsulate(qkdKey: key, ciphertext: [UInt8](Data(base64Encoded: ciphertext) ?? Data()), privateKey: kemKey)
+        let hybridKeys: [DeliveredKey]
+        do {
+            hybridKeys = try zip(keys, ciphertexts).map { key, ciphertext in
+                try HybridKeyDerivation.decapsulate(qkdKey: key, ciphertext: [UInt8](Data(base64Encoded: ciphertext) ?? Data()), privateKey: kemKey)
+            }
+        } catch let error as QKDError {
+            Self.erase(&keys)
+            throw QKDError(.protocolFailure, "KME \(destination) returned an unusable ML-KEM-768 ciphertext (\(error.message))")
         }
         Self.erase(&keys)
         record(request, "drawn here for \(pair), sent over link \(firstLink.linkID), stored by \(destination) for the slave; hybrid key with ML-KEM-768 handed to \(pair.master)")

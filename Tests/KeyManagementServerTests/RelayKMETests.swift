@@ -213,6 +213,25 @@ import Testing
         await ring.stop()
     }
 
+    /// The relay endpoints answer neighbour KMEs only: an SAE's certificate, or the certificate
+    /// of a KME that is not at the other end of the hop's link, is refused.
+    @Test func onlyTheNeighbourAtTheOtherEndOfTheLinkMayRelay() async throws {
+        let corridor = try await startCorridor(linkKeyCounts: ["A-B": 4, "B-C": 4])
+        let forward = #"{"master_SAE_ID": "SAE_A", "slave_SAE_ID": "SAE_C", "size": 256, "route": ["A", "B", "C"], "links": ["A-B", "B-C"], "hop": 1, "keys": [{"key_ID": "\#(UUID())", "pad_key_IDs": ["\#(UUID())"], "ciphertext": "AA=="}]}"#
+        let bySAE = try await corridor.c.curl(KMEServer.peerRelayForwardPath, as: "SAE_A", body: forward)
+        let levelsBySAE = try await corridor.c.curl(KMEServer.peerRelayLevelsPath, as: "SAE_C", body: #"{"visited": []}"#)
+        let byKMEA = try await Curl.run([
+            "--cacert", corridor.pki.path("ca.pem"), "--cert", corridor.pki.path("kme-A-peer.pem"),
+            "--key", corridor.pki.path("kme-A-peer-key.pem"), "-X", "POST", "-H", "Content-Type: application/json",
+            "--data-binary", forward, corridor.c.url(KMEServer.peerRelayForwardPath),
+        ])
+        #expect(bySAE.status == 401)
+        #expect(levelsBySAE.status == 401)
+        #expect(byKMEA.status == 401, "A is a KME of the network, but not at the other end of link B-C")
+        #expect(try corridor.pool("C", "B-C").count == 4, "nothing taken from the pool")
+        await corridor.stop()
+    }
+
     @Test func aMandatoryHybridKeyIsRefusedWhereNoKeyIsRelayed() async throws {
         let kme = try await TestKME(keyCount: 4)
         let result = try await kme.curl(
