@@ -8,8 +8,10 @@ import Testing
 /// Three real KMEs on loopback with mutual TLS, configured by `DevelopmentPKI.createNetwork` for
 /// the corridor A - B - C (no A-C link): SAE_A at A, SAE_C at C, nothing attached to B. Each node
 /// holds its copy of each of its links' pools as an SQLite file, filled with the same reproducible
-/// keys at both ends of a link, and its relayed keys in its own SQLite store.
-@Suite(.timeLimit(.minutes(2))) struct RelayKMETests {
+/// keys at both ends of a link, and its relayed keys in its own SQLite store. Serialized: each
+/// test runs three or four TLS servers, and the suite should not start them all at once on a
+/// loaded machine.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct RelayKMETests {
     private static let keys = KMEServer.basePath
 
     private struct Network {
