@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "KeyManagementServer",
             dependencies: [
-                "QKDCore", "KeyManagement",
+                "QKDCore", "KeyManagement", "KeyRelay",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "KeyManagementServerTests",
             dependencies: [
-                "KeyManagementServer", "KeyManagement", "KeyManagementPostgres", "QKDCore",
+                "KeyManagementServer", "KeyManagement", "KeyManagementPostgres", "KeyRelay", "QKDCore",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -30,40 +30,19 @@ public struct DevelopmentPKI: Sendable {
     /// the same names. Throws `QKDError` `.storage` if a file cannot be written.
     @discardableResult
     public static func create(in directory: String, kmeID: String = "KME_A", peerKMEID: String = "KME_B", port: Int = 8443) throws -> DevelopmentPKI {
-        let pki = DevelopmentPKI(directory: directory)
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw QKDError(.storage, "cannot create PKI folder \(directory)")
-        }
-        let now = Date()
-        let authority = CertificateBuilder(organization: organization, commonName: "QKDKit development CA", role: .authority)
-        let authorityKey = P256.Signing.PrivateKey()
-        func issue(_ builder: CertificateBuilder, name: String, key: P256.Signing.PrivateKey = P256.Signing.PrivateKey()) throws {
-            let certificate: String
-            do {
-                certificate = try builder.pem(
-                    publicKey: key.publicKey, issuer: authority, issuerKey: authorityKey,
-                    notBefore: now.addingTimeInterval(-3600), notAfter: now.addingTimeInterval(validity))
-            } catch {
-                throw QKDError(.invalidParameter, "cannot encode the certificate \(name).pem")
-            }
-            try pki.write(certificate, to: "\(name).pem", permissions: 0o644)
-            try pki.write(key.pemRepresentation + "\n", to: "\(name)-key.pem", permissions: 0o600)
-        }
-        try issue(authority, name: "ca", key: authorityKey)
-        try issue(CertificateBuilder(organization: organization, commonName: kmeID, role: .server), name: "kme")
-        try issue(CertificateBuilder(organization: organization, commonName: peerKMEID, role: .server), name: "kme-b")
+        let (pki, issue) = try authority(in: directory)
+        try issue(CertificateBuilder(organization: organization, commonName: kmeID, role: .server), "kme")
+        try issue(CertificateBuilder(organization: organization, commonName: peerKMEID, role: .server), "kme-b")
         var subjects: [String: String] = [:]
         for saeID in saeIDs {
             let builder = CertificateBuilder(organization: organization, commonName: saeID, role: .client)
-            try issue(builder, name: fileName(sae: saeID))
+            try issue(builder, fileName(sae: saeID))
             subjects[builder.subjectDescription] = saeID
         }
         var peerSubjects: [String] = []
         for (name, id) in [("kme-a-peer", kmeID), ("kme-b-peer", peerKMEID)] {
             let builder = CertificateBuilder(organization: organization, commonName: id, role: .client)
-            try issue(builder, name: name)
+            try issue(builder, name)
             peerSubjects.append(builder.subjectDescription)
         }
         let pairs = [SAEPair(master: saeIDs[0], slave: saeIDs[1]), SAEPair(master: saeIDs[0], slave: saeIDs[2])]
@@ -86,6 +65,36 @@ public struct DevelopmentPKI: Sendable {
         return pki
     }
 
+    /// Creates `directory` and a CA in it (`ca.pem`), and returns the PKI and a function that
+    /// issues a certificate signed by the CA as `NAME.pem` and `NAME-key.pem`.
+    static func authority(
+        in directory: String
+    ) throws -> (DevelopmentPKI, (CertificateBuilder, String) throws -> Void) {
+        let pki = DevelopmentPKI(directory: directory)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw QKDError(.storage, "cannot create PKI folder \(directory)")
+        }
+        let now = Date()
+        let authority = CertificateBuilder(organization: organization, commonName: "QKDKit development CA", role: .authority)
+        let authorityKey = P256.Signing.PrivateKey()
+        func issue(_ builder: CertificateBuilder, name: String, key: P256.Signing.PrivateKey) throws {
+            let certificate: String
+            do {
+                certificate = try builder.pem(
+                    publicKey: key.publicKey, issuer: authority, issuerKey: authorityKey,
+                    notBefore: now.addingTimeInterval(-3600), notAfter: now.addingTimeInterval(validity))
+            } catch {
+                throw QKDError(.invalidParameter, "cannot encode the certificate \(name).pem")
+            }
+            try pki.write(certificate, to: "\(name).pem", permissions: 0o644)
+            try pki.write(key.pemRepresentation + "\n", to: "\(name)-key.pem", permissions: 0o600)
+        }
+        try issue(authority, name: "ca", key: authorityKey)
+        return (pki, { builder, name in try issue(builder, name: name, key: P256.Signing.PrivateKey()) })
+    }
+
     /// The base file name of an SAE's certificate (`sae-a` for `SAE_A`).
     public static func fileName(sae saeID: String) -> String {
         saeID.lowercased().replacingOccurrences(of: "_", with: "-")
@@ -96,7 +105,7 @@ public struct DevelopmentPKI: Sendable {
         (directory as NSString).appendingPathComponent(name)
     }
 
-    private func write(_ text: String, to name: String, permissions: Int) throws {
+    func write(_ text: String, to name: String, permissions: Int) throws {
         let file = path(name)
         try? FileManager.default.removeItem(atPath: file)
         guard FileManager.default.createFile(atPath: file, contents: Data(text.utf8), attributes: [.posixPermissions: permissions]) else {

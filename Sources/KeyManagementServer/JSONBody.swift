@@ -63,21 +63,21 @@ enum JSONBody: Decodable {
         return array
     }
 
-    /// The names of the extensions in an extension field: an array of name/value objects (the
+    /// The extensions in an extension field, by name: an array of name/value objects (the
     /// standard's form) or one such object.
-    func extensionNames(field: String) throws(ETSIError) -> [String] {
+    func extensions(field: String) throws(ETSIError) -> [(name: String, value: JSONBody)] {
         switch self {
         case .object(let object):
-            return object.keys.sorted()
+            return object.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         case .array(let elements):
-            var names: [String] = []
+            var extensions: [(name: String, value: JSONBody)] = []
             for element in elements {
                 guard case .object(let object) = element else {
                     throw .badRequest("field \"\(field)\" is not an array of name/value objects", details: [["parameter": field]])
                 }
-                names += object.keys.sorted()
+                extensions += object.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
             }
-            return names
+            return extensions
         default:
             throw .badRequest("field \"\(field)\" is not an array of name/value objects", details: [["parameter": field]])
         }

@@ -1,5 +1,6 @@
 import Foundation
 import KeyManagement
+import KeyRelay
 import QKDCore
 
 /// The configuration of a Key Management Entity (`qkd kme serve --config FILE`), a JSON object:
@@ -27,6 +28,9 @@ import QKDCore
 /// every pair has one SAE attached to this KME (named in `sae_subjects`) and the other attached
 /// to the peer KME, and the two KMEs tell each other which keys they gave to masters over mutual
 /// TLS (``PeerKMEClient``).
+///
+/// With `relay` (``KMERelayConfiguration``), the KME is a node of a QKD network and relays keys
+/// to and from the KMEs of other nodes; `peer_kme_id` may then be left out.
 public struct KMEConfiguration: Sendable, Equatable {
     /// This KME's ID (`source_KME_ID` in the status).
     public var kmeID: String
@@ -64,6 +68,8 @@ public struct KMEConfiguration: Sendable, Equatable {
     /// The KME at the other end of the link, when each end has its own KME; nil when this KME
     /// serves both ends.
     public var peer: PeerKME?
+    /// The network this KME relays keys in, when it is a node of one; nil otherwise.
+    public var relay: KMERelayConfiguration?
 
     /// Where and who the peer KME is, and the certificate this KME presents to it.
     public struct PeerKME: Sendable, Equatable {
@@ -108,7 +114,8 @@ public struct KMEConfiguration: Sendable, Equatable {
         certificatePath: String, privateKeyPath: String, clientCAPath: String,
         saeIDsBySubject: [String: String], pairs: [SAEPair],
         keySize: Int = 256, minKeySize: Int = 8, maxKeySize: Int = 4096,
-        maxKeyPerRequest: Int = 128, maxKeyCount: Int = 100_000, maxSAEIDCount: Int = 4, peer: PeerKME? = nil
+        maxKeyPerRequest: Int = 128, maxKeyCount: Int = 100_000, maxSAEIDCount: Int = 4, peer: PeerKME? = nil,
+        relay: KMERelayConfiguration? = nil
     ) {
         self.kmeID = kmeID
         self.peerKMEID = peerKMEID
@@ -127,6 +134,7 @@ public struct KMEConfiguration: Sendable, Equatable {
         self.maxKeyCount = maxKeyCount
         self.maxSAEIDCount = maxSAEIDCount
         self.peer = peer
+        self.relay = relay
     }
 
     /// Reads the configuration file at `path`; throws `QKDError` `.malformedInput` naming the
@@ -147,8 +155,27 @@ public struct KMEConfiguration: Sendable, Equatable {
         let resolve = { (file: String) in
             file.hasPrefix("/") || file.contains("://") ? file : (folder as NSString).appendingPathComponent(file)
         }
+        guard document.peer_kme_id != nil || document.relay != nil else {
+            throw QKDError(.malformedInput, "KME configuration \(path): missing field \"peer_kme_id\"")
+        }
+        let relay = try document.relay.map { section in
+            let networkPath = resolve(section.network)
+            let network: NetworkDescription
+            do {
+                network = try NetworkDescription.load(path: networkPath)
+            } catch let error as QKDError {
+                throw QKDError(.malformedInput, "KME configuration \(path): relay: \(error.message)")
+            }
+            return KMERelayConfiguration(
+                networkPath: networkPath, network: network,
+                links: section.links.map {
+                    .init(linkID: $0.link, host: $0.host, port: $0.port, subject: $0.subject,
+                          certificatePath: resolve($0.certificate), privateKeyPath: resolve($0.private_key), storePath: resolve($0.store))
+                },
+                auditLogPath: section.audit_log.map(resolve))
+        }
         let configuration = KMEConfiguration(
-            kmeID: document.kme_id, peerKMEID: document.peer_kme_id, host: document.host, port: document.port,
+            kmeID: document.kme_id, peerKMEID: document.peer_kme_id ?? "", host: document.host, port: document.port,
             storePath: resolve(document.store), certificatePath: resolve(document.certificate),
             privateKeyPath: resolve(document.private_key), clientCAPath: resolve(document.client_ca),
             saeIDsBySubject: document.sae_subjects,
@@ -159,7 +186,8 @@ public struct KMEConfiguration: Sendable, Equatable {
             peer: document.peer.map {
                 PeerKME(host: $0.host, port: $0.port, subject: $0.subject,
                         certificatePath: resolve($0.certificate), privateKeyPath: resolve($0.private_key))
-            }
+            },
+            relay: relay
         )
         try configuration.validate(file: path)
         return configuration
@@ -168,13 +196,21 @@ public struct KMEConfiguration: Sendable, Equatable {
     /// Writes the configuration as JSON to `path`, with paths as given.
     public func write(to path: String) throws {
         let document = KMEConfigurationDocument(
-            kme_id: kmeID, peer_kme_id: peerKMEID, host: host, port: port, store: storePath,
+            kme_id: kmeID, peer_kme_id: relay != nil && peerKMEID.isEmpty ? nil : peerKMEID, host: host, port: port, store: storePath,
             certificate: certificatePath, private_key: privateKeyPath, client_ca: clientCAPath,
             sae_subjects: saeIDsBySubject, pairs: pairs.map { .init(master: $0.master, slave: $0.slave) },
             key_size: keySize, min_key_size: minKeySize, max_key_size: maxKeySize,
             max_key_per_request: maxKeyPerRequest, max_key_count: maxKeyCount, max_sae_id_count: maxSAEIDCount,
             peer: peer.map {
                 .init(host: $0.host, port: $0.port, subject: $0.subject, certificate: $0.certificatePath, private_key: $0.privateKeyPath)
+            },
+            relay: relay.map { section in
+                .init(
+                    network: section.networkPath, audit_log: section.auditLogPath,
+                    links: section.links.map {
+                        .init(link: $0.linkID, host: $0.host, port: $0.port, subject: $0.subject,
+                              certificate: $0.certificatePath, private_key: $0.privateKeyPath, store: $0.storePath)
+                    })
             }
         )
         let encoder = JSONEncoder()
@@ -195,7 +231,9 @@ public struct KMEConfiguration: Sendable, Equatable {
                 "key sizes must be multiples of 8 with min_key_size <= key_size <= max_key_size"
             } else if maxKeyPerRequest <= 0 { "max_key_per_request must be positive" }
             else if maxSAEIDCount < 0 { "max_sae_id_count must not be negative" }
-            else if pairs.isEmpty { "pairs names no SAE pair" }
+            else if pairs.isEmpty, relay == nil { "pairs names no SAE pair" }
+            else if relay != nil, peer != nil { "relay and peer exclude each other: a relaying KME reaches its neighbours through relay.links" }
+            else if let relay, let problem = relay.problem(kmeID: kmeID, configuration: self) { problem }
             else if let peer, !(1...65535).contains(peer.port) { "peer.port \(peer.port) is not a TCP port" }
             else if peer != nil, kmeID == peerKMEID { "kme_id and peer_kme_id must differ" }
             else if peer != nil, let pair = pairs.first(where: { localSAEIDs.contains($0.master) == localSAEIDs.contains($0.slave) }) {
@@ -224,7 +262,7 @@ private struct KMEConfigurationDocument: Codable {
     }
 
     let kme_id: String
-    let peer_kme_id: String
+    let peer_kme_id: String?
     let host: String
     let port: Int
     let store: String
@@ -240,6 +278,23 @@ private struct KMEConfigurationDocument: Codable {
     let max_key_count: Int?
     let max_sae_id_count: Int?
     let peer: Peer?
+    let relay: Relay?
+
+    struct Relay: Codable {
+        struct Link: Codable {
+            let link: String
+            let host: String
+            let port: Int
+            let subject: String
+            let certificate: String
+            let private_key: String
+            let store: String
+        }
+
+        let network: String
+        let audit_log: String?
+        let links: [Link]
+    }
 
     struct Peer: Codable {
         let host: String

@@ -12,7 +12,8 @@ import QKDCore
 ///
 /// Routes (base path ``basePath``): `GET {slave}/status`, `GET|POST {slave}/enc_keys`,
 /// `GET|POST {master}/dec_keys`, the OpenAPI document at ``openAPIPath``, and, for the peer KME
-/// only (its client certificate), `POST` ``peerDeliveriesPath``.
+/// only (its client certificate), `POST` ``peerDeliveriesPath``, and, for neighbour KMEs of a
+/// relaying KME, `POST` ``peerRelayLevelsPath`` and ``peerRelayForwardPath``.
 public struct KMEServer: Sendable {
     /// The base path of the key delivery API.
     public static let basePath = "/api/v1/keys"
@@ -20,6 +21,10 @@ public struct KMEServer: Sendable {
     public static let openAPIPath = "/api/v1/openapi.json"
     /// Where the peer KME posts its ``PeerDeliveryNotice``s (KME to KME, not part of ETSI 014).
     public static let peerDeliveriesPath = "/api/v1/peer/deliveries"
+    /// Where a neighbour KME asks how much key the links hold (``RelayLevelsRequest``).
+    public static let peerRelayLevelsPath = KMERelay.levelsPath
+    /// Where a neighbour KME forwards relayed keys (``RelayForwardRequest``).
+    public static let peerRelayForwardPath = KMERelay.forwardPath
 
     /// The KME logic the routes call.
     public let entity: KeyManagementEntity
@@ -64,6 +69,14 @@ public struct KMEServer: Sendable {
             let notice = try PeerDeliveryNotice(body: try await Self.body(request, context))
             try await entity.recordPeerDelivery(callerSubject: try await Self.callerSubject(context), notice: notice)
             return try Self.json([String: String]())
+        }
+        router.post(RouterPath(Self.peerRelayLevelsPath)) { request, context in
+            let levelsRequest = try RelayLevelsRequest(body: try await Self.body(request, context))
+            return try Self.json(try await entity.relayLevels(callerSubject: try await Self.callerSubject(context), request: levelsRequest))
+        }
+        router.post(RouterPath(Self.peerRelayForwardPath)) { request, context in
+            let forwardRequest = try RelayForwardRequest(body: try await Self.body(request, context))
+            return try Self.json(try await entity.relayForward(callerSubject: try await Self.callerSubject(context), request: forwardRequest))
         }
         router.get(RouterPath(Self.openAPIPath)) { _, _ in
             Response(

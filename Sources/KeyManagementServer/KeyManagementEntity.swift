@@ -1,5 +1,6 @@
 import Foundation
 import KeyManagement
+import KeyRelay
 import QKDCore
 
 /// The ETSI GS QKD 014 logic of a KME, apart from HTTP and TLS: who may ask what, request
@@ -12,28 +13,46 @@ import QKDCore
 /// be reached or refuses, the request gets 503 and the keys taken are discarded, never offered
 /// again (the peer may have recorded them before the failure; no key is ever given to two
 /// requests, at the price of the keys of failed requests).
+///
+/// With a relay configuration (``KMEConfiguration/relay``), every pair has its other SAE at
+/// another node of the network: `enc_keys` relays fresh keys to that node's KME hop by hop
+/// (``KMERelay``), which keeps them for `dec_keys`; hybrid keys are served on request
+/// (``KeyRequest/Hybrid``).
 public struct KeyManagementEntity: Sendable {
     /// The configuration (IDs, pairs, limits).
     public let configuration: KMEConfiguration
     private let store: any KeyDeliveryStore
     private let peer: PeerKMEClient?
+    private let relay: KMERelay?
 
-    /// Creates a KME serving `configuration.pairs` from `store`. Throws `QKDError`
-    /// `.malformedInput` if the peer certificate files of the configuration cannot be read.
-    public init(configuration: KMEConfiguration, store: any KeyDeliveryStore) throws {
+    /// Creates a KME serving `configuration.pairs` from `store`; a relaying KME draws the keys it
+    /// relays with `drawRelayKey(byteCount)` (by default the system's secure generator; tests
+    /// inject known keys). Throws `QKDError` `.malformedInput` if the peer certificate files of
+    /// the configuration cannot be read, or what opening a relay link's pool throws.
+    public init(
+        configuration: KMEConfiguration, store: any KeyDeliveryStore,
+        drawRelayKey: @escaping @Sendable (Int) -> [UInt8] = KeyRelayNetwork.systemRandomBytes
+    ) throws {
         self.configuration = configuration
         self.store = store
         peer = try configuration.peer.map { try PeerKMEClient(configuration: configuration, peer: $0) }
+        relay = try configuration.relay.map { _ in try KMERelay(configuration: configuration, deliveries: store, drawKey: drawRelayKey) }
     }
 
     /// `status`: the link from `caller` (master) to `slave`.
     public func status(caller: String, slave: String) async throws(ETSIError) -> KMEStatus {
         let pair = try authorize(SAEPair(master: caller, slave: slave), caller: caller)
-        let bits = try await storeCall { try await store.availableBits(in: configuration.share) }
+        let capacity: (keys: Int, node: String)
+        if let relay {
+            capacity = await relay.capacity(toSAE: slave, sizeBits: configuration.keySize)
+        } else {
+            let bits = try await storeCall { try await store.availableBits(in: configuration.share) }
+            capacity = (bits / configuration.keySize, configuration.peerKMEID)
+        }
         return KMEStatus(
-            source_KME_ID: configuration.kmeID, target_KME_ID: configuration.peerKMEID,
+            source_KME_ID: configuration.kmeID, target_KME_ID: capacity.node,
             master_SAE_ID: pair.master, slave_SAE_ID: pair.slave,
-            key_size: configuration.keySize, stored_key_count: bits / configuration.keySize,
+            key_size: configuration.keySize, stored_key_count: capacity.keys,
             max_key_count: configuration.maxKeyCount, max_key_per_request: configuration.maxKeyPerRequest,
             max_key_size: configuration.maxKeySize, min_key_size: configuration.minKeySize,
             max_SAE_ID_count: configuration.maxSAEIDCount
@@ -72,6 +91,17 @@ public struct KeyManagementEntity: Sendable {
         for additional in additionalSlaves {
             _ = try authorize(SAEPair(master: caller, slave: additional), caller: caller)
         }
+        if let relay {
+            return KeyContainer(try await storeCall {
+                try await relay.deliver(
+                    count: number, sizeBits: size, pair: pair, additionalSlaves: additionalSlaves, hybrid: request.hybrid != .no)
+            })
+        }
+        if request.hybrid == .required {
+            throw .badRequest(
+                "hybrid keys (extension \(KeyRequest.hybridExtension)) are served only for keys relayed between KMEs",
+                details: [["extension_mandatory": KeyRequest.hybridExtension]])
+        }
         guard let peer else {
             return KeyContainer(try await storeCall {
                 try await store.takeForMaster(count: number, sizeBits: size, pair: pair, additionalSlaves: additionalSlaves)
@@ -109,6 +139,25 @@ public struct KeyManagementEntity: Sendable {
         }
     }
 
+    /// A neighbour KME's question how much key the links hold (``RelayLevelsRequest``);
+    /// `callerSubject` must be the subject of a neighbour of a relay link (else 401).
+    public func relayLevels(callerSubject: String, request: RelayLevelsRequest) async throws(ETSIError) -> RelayLevels {
+        guard let relay, configuration.relay?.links.contains(where: { $0.subject == callerSubject }) == true else {
+            throw .unauthorized("\"\(callerSubject)\" is not a neighbour KME of \(configuration.kmeID)")
+        }
+        return RelayLevels(levels: await relay.levels(visited: request.visited))
+    }
+
+    /// One hop of a key relay from a neighbour KME (``RelayForwardRequest``): forwarded, or
+    /// stored for the slave here. 401 if `callerSubject` is not the neighbour at the other end
+    /// of the hop's link, 400 if the request does not fit, 503 if the relay cannot go on.
+    public func relayForward(callerSubject: String, request: RelayForwardRequest) async throws(ETSIError) -> RelayForwardAnswer {
+        guard let relay else {
+            throw .unauthorized("\(configuration.kmeID) relays no keys")
+        }
+        return try await storeCall { try await relay.forward(request, callerSubject: callerSubject) }
+    }
+
     /// `dec_keys`: the keys with the requested IDs, for `caller` (slave) of `master`.
     public func decryptionKeys(caller: String, master: String, request: KeyIDsRequest) async throws(ETSIError) -> KeyContainer {
         let pair = try authorize(SAEPair(master: master, slave: caller), caller: caller)
@@ -134,6 +183,8 @@ public struct KeyManagementEntity: Sendable {
     private func storeCall<Value>(_ body: () async throws -> Value) async throws(ETSIError) -> Value {
         do {
             return try await body()
+        } catch let error as ETSIError {
+            throw error
         } catch let error as QKDError {
             switch error.code {
             case .notFound: throw .badRequest(error.message, details: [["parameter": "key_ID"]])

@@ -14,9 +14,16 @@ struct KMEServeCommand: ParsableCommand {
             Prints "listening on https://HOST:PORT" once it accepts connections; SIGINT or SIGTERM \
             stops it. The configuration is the JSON file that `qkd pki init` writes.
 
+            A configuration with a "relay" section (written by `qkd pki init DIR --network FILE`) makes \
+            the KME a node of a network: it relays keys hop by hop to and from the KMEs of nodes it \
+            shares no link with, and serves hybrid QKD + ML-KEM-768 keys on request (README, "Relay \
+            across trusted nodes, hybrid keys").
+
             Examples:
               qkd pki init pki && qkd demo --key-dir keys
               qkd kme serve --config pki/kme.json --store keys/alice.sqlite
+              qkd pki init corridor --network examples/networks/corridor-240km.json --port 9443
+              qkd kme serve --config corridor/kme-middle.json
             """
     )
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeyManagementServer
+import KeyRelay
 
 /// `qkd pki init DIR`: a development CA, a KME server certificate, two SAE client certificates
 /// and a KME configuration that uses them.
@@ -19,10 +20,18 @@ struct PKIInitCommand: ParsableCommand {
             SAE_B and SAE_C attached), each naming the other as its peer (not with --port 0, which \
             leaves the port to the system).
 
+            With --network FILE (a network description, as for `qkd network run`), it writes instead \
+            the PKI of a network of relaying KMEs: kme-N.pem and kme-N-peer.pem for every node N, a \
+            client certificate for every SAE of the network, network.json (a copy of FILE) and \
+            kme-N.json (KME N on PORT+i for the i-th node, relaying keys to the other nodes over \
+            its links; its copy of link L's key pool is kme-N-link-L.sqlite).
+
             Example:
               qkd pki init pki && qkd kme serve --config pki/kme.json --store qkd-demo-keys/alice.sqlite
               qkd kme serve --config pki/kme-a.json --store qkd-demo-keys/alice.sqlite &
               qkd kme serve --config pki/kme-b.json --store qkd-demo-keys/bob.sqlite &
+              qkd pki init corridor --network examples/networks/corridor-240km.json --port 9443
+              qkd kme serve --config corridor/kme-middle.json &
             """
     )
 
@@ -32,6 +41,9 @@ struct PKIInitCommand: ParsableCommand {
     @Option(help: "TCP port written into kme.json and kme-a.json (kme-b.json gets the next one).")
     var port: Int = 8443
 
+    @Option(help: ArgumentHelp("Network description (JSON): write one relaying KME configuration per node.", valueName: "file"))
+    var network: String?
+
     func validate() throws {
         guard (0...65534).contains(port) else {
             throw ValidationError("--port \(port) must be in 0...65534 (kme-b.json gets the next port)")
@@ -39,6 +51,13 @@ struct PKIInitCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let network {
+            let description = try NetworkDescription.load(path: network)
+            let pki = try DevelopmentPKI.createNetwork(in: directory, network: description, port: port)
+            let files = description.nodes.map { DevelopmentPKI.configurationFile(node: $0.id) }.joined(separator: ", ")
+            print("wrote ca.pem, KME and SAE certificates, network.json and \(files) in \(pki.directory)")
+            return
+        }
         let pki = try DevelopmentPKI.create(in: directory, port: port)
         let saeFiles = DevelopmentPKI.saeIDs.map { DevelopmentPKI.fileName(sae: $0) + ".pem" }.joined(separator: ", ")
         let configurations = port == 0 ? "kme.json" : "kme.json, kme-a.json and kme-b.json"

@@ -26,6 +26,12 @@ enum Curl {
         process.terminationHandler = { _ in continuation.finish() }
         try process.run()
         for await _ in exited {}
+        // A cancelled task (a test past its time limit) leaves the loop early: stop curl and
+        // answer "no response" (reading the status of a running process would trap).
+        if process.isRunning {
+            process.terminate()
+            return Result(exitCode: -1, status: 0, body: Data())
+        }
         let statusText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         return Result(
             exitCode: process.terminationStatus,

@@ -18,7 +18,7 @@ import Testing
             privateKeyPath: "", clientCAPath: "", saeIDsBySubject: [:], pairs: [])
         let server = KMEServer(entity: try KeyManagementEntity(configuration: configuration, store: UnusedStore()))
         let registered = Set(server.router().routes.map { "\($0.method.rawValue) \(Self.normalized($0.path.description))" })
-        #expect(registered.count == 7)
+        #expect(registered.count == 9)
         #expect(registered == documented)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import KeyManagement
 import KeyManagementServer
+import KeyRelay
 import Logging
 import QKDCore
 import ServiceLifecycle
@@ -19,14 +20,16 @@ final class TestKME: @unchecked Sendable {
     private let serverTask: Task<Void, any Error>
 
     /// A KME configured by `configurationFile` of the PKI, adjusted by `configure`, on a store
-    /// that `openStore` opens and fills with `keys` (by default the configuration's SQLite file).
+    /// that `openStore` opens and fills with `keys` (by default the configuration's SQLite file);
+    /// a relaying KME draws the keys it relays with `drawRelayKey`.
     init(
         keyCount: Int,
         maxKeyPerRequest: Int = 128,
         sharing existing: DevelopmentPKI? = nil,
         configurationFile: String = "kme.json",
         configure: (inout KMEConfiguration) -> Void = { _ in },
-        openStore: (KMEConfiguration, [StoredKey]) async throws -> any KeyDeliveryStore = { try TestKME.sqliteStore($0, keys: $1) }
+        openStore: (KMEConfiguration, [StoredKey]) async throws -> any KeyDeliveryStore = { try TestKME.sqliteStore($0, keys: $1) },
+        drawRelayKey: @escaping @Sendable (Int) -> [UInt8] = KeyRelayNetwork.systemRandomBytes
     ) async throws {
         directory = existing?.directory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("KMETests-\(UUID().uuidString)").path
@@ -41,7 +44,7 @@ final class TestKME: @unchecked Sendable {
         configuration.maxKeyPerRequest = maxKeyPerRequest
         configure(&configuration)
         let server = KMEServer(entity: try KeyManagementEntity(
-            configuration: configuration, store: try await openStore(configuration, keys)))
+            configuration: configuration, store: try await openStore(configuration, keys), drawRelayKey: drawRelayKey))
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let application = try server.application { continuation.yield($0) }
         let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test-kme")))

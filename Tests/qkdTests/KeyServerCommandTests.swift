@@ -49,6 +49,56 @@ import Testing
         #expect(wrongSAE.stderr.contains("401"), "\(wrongSAE.stderr)")
     }
 
+    /// `qkd pki init --network` on the corridor example, the three KMEs served by `qkd kme serve`,
+    /// each link's pools holding a demo's keys: a key relayed west -> middle -> east reaches the
+    /// slave at east identical, through `qkd keys`.
+    @Test func theCorridorExampleRelaysAKeyThroughTheCommandLine() throws {
+        let folder = NSTemporaryDirectory() + "qkd-relay-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try runQKD(["demo", "--distance", "60", "--duration", "10s", "--json", "--key-dir", folder + "/keys"]).status == 0)
+        let port = Int.random(in: 20_000...60_000)
+        let network = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/networks/corridor-240km.json").path
+        let initialised = try runQKD(["pki", "init", folder + "/pki", "--network", network, "--port", "\(port)"])
+        #expect(initialised.status == 0, "\(initialised.stderr)")
+        let pki = folder + "/pki/"
+        for (file, copy) in [
+            ("alice", "kme-west-link-west-middle"), ("bob", "kme-middle-link-west-middle"),
+            ("alice", "kme-middle-link-middle-east"), ("bob", "kme-east-link-middle-east"),
+        ] {
+            try FileManager.default.copyItem(atPath: folder + "/keys/\(file).sqlite", toPath: pki + copy + ".sqlite")
+        }
+        var servers: [Process] = []
+        defer {
+            for server in servers {
+                server.terminate()
+                server.waitUntilExit()
+            }
+        }
+        for node in ["west", "middle", "east"] {
+            let server = Process()
+            server.executableURL = qkdExecutable()
+            server.arguments = ["kme", "serve", "--config", pki + "kme-\(node).json"]
+            let output = Pipe()
+            server.standardOutput = output
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            servers.append(server)
+            let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+            #expect(line.hasPrefix("listening on https://127.0.0.1:"), "\(node): \(line)")
+        }
+        let master = ["--kme", "localhost:\(port)", "--cert", pki + "sae-west.pem", "--key", pki + "sae-west-key.pem", "--cacert", pki + "ca.pem"]
+        let slave = ["--kme", "localhost:\(port + 2)", "--cert", pki + "sae-east.pem", "--key", pki + "sae-east-key.pem", "--cacert", pki + "ca.pem"]
+        let got = try runQKD(["keys", "get", "SAE_EAST"] + master)
+        #expect(got.status == 0, "\(got.stderr)")
+        let masterKeys = try #require(try JSONSerialization.jsonObject(with: Data(got.stdout.utf8)) as? [String: [[String: String]]])["keys"]
+        let keyID = try #require(masterKeys?.first?["key_ID"])
+        let dec = try runQKD(["keys", "dec", "SAE_WEST", keyID] + slave)
+        #expect(dec.status == 0, "\(dec.stderr)")
+        #expect((try JSONSerialization.jsonObject(with: Data(dec.stdout.utf8)) as? [String: [[String: String]]])?["keys"] == masterKeys)
+        let audit = try String(contentsOfFile: pki + "kme-middle-audit.log", encoding: .utf8)
+        #expect(audit.contains("relay key \(keyID) (256 bits, west -> middle -> east)"), "\(audit)")
+    }
+
     @Test func aMissingConfigurationIsOneLineAndExitCodeTwo() throws {
         let result = try runQKD(["kme", "serve", "--config", "/nonexistent/kme.json"])
         #expect(result.status == 2)
