@@ -17,9 +17,14 @@ public struct CascadeAlice: Sendable {
     /// The reference key in each permuted pass's order (empty until the pass is first queried).
     private var permutedKeys: [[UInt64]]
 
-    /// Creates Alice's side. Throws if the key is empty or too long, or the parameters are invalid.
-    public init(referenceKey: BitVector, parameters: CascadeParameters) throws {
+    /// Creates Alice's side for a block reconciled from the QBER estimate `estimatedQBER` (the
+    /// one Bob uses: it sets the block sizes, on which the pass orders depend). Throws if the
+    /// key is empty or too long, the estimate is not in `0..<0.5`, or the parameters are invalid.
+    public init(referenceKey: BitVector, estimatedQBER: Double, parameters: CascadeParameters) throws {
         try parameters.validate()
+        guard estimatedQBER >= 0 && estimatedQBER < 0.5 else {
+            throw QKDError(.invalidParameter, "Cascade QBER estimate \(estimatedQBER) is not in 0..<0.5")
+        }
         guard referenceKey.count > 0 else {
             throw QKDError(.invalidParameter, "Cascade needs a non-empty key")
         }
@@ -28,7 +33,7 @@ public struct CascadeAlice: Sendable {
         }
         self.referenceKey = referenceKey
         self.parameters = parameters
-        layout = CascadeLayout.shared(length: referenceKey.count, parameters: parameters)
+        layout = CascadeLayout.shared(length: referenceKey.count, parameters: parameters, estimatedQBER: estimatedQBER)
         permutedKeys = [[UInt64]](repeating: [], count: parameters.passCount)
     }
 

@@ -13,7 +13,9 @@ import QKDCore
 /// pass whose parity disagrees is binary-searched (BINARY, Brassard and Salvail 1994), all
 /// searches advancing together one level per round. Correcting a bit flips the parity of the
 /// block holding it in every pass (the cascade effect); blocks of the passes reached so far
-/// that become odd are searched too. Every parity Alice discloses is kept, so none is asked
+/// that become odd are searched too, those of the lowest pass first when
+/// `CascadeParameters.searchesLowestPassFirst` is set (the others wait, and often turn even
+/// meanwhile). Every parity Alice discloses is kept, so none is asked
 /// twice and searches re-entering a block reuse the halves already known. A pass whose blocks
 /// all agree costs no round trip.
 public struct CascadeBob: Sendable {
@@ -74,6 +76,8 @@ public struct CascadeBob: Sendable {
     private var blocksToExamine: [BlockReference] = []
     /// Blocks whose binary search waits for the outstanding request.
     private var blocksAwaitingParities: [BlockReference] = []
+    /// Odd blocks of later passes whose search waits until the lowest pass's searches are done.
+    private var deferredBlocks: [BlockReference] = []
 
     /// Creates Bob's side. Throws if the key is empty or too long, the QBER estimate is not in
     /// `0..<0.5`, or the parameters are invalid.
@@ -103,7 +107,7 @@ public struct CascadeBob: Sendable {
         guard case .notStarted = round else {
             throw QKDError(.protocolFailure, "Cascade Bob was already started")
         }
-        let layout = CascadeLayout.shared(length: noisyKey.count, parameters: parameters)
+        let layout = CascadeLayout.shared(length: noisyKey.count, parameters: parameters, estimatedQBER: estimatedQBER)
         var queries: [PendingQuery] = []
         for pass in 0..<parameters.passCount {
             let blockSize = parameters.blockSize(pass: pass, keyLength: noisyKey.count, estimatedQBER: estimatedQBER)
@@ -147,8 +151,9 @@ public struct CascadeBob: Sendable {
                 passes[query.block.pass].recordLeftParity(
                     parities[index], ofBlock: query.block.block, parentNode: query.parentNode)
             }
-            blocksToExamine = blocksAwaitingParities
+            blocksToExamine = blocksAwaitingParities + deferredBlocks
             blocksAwaitingParities = []
+            deferredBlocks = []
         }
         outstanding = []
         return advance()
@@ -237,8 +242,15 @@ public struct CascadeBob: Sendable {
                 waiting.sort { ($0.block.pass, $0.block.block) < ($1.block.pass, $1.block.block) }
                 var queries: [PendingQuery] = []
                 queries.reserveCapacity(waiting.count)
+                deferredBlocks = []
                 for query in waiting {
                     if let last = queries.last, last.block.pass == query.block.pass, last.block.block == query.block.block { continue }
+                    if parameters.searchesLowestPassFirst, let first = queries.first, query.block.pass != first.block.pass {
+                        if deferredBlocks.last.map({ $0.pass != query.block.pass || $0.block != query.block.block }) ?? true {
+                            deferredBlocks.append(query.block)
+                        }
+                        continue
+                    }
                     queries.append(query)
                 }
                 blocksAwaitingParities = queries.map(\.block)

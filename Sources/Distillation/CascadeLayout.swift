@@ -1,18 +1,20 @@
 import Foundation
 import QKDCore
 
-/// The key orders of every pass of a Cascade run: what both sides derive from the key length
-/// and `CascadeParameters` (see there for which pass gets which order).
+/// The key orders of every pass of a Cascade run: what both sides derive from the key length,
+/// `CascadeParameters` and the block sizes (see there for which pass gets which order).
 ///
-/// Orders depend only on the key length and the parameters, never on the key, so they are
-/// built once and shared: `CascadeLayout.shared(length:parameters:)` keeps the few most
-/// recently used layouts, and every block of the same length reuses them.
+/// Orders depend only on these, never on the key, so they are built once and shared:
+/// `CascadeLayout.shared(length:parameters:estimatedQBER:)` keeps the few most recently used
+/// layouts, and every block of the same length and QBER band reuses them.
 final class CascadeLayout: Sendable {
     /// The order of one pass.
     enum Order: Sendable {
         /// Pass 0: the key as it is.
         case identity
-        /// A uniformly random permutation (see `CascadePermutation`) and its inverse.
+        /// A random permutation and its inverse: uniform (`CascadePermutation`) or spreading
+        /// the first pass's blocks (`CascadeInterleaver`), see
+        /// `CascadeParameters.spreadsFirstPassBlocks`.
         case permuted(CascadePermutationTables)
         /// A random two-block split (see `CascadeSplit`).
         case split(CascadeSplit)
@@ -23,11 +25,16 @@ final class CascadeLayout: Sendable {
     /// One order per pass.
     let orders: [Order]
 
-    private init(length: Int, parameters: CascadeParameters) {
+    private init(length: Int, parameters: CascadeParameters, blockSizes: [Int]) {
         self.length = length
         orders = (0..<parameters.passCount).map { pass in
             if pass == 0 { return .identity }
             if parameters.usesPermutation(pass: pass) {
+                if parameters.spreadsFirstPassBlocks {
+                    return .permuted(CascadePermutationTables(originalIndices: CascadeInterleaver.order(
+                        length: length, firstBlockSize: blockSizes[0], blockSize: blockSizes[pass],
+                        generator: SeededGenerator(seed: parameters.permutationSeed, stream: "cascade-interleave-\(pass)"))))
+                }
                 return .permuted(CascadePermutationTables(CascadePermutation(
                     length: length, seed: parameters.permutationSeed, pass: pass, includeInverse: true)))
             }
@@ -42,6 +49,9 @@ final class CascadeLayout: Sendable {
         let seed: UInt64
         let passCount: Int
         let permutedPassCount: Int
+        /// The block sizes of the first pass and of every permuted pass (empty when the
+        /// permutations do not depend on them).
+        let blockSizes: [Int]
     }
 
     /// The most recently used layouts, newest last.
@@ -50,11 +60,16 @@ final class CascadeLayout: Sendable {
     /// How many layouts are kept (each holds two `UInt32` tables per permuted pass).
     private static let capacity = 4
 
-    /// The layout for a key of `length` bits, built on first use and kept while recently used.
-    static func shared(length: Int, parameters: CascadeParameters) -> CascadeLayout {
+    /// The layout for a key of `length` bits reconciled from a QBER estimate of
+    /// `estimatedQBER`, built on first use and kept while recently used.
+    static func shared(length: Int, parameters: CascadeParameters, estimatedQBER: Double) -> CascadeLayout {
+        let blockSizes = (0...parameters.permutedPassCount).map {
+            parameters.blockSize(pass: $0, keyLength: length, estimatedQBER: estimatedQBER)
+        }
         let key = Key(
             length: length, seed: parameters.permutationSeed, passCount: parameters.passCount,
-            permutedPassCount: parameters.permutedPassCount)
+            permutedPassCount: parameters.permutedPassCount,
+            blockSizes: parameters.spreadsFirstPassBlocks ? blockSizes : [])
         lock.lock()
         if let index = recent.firstIndex(where: { $0.key == key }) {
             let entry = recent.remove(at: index)
@@ -63,7 +78,7 @@ final class CascadeLayout: Sendable {
             return entry.layout
         }
         lock.unlock()
-        let layout = CascadeLayout(length: length, parameters: parameters)
+        let layout = CascadeLayout(length: length, parameters: parameters, blockSizes: blockSizes)
         lock.lock()
         defer { lock.unlock() }
         if let existing = recent.first(where: { $0.key == key }) { return existing.layout }

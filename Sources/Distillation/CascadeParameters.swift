@@ -10,29 +10,34 @@ import QKDCore
 /// and never more than half the key (rounded up), so every pass has at least two blocks
 /// whenever the key has at least two bits.
 ///
-/// The defaults are "Cascade opt. (7)" of J. Martinez-Mateo, C. Pacher, M. Peev, A. Ciurana,
-/// V. Martin, "Demystifying the information reconciliation protocol Cascade", Quantum Inf.
-/// Comput. 15 (2015) 453, arXiv:1407.3257: power-of-two blocks with `k₁ = 2^⌈log₂(1/QBER)⌉`,
-/// `k₂ = 4 k₁`, then `n/2` for the remaining passes (the paper uses 14 passes in all; the
-/// default here is 20, see `passCount`). On top of that, as the paper recommends:
+/// The block sizes are those of "Cascade opt. (7)" of J. Martinez-Mateo, C. Pacher, M. Peev,
+/// A. Ciurana, V. Martin, "Demystifying the information reconciliation protocol Cascade",
+/// Quantum Inf. Comput. 15 (2015) 453, arXiv:1407.3257: power-of-two blocks with
+/// `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁`, then `n/2` for the remaining passes (`tuned(forQBER:)`
+/// moves `k₁` and `k₂` per QBER band). On top of that, as the paper recommends:
 /// - block reuse: every parity Alice discloses (blocks and the halves asked during binary
 ///   searches) is kept, and when a correction makes a block of an earlier pass odd again its
 ///   search starts from the known sub-block parities (the cascade effect over all passes),
 /// - the parity of the last block of every pass after the first follows from the parity of
 ///   the whole key (the XOR of the first pass's block parities), so it is never asked for.
-/// And for round trips: the block parities of every pass are asked in the first message (they
-/// do not depend on Bob's corrections), and each later message batches the next binary-search
-/// level of every block being searched, so a block needs about one round trip per search level
-/// of each pass that finds errors, never one per error.
+/// Two choices of ours lower the disclosed bits further (both measured in BENCHMARKS.md,
+/// "Cascade"): pass 2's order spreads every first-pass block over distinct pass-2 blocks
+/// (`spreadsFirstPassBlocks`), and odd blocks are searched smallest pass first
+/// (`searchesLowestPassFirst`), so an error is found through the cheapest block that shows it.
+/// For round trips: the block parities of every pass are asked in the first message (they do
+/// not depend on Bob's corrections), and each later message batches the next binary-search
+/// level of every block being searched, so a wave of searches costs about `log₂ k` round trips
+/// however many blocks it covers.
 public struct CascadeParameters: Sendable, Hashable {
     /// The number of passes, each with its own permutation and block size.
     ///
-    /// Default 20. "Cascade opt. (7)" and "(8)" in Martinez-Mateo et al. (2015) use 14, tuned
-    /// for 10^4-bit frames; with 14, our release runs left 1 of 20 frames of 10^6 bits (QBER
-    /// 1 %) and 1 of 200 frames of 16384 bits (QBER 5 %) with errors, with 20 none of them.
-    /// Each pass with half-key blocks costs only one disclosed parity (the second block's
-    /// parity follows from the whole key's) and separates any two remaining errors with
-    /// probability 1/2, so the extra passes cost about 6 bits per frame.
+    /// Default 16. "Cascade opt. (7)" and "(8)" in Martinez-Mateo et al. (2015) use 14, tuned
+    /// for 10^4-bit frames. After the first two passes, errors survive only in sets that are
+    /// even in every block of both (in 45-73 % of 2^14-bit frames at QBER 1-7 %, measured);
+    /// each later pass, two random halves of the key, exposes such a set with probability 1/2
+    /// and costs one disclosed parity when it finds nothing (the second half's parity follows
+    /// from the whole key's). 14 passes left 1 of 1000 frames wrong at 2 % and 3 of 800 at 1 %
+    /// with the larger `k₂ = 8 k₁`; 16 passes none of 4000, so 16, at 2 bits per frame more.
     public var passCount: Int
 
     /// How far below `log₂(1/QBER)` the exponent of the first block size is placed.
@@ -53,6 +58,27 @@ public struct CascadeParameters: Sendable, Hashable {
     ///
     /// Default 1 ("Cascade opt. (7)": only pass 2 grows, then `n/2`).
     public var growingPassCount: Int
+
+    /// Whether the permuted passes spread every first-pass block over distinct blocks of their
+    /// own (`CascadeInterleaver`) instead of using a uniformly random permutation
+    /// (`CascadePermutation`, the paper's choice).
+    ///
+    /// Default true: an error pair left in one first-pass block then never hides in one block
+    /// of pass 2 as well (when `k₁ k₂ ≤ n`), so fewer errors reach the half-key passes, where
+    /// each costs `log₂(n/2)` parities. Both sides derive the order from the key length, the
+    /// block sizes of passes 1 and 2 and `permutationSeed`.
+    public var spreadsFirstPassBlocks: Bool
+
+    /// Whether each round only advances the binary searches of the lowest pass that has any
+    /// (later passes' odd blocks wait), instead of every odd block of every pass at once.
+    ///
+    /// Default true. Blocks of one pass are disjoint, so searching them together never wastes
+    /// a parity; across passes it does: when a pass-2 search finds an error whose partner sits
+    /// in an odd first-pass block, searching both finds the partner at `log₂ k₂` parities
+    /// instead of `log₂ k₁`, or makes a half-searched pass-2 block even again. Waiting lowered
+    /// f by 0.006-0.009 at 2^14 bits (QBER 1-7 %) and costs 1.5-2 times the round trips; false
+    /// suits links where round trips dominate.
+    public var searchesLowestPassFirst: Bool
 
     /// The seed from which the order of every pass after the first is derived (see
     /// `CascadePermutation` and `CascadeSplit`). Alice and Bob must use the same value.
@@ -75,15 +101,19 @@ public struct CascadeParameters: Sendable, Hashable {
     /// value, so that a zero estimate still gives a finite block size (then capped at half the key).
     public static let minimumQBERForBlockSize = 1e-6
 
-    /// Creates parameters; the defaults are "Cascade opt. (7)" (with 20 passes instead of 14)
-    /// and `defaultPermutationSeed`.
+    /// Creates parameters; the defaults are "Cascade opt. (7)" (with 16 passes instead of 14),
+    /// spread pass-2 blocks, lowest-pass-first searches and `defaultPermutationSeed`.
     public init(
-        passCount: Int = 20,
+        passCount: Int = 16,
         firstBlockSizeExponentOffset: Double = 0,
         blockSizeGrowthFactor: Int = 4,
         growingPassCount: Int = 1,
+        spreadsFirstPassBlocks: Bool = true,
+        searchesLowestPassFirst: Bool = true,
         permutationSeed: UInt64 = Self.defaultPermutationSeed
     ) {
+        self.searchesLowestPassFirst = searchesLowestPassFirst
+        self.spreadsFirstPassBlocks = spreadsFirstPassBlocks
         self.passCount = passCount
         self.firstBlockSizeExponentOffset = firstBlockSizeExponentOffset
         self.blockSizeGrowthFactor = blockSizeGrowthFactor
@@ -92,15 +122,17 @@ public struct CascadeParameters: Sendable, Hashable {
     }
 
     /// The settings this implementation uses for a block whose QBER is estimated at
-    /// `estimatedQBER`: the first two block sizes that gave the lowest mean f in our sweep over
-    /// 300 blocks of 2^14 bits per point (BENCHMARKS.md, "Cascade"), 20 passes, and `seed`.
+    /// `estimatedQBER`: the first two block sizes that gave the lowest mean f in our sweeps over
+    /// 2^14-bit blocks (BENCHMARKS.md, "Cascade"), 16 passes, spread pass-2 blocks, lowest pass
+    /// first, and `seed`.
     ///
     /// - QBER below 1.5 %: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 2 k₁` (at 1 %: 128, 256),
     /// - 1.5 % up to 6 %: `k₁ = 2^⌈log₂(1/QBER) − 1⌉`, `k₂ = 8 k₁` (at 2 %: 32, 256; at 5 %: 16, 128),
     /// - 6 % and above: "Cascade opt. (7)", `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁` (at 7 %: 16, 64).
     ///
-    /// Opt. (7) itself measured f = 1.090, 1.070, 1.077 at 1, 2, 5 %; these sizes 1.066, 1.063,
-    /// 1.064. Later passes are random halves in every case.
+    /// Larger `k₂` lower f a little more (at 2 %: 64, 256 gave 1.050 against 1.052; at 5 %:
+    /// 16, 256 gave 1.050 against 1.051) but double the round trips (430-870 per block), so
+    /// they are not used. Later passes are random halves in every case.
     public static func tuned(forQBER estimatedQBER: Double, permutationSeed seed: UInt64 = defaultPermutationSeed) -> CascadeParameters {
         if estimatedQBER < 0.015 {
             return CascadeParameters(blockSizeGrowthFactor: 2, permutationSeed: seed)

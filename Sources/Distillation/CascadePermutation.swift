@@ -135,7 +135,7 @@ public struct CascadePermutation: Sendable {
 }
 
 /// Unbiased bounded 32-bit draws, two per 64-bit output of a `SeededGenerator` (low half first).
-private struct ThirtyTwoBitDraws {
+struct ThirtyTwoBitDraws {
     /// The underlying generator.
     var generator: SeededGenerator
     /// The unused high half of the last 64-bit draw, if any.

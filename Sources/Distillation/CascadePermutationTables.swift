@@ -20,6 +20,18 @@ final class CascadePermutationTables: @unchecked Sendable {
         permutation.permutedPositions.withUnsafeBufferPointer { permutedPositions.initialize(from: $0.baseAddress!, count: length) }
     }
 
+    /// Builds the tables of the order in which position `p` holds key index `originalIndices[p]`
+    /// (a permutation of `0..<originalIndices.count`).
+    init(originalIndices order: [UInt32]) {
+        length = order.count
+        originalIndices = .allocate(capacity: max(1, length))
+        permutedPositions = .allocate(capacity: max(1, length))
+        for position in 0..<length {
+            originalIndices[position] = order[position]
+            permutedPositions[Int(order[position])] = UInt32(truncatingIfNeeded: position)
+        }
+    }
+
     deinit {
         originalIndices.deallocate()
         permutedPositions.deallocate()

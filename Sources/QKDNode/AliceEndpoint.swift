@@ -122,7 +122,7 @@ public final class AliceEndpoint {
             return
         }
         let parameters = CascadeParameters.tuned(forQBER: start.estimatedQBER)
-        blocks[start.blockID] = OpenBlock(key: key, counts: counts, cascade: try CascadeAlice(referenceKey: key, parameters: parameters))
+        blocks[start.blockID] = OpenBlock(key: key, counts: counts, cascade: try CascadeAlice(referenceKey: key, estimatedQBER: start.estimatedQBER, parameters: parameters))
     }
 
     private func verify(blockID: UInt64, hashKey: [UInt64], bobTag: [UInt64]) throws {

@@ -150,7 +150,7 @@ public struct ReconciliationBenchmark: Codable, Sendable {
         switch method {
         case .cascade:
             let parameters = CascadeParameters.tuned(forQBER: qber)
-            var alice = try CascadeAlice(referenceKey: aliceKey, parameters: parameters)
+            var alice = try CascadeAlice(referenceKey: aliceKey, estimatedQBER: qber, parameters: parameters)
             var bob = try CascadeBob(noisyKey: bobKey, estimatedQBER: qber, parameters: parameters)
             var request: CascadeMessage? = try bob.start()
             while let message = request {

@@ -3,17 +3,17 @@ import QKDCore
 import Testing
 
 @Suite struct CascadeAliceTests {
-    private let parameters = CascadeParameters(passCount: 4, permutationSeed: 42)
+    private let parameters = CascadeParameters(passCount: 4, spreadsFirstPassBlocks: false, permutationSeed: 42)
 
     private func makeAlice(length: Int = 300) throws -> (CascadeAlice, BitVector) {
         var generator = SeededGenerator(seed: 11)
         let key = BitVector(randomCount: length, using: &generator)
-        return (try CascadeAlice(referenceKey: key, parameters: parameters), key)
+        return (try CascadeAlice(referenceKey: key, estimatedQBER: 0.05, parameters: parameters), key)
     }
 
     @Test func answersParitiesInPermutedOrder() throws {
         var (alice, key) = try makeAlice()
-        // Pass 1 is the one growing pass of the default parameters: a random permutation.
+        // Pass 1 is the one growing pass: here a uniformly random permutation.
         let permutation = CascadePermutation(length: key.count, seed: 42, pass: 1, includeInverse: false)
         let queries = [
             CascadeParityQuery(pass: 0, start: 0, end: 300),
@@ -65,6 +65,6 @@ import Testing
     }
 
     @Test func emptyKeyThrows() {
-        #expect(throws: QKDError.self) { try CascadeAlice(referenceKey: BitVector(count: 0), parameters: parameters) }
+        #expect(throws: QKDError.self) { try CascadeAlice(referenceKey: BitVector(count: 0), estimatedQBER: 0.05, parameters: parameters) }
     }
 }

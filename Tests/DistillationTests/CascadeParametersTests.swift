@@ -5,7 +5,8 @@ import Testing
 @Suite struct CascadeParametersTests {
     @Test func defaultScheduleIsCascadeOptionSeven() {
         let parameters = CascadeParameters(permutationSeed: 0)
-        #expect(parameters.passCount == 20)
+        #expect(parameters.passCount == 16)
+        #expect(parameters.spreadsFirstPassBlocks && parameters.searchesLowestPassFirst)
         // 2^⌈log₂(1/q)⌉: 1/0.01 = 100 → 128; 1/0.02 = 50 → 64; 1/0.05 = 20 → 32; 1/0.07 ≈ 14.3 → 16.
         #expect(parameters.firstBlockSize(estimatedQBER: 0.01) == 128)
         #expect(parameters.firstBlockSize(estimatedQBER: 0.02) == 64)
@@ -24,7 +25,7 @@ import Testing
         #expect(firstTwo(0.02) == [32, 256])
         #expect(firstTwo(0.05) == [16, 128])
         #expect(firstTwo(0.07) == [16, 64])
-        #expect(CascadeParameters.tuned(forQBER: 0.03).passCount == 20)
+        #expect(CascadeParameters.tuned(forQBER: 0.03).passCount == 16)
         #expect(CascadeParameters.tuned(forQBER: 0.03).permutationSeed == CascadeParameters.defaultPermutationSeed)
     }
 

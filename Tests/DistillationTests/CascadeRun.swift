@@ -36,7 +36,7 @@ struct CascadeRun {
         var noisyKey = aliceKey
         for index in 0..<length where generator.nextBernoulli(qber) { noisyKey.flip(index) }
         let parameters = parameters ?? CascadeParameters(permutationSeed: seed &* 0x9E37_79B9_7F4A_7C15)
-        var alice = try CascadeAlice(referenceKey: aliceKey, parameters: parameters)
+        var alice = try CascadeAlice(referenceKey: aliceKey, estimatedQBER: qber, parameters: parameters)
         var bob = try CascadeBob(noisyKey: noisyKey, estimatedQBER: qber, parameters: parameters)
         var parityBitsInResponses = 0
         var request: CascadeMessage? = try bob.start()
