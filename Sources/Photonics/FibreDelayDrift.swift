@@ -1,3 +1,4 @@
+import Foundation
 import QKDCore
 
 /// The change of the fibre's propagation delay with its temperature, which moves the photons'
@@ -8,10 +9,13 @@ import QKDCore
 /// Eng and Johnston, Electron. Lett. 19, 865 (1983)); with a group delay of 4.9 µs/km that is
 /// about 34 ps per km and kelvin (the figure of about 40 ps/km/K quoted against hollow-core
 /// fibre, Slavík et al., Sci. Rep. 5, 15447 (2015)), so 120 km moves by 4.1 ns per kelvin, more
-/// than a time-bin separation. The temperature is an Ornstein-Uhlenbeck process around the
-/// calibration: `temperatureDeviation` = 0.5 K rms with a correlation time of 3 h, a spool in an
-/// air-conditioned laboratory or a buried cable (an aerial cable swings by tens of kelvin a day).
-/// The delay change is then about 2 ns rms, slow next to the synchronisation loop.
+/// than a time-bin separation. The surroundings' temperature is an Ornstein-Uhlenbeck process
+/// around the calibration, `temperatureDeviation` = 0.5 K rms with a correlation time of 3 h (an
+/// air-conditioned laboratory or the ground around a buried cable; an aerial cable swings by
+/// tens of kelvin a day), and the fibre follows it through its thermal mass, a first-order lag
+/// of `thermalLagSeconds` = 1 h (a wound spool or a cable duct): the fibre's temperature is
+/// smooth, changing by well under a millikelvin per second. The delay change is then about 2 ns
+/// rms and moves by at most a few ps per second, slow next to the synchronisation loop.
 public struct FibreDelayDrift: Sendable {
     /// Relative change of the transit time per kelvin.
     public static let relativeDelayPerKelvin = 7e-6
@@ -23,10 +27,14 @@ public struct FibreDelayDrift: Sendable {
     public static let temperatureDeviation = 0.5
     /// Correlation time of the temperature (s).
     public static let temperatureCorrelationSeconds = 3 * 3600.0
+    /// Time constant with which the fibre follows its surroundings' temperature (s).
+    public static let thermalLagSeconds = 3600.0
 
     /// Fibre length (km).
     public let lengthKm: Double
-    private var temperature: SlowWander
+    private var surroundings: SlowWander
+    /// The fibre's temperature relative to the calibration (K).
+    public private(set) var temperatureChange: Double
 
     /// Creates the drift of a fibre of `lengthKm`, its temperature drawn from its stationary
     /// distribution with its own stream of `seed`.
@@ -36,19 +44,19 @@ public struct FibreDelayDrift: Sendable {
         }
         self.lengthKm = lengthKm
         // SlowWander's "relative deviation" is here kelvin: the process is the same.
-        temperature = try SlowWander(
+        surroundings = try SlowWander(
             relativeDeviation: Self.temperatureDeviation, correlationSeconds: Self.temperatureCorrelationSeconds,
             seed: seed, name: "fibre-temperature")
+        temperatureChange = surroundings.deviation
     }
 
-    /// Temperature relative to the calibration (K).
-    public var temperatureChange: Double { temperature.deviation }
-
     /// Delay relative to the calibration (s).
-    public var delayChange: Double { Self.delayPerKmKelvin * lengthKm * temperature.deviation }
+    public var delayChange: Double { Self.delayPerKmKelvin * lengthKm * temperatureChange }
 
-    /// Advances the temperature by `seconds`.
+    /// Advances the temperatures by `seconds` (in steps short next to the lag, as `qkd run`'s
+    /// one-second updates are).
     public mutating func advance(seconds: Double) {
-        temperature.advance(seconds: seconds)
+        surroundings.advance(seconds: seconds)
+        temperatureChange += (surroundings.deviation - temperatureChange) * -expm1(-seconds / Self.thermalLagSeconds)
     }
 }

@@ -73,10 +73,21 @@ public struct LinkDrift: Sendable {
 
     /// Advances every drift by `seconds`.
     public mutating func advance(seconds: Double) {
+        advanceDevices(seconds: seconds)
+        advanceArrivalTime(seconds: seconds)
+    }
+
+    /// Advances the phase and the device wanders by `seconds` (`qkd run` does it once per frame).
+    public mutating func advanceDevices(seconds: Double) {
         _ = phase?.advance(seconds: seconds)
         brightness?.advance(seconds: seconds)
         efficiency?.advance(seconds: seconds)
         darkCounts?.advance(seconds: seconds)
+    }
+
+    /// Advances the clocks and the fibre's delay by `seconds` (`qkd run` does it once per
+    /// synchronisation update).
+    public mutating func advanceArrivalTime(seconds: Double) {
         clock?.advance(seconds: seconds)
         fibreDelay?.advance(seconds: seconds)
     }

@@ -14,8 +14,8 @@ import Security
 ///
 /// Per frame: the conditions of the optics are the drift minus the phase shifter's setting and
 /// minus the synchronisation's window position (and a fault's effect over the part of the frame
-/// it covers), held for one synchronisation update (1 s) when the arrival time drifts, for the
-/// whole frame otherwise; the frame is emulated and distilled
+/// it covers); the arrival time changes with every synchronisation update (1 s), the phase and
+/// the device wanders once per frame; the frame is emulated and distilled
 /// (`EmulatedStabilityFrames`, as in `qkd demo`) or, `accelerated`, drawn from the analytic
 /// model (`AnalyticStabilityFrames`); Bob's phase lock reads the frame's public counts, and the
 /// drift advances by one frame.
@@ -125,7 +125,9 @@ public struct StabilityRunner {
                 conditions.decoderPhaseOffset -= controllers ? stabilizer.shifterPhase : 0
                 let pieceEnd = Double(piece + pieceCount) / rate
                 if timingDrift {
-                    conditions.arrivalTimeOffset -= synchronizer.estimatedOffset(at: (Double(piece) / rate + pieceEnd) / 2)
+                    // Both the arrival and the windows (at the estimated frequency) move on during
+                    // the piece; their difference, held for it, is the one at its start.
+                    conditions.arrivalTimeOffset -= synchronizer.estimatedOffset(at: Double(piece) / rate)
                 }
                 let pieceSegments = segments(from: piece, count: pieceCount, conditions: conditions, rate: rate)
                 frameSegments += pieceSegments
@@ -136,9 +138,10 @@ public struct StabilityRunner {
                 phaseSquares += phase * phase
                 timingSquares += conditions.arrivalTimeOffset * conditions.arrivalTimeOffset
                 pieces += 1
-                drift.advance(seconds: Double(pieceCount) / rate)
+                drift.advanceArrivalTime(seconds: Double(pieceCount) / rate)
                 piece += pieceCount
             }
+            drift.advanceDevices(seconds: Double(count) / rate)
             let frame = try source.runFrame(frameSegments)
             let residual = (phaseSquares / pieces).squareRoot()
             frames.append(FrameRecord(

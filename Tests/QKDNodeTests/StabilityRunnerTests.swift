@@ -21,7 +21,8 @@ private func fastDriftRunner(seconds: Double, diffusion: Double?, controllers: B
     return runner
 }
 
-/// The paper's 120 km link over `hours` of link time, with its 10 s frames, in accelerated mode.
+/// The paper's 120 km link over `hours` of link time, with its 10 s frames, in accelerated mode;
+/// `controllers` switches the phase lock (the time-bin synchronisation stays on).
 private func paperRunner(hours: Double, diffusion: Double?, controllers: Bool, seed: UInt64 = 1) throws -> StabilityRunner {
     var runner = try StabilityRunner(
         configuration: try PresetCatalog.configuration(named: "paper-120km"), durationSeconds: hours * 3600, seed: seed,
@@ -30,7 +31,6 @@ private func paperRunner(hours: Double, diffusion: Double?, controllers: Bool, s
     runner.deviceWander = diffusion != nil
     runner.timingDrift = diffusion != nil
     runner.controllers = controllers
-    runner.synchronization = controllers
     runner.accelerated = true
     return runner
 }
@@ -55,8 +55,8 @@ private func paperRunner(hours: Double, diffusion: Double?, controllers: Bool, s
         #expect(firstLoss < 3600)
         #expect(open.meanQberXAllFrames > 0.2)
         // The clocks and the fibre drift too: the synchronisation acquired and kept the windows
-        // on the photons (its noise is about 25 ps rms; 100 ps costs under 1 % of the counts).
-        #expect(locked.timingDrift && locked.acquisition != nil && abs(locked.acquisitionErrorPs ?? .infinity) < 200)
+        // on the photons (its noise is about 40 ps rms).
+        #expect(locked.timingDrift && locked.acquisition != nil && abs(locked.acquisitionErrorPs ?? .infinity) < 500)
         #expect(locked.timingErrorRmsPs < 100, "\(locked.timingErrorRmsPs) ps")
         #expect(rows.allSatisfy { $0.timingErrorPs < 100 })
     }
