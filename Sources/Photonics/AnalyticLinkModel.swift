@@ -17,8 +17,8 @@ public struct AnalyticLinkModel: Sendable {
     /// `LinkOutcome`.
     public let table: [[[Double]]]
 
-    /// Computes the model.
-    public init(configuration: LinkConfiguration) {
+    /// Computes the model; `silentDetector`, a latched detector, gives no click.
+    public init(configuration: LinkConfiguration, silentDetector: Int? = nil) {
         self.configuration = configuration
         let geometry = DetectionGeometry(configuration: configuration)
         let source = configuration.source
@@ -27,8 +27,8 @@ public struct AnalyticLinkModel: Sendable {
             PreparedState.allCases.map { state in
                 let prior = configuration.encoder.probability(of: state) * source.intensityProbability(intensity)
                 if prior == 0 { return [0, 0, 0, 0] }
-                let click = geometry.clickProbability[Int(state.rawValue)].map { rho in
-                    1 - darkFree * (1 - source.detectionProbability(perPhotonTransmittance: rho, intensity: intensity))
+                let click = geometry.clickProbability[Int(state.rawValue)].enumerated().map { pair, rho in
+                    pair % 2 == silentDetector ? 0 : 1 - darkFree * (1 - source.detectionProbability(perPhotonTransmittance: rho, intensity: intensity))
                 }
                 return AnalyticLinkModel.outcomeProbabilities(click).map { prior * $0 }
             }

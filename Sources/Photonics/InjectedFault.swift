@@ -10,6 +10,10 @@ public struct InjectedFault: Sendable, Equatable, Codable {
         /// Stray light reaches the detectors (a door opened on a patch panel, an unshielded
         /// connector): `strayLightRate` extra clicks per second per detector.
         case strayLight = "stray-light"
+        /// One of Bob's detectors latches (a superconducting nanowire driven normal by a burst of
+        /// light or a bias glitch stays resistive until its bias is reset) and gives no click:
+        /// detector 1, whose silence would hide the X-basis errors.
+        case detectorLatch = "detector-latch"
     }
 
     /// Background clicks per detector during a stray-light burst (Hz): room light leaking into
@@ -42,6 +46,7 @@ public struct InjectedFault: Sendable, Equatable, Codable {
         switch kind {
         case .fibreCut: faulty.channelTransmittanceFactor = 0
         case .strayLight: faulty.backgroundRate += Self.strayLightRate
+        case .detectorLatch: faulty.latchedDetector = 1
         }
         return faulty
     }

@@ -25,11 +25,17 @@ public struct LinkConditions: Sendable, Equatable {
     /// Delay of the photons' arrival relative to Bob's gate windows (s): clock drift and the
     /// fibre's thermal delay, minus the synchronisation controller's correction.
     public var arrivalTimeOffset = 0.0
+    /// White timing jitter of Bob's clock against Alice's (s, rms), added in quadrature to the
+    /// detectors' jitter.
+    public var clockJitter = 0.0
+    /// A detector that has latched and gives no click (nil: both work).
+    public var latchedDetector: Int?
 
     /// The neutral conditions.
     public init() {}
 
-    /// `configuration` under these conditions.
+    /// `configuration` under these conditions (a latched detector is not part of it: the
+    /// emulator and the analytic model take `latchedDetector` themselves).
     public func applied(to configuration: LinkConfiguration) -> LinkConfiguration {
         var link = configuration
         link.decoder.phaseOffset = configuration.decoder.phaseOffset + decoderPhaseOffset
@@ -38,6 +44,10 @@ public struct LinkConditions: Sendable, Equatable {
         link.detector.efficiency = min(1, max(1e-12, configuration.detector.efficiency * detectorEfficiencyFactor))
         link.detector.darkCountRate = max(0, configuration.detector.darkCountRate * darkCountRateFactor + backgroundRate)
         link.tagger.gateOffset = configuration.tagger.gateOffset - arrivalTimeOffset
+        if clockJitter > 0 {
+            let jitter = configuration.detector.timingJitter
+            link.detector.timingJitter = (jitter * jitter + clockJitter * clockJitter).squareRoot()
+        }
         return link
     }
 }

@@ -3,7 +3,9 @@ import QKDCore
 /// The slow drifts of a link's devices during unattended operation, each a seeded process of
 /// its own stream: the interferometer phase (`InterferometerPhaseDrift`), and, as `SlowWander`
 /// processes around the calibration, the source's brightness into the fibre, the detectors'
-/// efficiency and their dark-count rate. Magnitudes and their sources are in docs/physics.md
+/// efficiency and their dark-count rate; and, with `timingDrift`, the arrival time of the
+/// photons on Bob's clock: the two nodes' clocks (`ClockDrift`) and the fibre's thermal delay
+/// (`FibreDelayDrift`). Magnitudes and their sources are in docs/physics.md
 /// ("Drift during unattended operation").
 public struct LinkDrift: Sendable {
     /// Stationary relative deviation and correlation time of the source's brightness into the
@@ -24,11 +26,20 @@ public struct LinkDrift: Sendable {
     public private(set) var efficiency: SlowWander?
     /// Dark-count wander, nil when off.
     public private(set) var darkCounts: SlowWander?
+    /// Bob's clock against Alice's, nil when the timing does not drift.
+    public private(set) var clock: ClockDrift?
+    /// The fibre's thermal delay, nil when the timing does not drift.
+    public private(set) var fibreDelay: FibreDelayDrift?
 
     /// Creates the drifts of one run: the phase with `phaseDiffusion` (nil: none), and the
-    /// device wanders at their default magnitudes when `deviceWander` is true.
-    public init(phaseDiffusion: Double?, deviceWander: Bool, seed: UInt64) throws {
+    /// device wanders at their default magnitudes when `deviceWander` is true, and the clocks
+    /// and the delay of a fibre of `fibreLengthKm` when `timingDrift` is true.
+    public init(phaseDiffusion: Double?, deviceWander: Bool, timingDrift: Bool = false, fibreLengthKm: Double = 0, seed: UInt64) throws {
         phase = try phaseDiffusion.map { try InterferometerPhaseDrift(diffusion: $0, seed: seed) }
+        if timingDrift {
+            clock = ClockDrift.typical(seed: seed)
+            fibreDelay = try FibreDelayDrift(lengthKm: fibreLengthKm, seed: seed)
+        }
         guard deviceWander else { return }
         brightness = try SlowWander(
             relativeDeviation: Self.brightnessWander.relativeDeviation, correlationSeconds: Self.brightnessWander.correlationSeconds,
@@ -51,14 +62,33 @@ public struct LinkDrift: Sendable {
         conditions.sourceTransmittanceFactor = min(1, brightness?.factor ?? 1)
         conditions.detectorEfficiencyFactor = efficiency?.factor ?? 1
         conditions.darkCountRateFactor = darkCounts?.factor ?? 1
+        conditions.arrivalTimeOffset = arrivalTimeOffset
+        conditions.clockJitter = clock?.jitter ?? 0
         return conditions
     }
 
+    /// How late the photons arrive on Bob's clock relative to the calibration (s): the clocks'
+    /// offset plus the fibre's delay change, before any synchronisation.
+    public var arrivalTimeOffset: Double { (clock?.timeOffset ?? 0) + (fibreDelay?.delayChange ?? 0) }
+
     /// Advances every drift by `seconds`.
     public mutating func advance(seconds: Double) {
+        advanceDevices(seconds: seconds)
+        advanceArrivalTime(seconds: seconds)
+    }
+
+    /// Advances the phase and the device wanders by `seconds` (`qkd run` does it once per frame).
+    public mutating func advanceDevices(seconds: Double) {
         _ = phase?.advance(seconds: seconds)
         brightness?.advance(seconds: seconds)
         efficiency?.advance(seconds: seconds)
         darkCounts?.advance(seconds: seconds)
+    }
+
+    /// Advances the clocks and the fibre's delay by `seconds` (`qkd run` does it once per
+    /// synchronisation update).
+    public mutating func advanceArrivalTime(seconds: Double) {
+        clock?.advance(seconds: seconds)
+        fibreDelay?.advance(seconds: seconds)
     }
 }

@@ -20,8 +20,10 @@ public struct LinkEmulator: Sendable {
     public let calibratedConfiguration: LinkConfiguration
     /// The photons' arrival delay behind Bob's gates (ps), added to every emitted time tag.
     private var arrivalShiftPicoseconds: Int64 = 0
+    /// The detector that has latched (gives no click), nil when both work.
+    private var silentDetector: Int?
     private var geometry: DetectionGeometry
-    private let timing: PhotonTimingModel
+    private var timing: PhotonTimingModel
     /// `clickProbabilityTable[intensity][state]`.
     private var clickProbabilityTable: [[Double]]
     /// `routing[state][path * 2 + detector]`: where a photon leaves the decoder.
@@ -52,13 +54,17 @@ public struct LinkEmulator: Sendable {
     ///
     /// An arrival-time offset moves the photons relative to Bob's gate windows: the gating
     /// probabilities follow from the shifted windows, and every time tag (photon or dark count)
-    /// is reported in Bob's frame, so his measurement sees the shift as his tagger would.
+    /// is reported in Bob's frame, so his measurement sees the shift as his tagger would. A
+    /// latched detector's clicks are removed after they are drawn (it registers nothing, and the
+    /// other detector does not notice).
     public mutating func setConditions(_ conditions: LinkConditions) {
         let shifted = conditions.applied(to: calibratedConfiguration)
         arrivalShiftPicoseconds = Int64((conditions.arrivalTimeOffset * 1e12).rounded())
+        silentDetector = conditions.latchedDetector
         guard shifted != configuration else { return }
         configuration = shifted
         geometry = DetectionGeometry(configuration: configuration)
+        timing = configuration.source.timingModel(detectorJitter: configuration.detector.timingJitter)
         deriveTables()
     }
 
@@ -116,6 +122,7 @@ public struct LinkEmulator: Sendable {
             slot += 1
         }
         nextSlot = end
+        if let silentDetector { frame.bob.removeAll { Int($0.detector) == silentDetector } }
         return frame
     }
 

@@ -65,7 +65,7 @@ final class AnalyticStabilityFrames: StabilityFrameSource {
     /// The counts of one segment, per intensity.
     private func draw(_ segment: FrameSegment) throws -> [ThreeStateCounts] {
         if segment.conditions != modelConditions {
-            model = AnalyticLinkModel(configuration: segment.conditions.applied(to: calibrated))
+            model = AnalyticLinkModel(configuration: segment.conditions.applied(to: calibrated), silentDetector: segment.conditions.latchedDetector)
             modelConditions = segment.conditions
         }
         let source = calibrated.source
@@ -74,7 +74,7 @@ final class AnalyticStabilityFrames: StabilityFrameSource {
             try ThreeStateCounts(
                 pulses: UInt64((slots * source.intensityProbability(intensity)).rounded()),
                 counts: [PreparedState.early, .late, .plus].map { state in
-                    LinkOutcome.allCases.map { drawPoisson(mean: slots * model.probability(intensity: intensity, state, $0)) }
+                    LinkOutcome.allCases.map { generator.nextPoisson(mean: slots * model.probability(intensity: intensity, state, $0)) }
                 })
         }
     }
@@ -90,20 +90,5 @@ final class AnalyticStabilityFrames: StabilityFrameSource {
             secretBits: max(0, bound.secretBits), keysStored: 0, leftoverBits: 0))
         nextBlockID += 1
         block = Array(repeating: .zero, count: block.count)
-    }
-
-    private func drawPoisson(mean: Double) -> UInt64 {
-        guard mean > 0 else { return 0 }
-        if mean >= 30 {
-            return UInt64(max(0, (mean + mean.squareRoot() * generator.nextStandardNormal()).rounded()))
-        }
-        let limit = exp(-mean)
-        var product = generator.nextUnitInterval()
-        var count: UInt64 = 0
-        while product > limit {
-            count += 1
-            product *= generator.nextUnitInterval()
-        }
-        return count
     }
 }

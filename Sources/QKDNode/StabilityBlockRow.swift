@@ -21,14 +21,17 @@ public struct StabilityBlockRow: Sendable, Equatable {
     public var controllerState: String
     /// Link time of the frames in the block's span that the alarm withheld (s).
     public var pausedSeconds: Double
+    /// Root-mean-square offset of the photons' arrival from Bob's windows over the block (ps),
+    /// the emulator's truth; 0 when the timing does not drift.
+    public var timingErrorPs: Double
 
     /// The CSV header line.
-    public static let csvHeader = "startSeconds,durationSeconds,qberZ,qberX,siftedBits,secretBits,phaseErrorRad,controllerState,pausedSeconds"
+    public static let csvHeader = "startSeconds,durationSeconds,qberZ,qberX,siftedBits,secretBits,phaseErrorRad,controllerState,pausedSeconds,timingErrorPs"
 
     /// The block as a CSV line.
     public var csvLine: String {
         [String(format: "%.1f", startSeconds), String(format: "%.1f", durationSeconds), String(format: "%.5f", qberZ),
          String(format: "%.5f", qberX), String(siftedBits), String(secretBits), String(format: "%.4f", phaseErrorRad),
-         controllerState, String(format: "%.1f", pausedSeconds)].joined(separator: ",")
+         controllerState, String(format: "%.1f", pausedSeconds), String(format: "%.1f", timingErrorPs)].joined(separator: ",")
     }
 }

@@ -3,14 +3,19 @@ import Photonics
 import QKDCore
 import Security
 
-/// Runs the link unattended through simulated time, in one process: the interferometer phase
-/// and the devices drift frame by frame (`LinkDrift`), Bob's phase lock corrects it from the X-basis errors he observes, the
-/// link alarm withholds the frames of a fault (`LinkAlarm`), and injected faults exercise it.
+/// Runs the link unattended through simulated time, in one process: the interferometer phase,
+/// the devices and the arrival time drift (`LinkDrift`), Bob's phase lock corrects the phase
+/// from the X-basis errors he observes, his time-bin synchronisation keeps the gate windows on
+/// the photons (`TimeBinSynchronizer`: a pilot before key exchange, then one update per second
+/// from his time tags), the link alarm withholds the frames of a fault (`LinkAlarm`), and
+/// injected faults exercise it.
 /// It streams one `StabilityBlockRow` per block and keeps only running sums and the frames of
 /// the block in progress, so memory does not grow with the duration.
 ///
-/// Per frame: the conditions of the optics are the drift minus the phase shifter's setting (and
-/// a fault's effect over the part of the frame it covers); the frame is emulated and distilled
+/// Per frame: the conditions of the optics are the drift minus the phase shifter's setting and
+/// minus the synchronisation's window position (and a fault's effect over the part of the frame
+/// it covers); the arrival time changes with every synchronisation update (1 s), the phase and
+/// the device wanders once per frame; the frame is emulated and distilled
 /// (`EmulatedStabilityFrames`, as in `qkd demo`) or, `accelerated`, drawn from the analytic
 /// model (`AnalyticStabilityFrames`); Bob's phase lock reads the frame's public counts, and the
 /// drift advances by one frame.
@@ -24,6 +29,12 @@ public struct StabilityRunner {
     public var deviceWander = true
     /// Whether Bob's phase lock drives the phase shifter.
     public var controllers = true
+    /// Whether the arrival time drifts: the nodes' clocks and the fibre's thermal delay
+    /// (`ClockDrift`, `FibreDelayDrift`).
+    public var timingDrift = true
+    /// Whether Bob's time-bin synchronisation acquires and tracks the arrival time; off, his
+    /// windows stay where a calibration by hand put them at the start.
+    public var synchronization = true
     /// The link alarm both endpoints start from.
     public var alarm = LinkAlarm(maximumQBERX: 0.15)
     /// Whether frames come from the analytic model instead of the event-level emulator.
@@ -42,6 +53,7 @@ public struct StabilityRunner {
         var slotCount: UInt64
         var paused: Bool
         var residualPhase: Double
+        var timingErrorSquares: Double
         var acquiring: Bool
     }
 
@@ -56,9 +68,23 @@ public struct StabilityRunner {
         let source: any StabilityFrameSource = accelerated
             ? try AnalyticStabilityFrames(settings: settings, alarm: alarm)
             : try EmulatedStabilityFrames(settings: settings, alarm: alarm)
-        var drift = try LinkDrift(phaseDiffusion: phaseDiffusion, deviceWander: deviceWander, seed: settings.seed)
-        var stabilizer = PhaseStabilizer(visibility: settings.configuration.link.decoder.visibility, lockLossQBER: alarm.maximumQBERX)
+        let link = settings.configuration.link
+        var drift = try LinkDrift(
+            phaseDiffusion: phaseDiffusion, deviceWander: deviceWander, timingDrift: timingDrift,
+            fibreLengthKm: link.fiber.lengthKm, seed: settings.seed)
+        var stabilizer = PhaseStabilizer(visibility: link.decoder.visibility, lockLossQBER: alarm.maximumQBERX)
+        var synchronizer = TimeBinSynchronizer(configuration: link)
+        var tagGenerator = SeededGenerator(seed: settings.seed, stream: "time-tags")
         var totals = RunningTotals(faults: faults.map { FaultReport(fault: $0) })
+        if timingDrift {
+            if synchronization {
+                totals.acquisition = try acquire(drift: drift, synchronizer: &synchronizer, generator: &tagGenerator)
+                totals.acquisitionErrorPs = (synchronizer.estimatedOffset(at: 0) - drift.arrivalTimeOffset) * 1e12
+            } else {
+                synchronizer.start(offset: drift.arrivalTimeOffset, frequency: 0, at: 0)
+            }
+        }
+        let pieceSlots = timingDrift ? max(1, UInt64(TimeBinSynchronizer.updateSeconds * rate)) : frameSlots
         var frames: [FrameRecord] = []
         var blockStartSlot: UInt64 = 0
         func emitBlocks() throws {
@@ -73,12 +99,14 @@ public struct StabilityRunner {
                 frames.removeFirst(consumed)
                 let endSlot = covered.last.map { $0.startSlot + $0.slotCount } ?? blockStartSlot
                 let squares = covered.reduce(0) { $0 + $1.residualPhase * $1.residualPhase }
+                let timingSquares = covered.reduce(0) { $0 + $1.timingErrorSquares }
                 let row = StabilityBlockRow(
                     startSeconds: Double(blockStartSlot) / rate, durationSeconds: Double(endSlot - blockStartSlot) / rate,
                     qberZ: report.qberZ, qberX: report.counts.qberX, siftedBits: report.siftedBits, secretBits: report.secretBits,
                     phaseErrorRad: covered.isEmpty ? 0 : (squares / Double(covered.count)).squareRoot(),
                     controllerState: controllers ? (covered.contains { $0.acquiring } ? "acquiring" : "locked") : "off",
-                    pausedSeconds: Double(withheld) / rate)
+                    pausedSeconds: Double(withheld) / rate,
+                    timingErrorPs: covered.isEmpty ? 0 : (timingSquares / Double(covered.count)).squareRoot() * 1e12)
                 totals.add(report)
                 blockStartSlot = endSlot
                 try onBlock(row)
@@ -88,15 +116,40 @@ public struct StabilityRunner {
         var qberAlarmRaised = false
         while slot < totalSlots {
             let count = min(frameSlots, totalSlots - slot)
-            var conditions = drift.conditions
-            conditions.decoderPhaseOffset -= controllers ? stabilizer.shifterPhase : 0
-            let frame = try source.runFrame(segments(from: slot, count: count, conditions: conditions, rate: rate))
-            let residual = remainder(conditions.decoderPhaseOffset, 2 * Double.pi)
+            var frameSegments: [FrameSegment] = []
+            var phaseSquares = 0.0, timingSquares = 0.0, pieces = 0.0
+            var piece = slot
+            while piece < slot + count {
+                let pieceCount = min(pieceSlots, slot + count - piece)
+                var conditions = drift.conditions
+                conditions.decoderPhaseOffset -= controllers ? stabilizer.shifterPhase : 0
+                let pieceEnd = Double(piece + pieceCount) / rate
+                if timingDrift {
+                    // Both the arrival and the windows (at the estimated frequency) move on during
+                    // the piece; their difference, held for it, is the one at its start.
+                    conditions.arrivalTimeOffset -= synchronizer.estimatedOffset(at: Double(piece) / rate)
+                }
+                let pieceSegments = segments(from: piece, count: pieceCount, conditions: conditions, rate: rate)
+                frameSegments += pieceSegments
+                if timingDrift, synchronization {
+                    synchronizer.track(histogram: observedHistogram(pieceSegments, generator: &tagGenerator), end: pieceEnd)
+                }
+                let phase = remainder(conditions.decoderPhaseOffset, 2 * Double.pi)
+                phaseSquares += phase * phase
+                timingSquares += conditions.arrivalTimeOffset * conditions.arrivalTimeOffset
+                pieces += 1
+                drift.advanceArrivalTime(seconds: Double(pieceCount) / rate)
+                piece += pieceCount
+            }
+            drift.advanceDevices(seconds: Double(count) / rate)
+            let frame = try source.runFrame(frameSegments)
+            let residual = (phaseSquares / pieces).squareRoot()
             frames.append(FrameRecord(
                 startSlot: slot, slotCount: count, paused: frame.verdict.paused, residualPhase: residual,
-                acquiring: controllers && stabilizer.state == .acquiring))
+                timingErrorSquares: timingSquares / pieces, acquiring: controllers && stabilizer.state == .acquiring))
             let startSeconds = Double(slot) / rate, endSeconds = Double(slot + count) / rate
             totals.add(frame: frame, residualPhase: residual, startSeconds: startSeconds, endSeconds: endSeconds)
+            totals.timingSquares += timingSquares / pieces
             onFrame((startSeconds + endSeconds) / 2, frame.counts.qberX)
             let raised = frame.verdict.fault == .qber
             if raised, !qberAlarmRaised {
@@ -108,7 +161,6 @@ public struct StabilityRunner {
             if controllers, frame.verdict.fault != .loss, frame.verdict.fault != .background {
                 stabilizer.update(frameCounts: frame.counts)
             }
-            drift.advance(seconds: Double(count) / rate)
             slot += count
             try emitBlocks()
             progress(Double(slot) / Double(totalSlots))
@@ -116,6 +168,31 @@ public struct StabilityRunner {
         try source.finish()
         try emitBlocks()
         return totals.summary(runner: self)
+    }
+
+    /// Acquires time-bin synchronisation from a pilot sent in the `pilotSeconds` before the run's
+    /// time 0 (no key comes from it), under the drift's conditions at the start.
+    private func acquire(drift: LinkDrift, synchronizer: inout TimeBinSynchronizer, generator: inout SeededGenerator) throws -> TimeBinSynchronizer.Acquisition {
+        let link = settings.configuration.link
+        let pulses = UInt64(TimeBinSynchronizer.pilotSeconds * link.source.repetitionRate)
+        let tags = AcquisitionPilot.tags(
+            configuration: drift.conditions.applied(to: link), firstSlot: -Int64(pulses), pulses: pulses, patternSeed: settings.seed,
+            offset: drift.arrivalTimeOffset, fractionalFrequency: drift.clock?.fractionalFrequency ?? 0, using: &generator)
+        return try synchronizer.acquire(tags: tags, start: -TimeBinSynchronizer.pilotSeconds, end: 0, patternSeed: settings.seed)
+    }
+
+    /// What Bob's time tagger records over `segments`, relative to his windows: the histogram of
+    /// the clicks' times modulo the pulse period.
+    private func observedHistogram(_ segments: [FrameSegment], generator: inout SeededGenerator) -> [UInt64] {
+        let link = settings.configuration.link
+        var histogram = [UInt64](repeating: 0, count: ArrivalTimeProfile.binCount)
+        for segment in segments {
+            let profile = ArrivalTimeProfile(
+                configuration: segment.conditions.applied(to: link), arrivalOffset: segment.conditions.arrivalTimeOffset,
+                silentDetector: segment.conditions.latchedDetector)
+            histogram = zip(histogram, profile.draw(pulses: segment.slotCount, using: &generator)).map { $0 + $1 }
+        }
+        return histogram
     }
 
     /// The frame from `start` split where an injected fault starts or ends, each part with the
@@ -141,6 +218,9 @@ public struct StabilityRunner {
         var lockLossEvents = 0
         var firstLockLossSeconds: Double?
         var phaseSquares = 0.0, frames = 0
+        var timingSquares = 0.0
+        var acquisition: TimeBinSynchronizer.Acquisition?
+        var acquisitionErrorPs: Double?
         var faults: [FaultReport]
 
         mutating func add(_ report: BlockReport) {
@@ -179,7 +259,10 @@ public struct StabilityRunner {
                 meanQberXAllFrames: frameXResults == 0 ? 0 : Double(frameXErrors) / Double(frameXResults),
                 secretKeyRate: Double(secretBits) / settings.durationSeconds, lockLossEvents: lockLossEvents,
                 firstLockLossSeconds: firstLockLossSeconds, pausedFrames: pausedFrames, pausedSeconds: pausedSeconds,
-                phaseErrorRmsRad: frames == 0 ? 0 : (phaseSquares / Double(frames)).squareRoot(), faults: faults,
+                phaseErrorRmsRad: frames == 0 ? 0 : (phaseSquares / Double(frames)).squareRoot(),
+                timingDrift: runner.timingDrift, synchronization: runner.synchronization,
+                timingErrorRmsPs: frames == 0 ? 0 : (timingSquares / Double(frames)).squareRoot() * 1e12,
+                acquisition: acquisition, acquisitionErrorPs: acquisitionErrorPs, faults: faults,
                 seed: settings.seed)
         }
     }

@@ -47,6 +47,17 @@ public struct StabilitySummary: Sendable, Codable, Equatable {
     public var pausedSeconds: Double
     /// Root-mean-square residual phase over every frame (rad), the emulator's truth.
     public var phaseErrorRmsRad: Double
+    /// Whether the arrival time drifted (clocks and fibre delay).
+    public var timingDrift: Bool
+    /// Whether Bob's time-bin synchronisation ran.
+    public var synchronization: Bool
+    /// Root-mean-square offset of the photons' arrival from Bob's windows over every
+    /// synchronisation interval (ps), the emulator's truth.
+    public var timingErrorRmsPs: Double
+    /// What the start-up acquisition found, nil without it.
+    public var acquisition: TimeBinSynchronizer.Acquisition?
+    /// The acquisition's estimate minus the true arrival offset at the run's start (ps).
+    public var acquisitionErrorPs: Double?
     /// The injected faults and how the link rode them out.
     public var faults: [FaultReport]
     /// The seed.

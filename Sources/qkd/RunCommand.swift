@@ -4,7 +4,8 @@ import Photonics
 import QKDCore
 import QKDNode
 
-/// `qkd run`: unattended operation through simulated time, with drift and Bob's phase lock.
+/// `qkd run`: unattended operation through simulated time, with drift, Bob's phase lock and his
+/// time-bin synchronisation.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -12,7 +13,10 @@ struct RunCommand: ParsableCommand {
         discussion: """
             Emulates the link frame by frame (10 s of link time each) as `qkd demo` does, as fast \
             as the machine allows, while the phase of Bob's interferometer drifts as a random \
-            walk; Bob's phase lock corrects it from the X-basis errors, and the link alarm \
+            walk, the source and detectors wander, and the two nodes' clocks and the fibre's \
+            delay move the photons' arrival time; Bob's phase lock corrects the phase from the \
+            X-basis errors, his time-bin synchronisation acquires the arrival time from a 10 s \
+            pilot and tracks it from his time tags every second, and the link alarm \
             withholds the frames of a fault (X QBER above the limit, loss, stray light) from the \
             key and resumes on its own. With --accelerated the frames' counts are drawn from the \
             analytic link model and each block's key length from the finite-key bound (no \
@@ -22,6 +26,8 @@ struct RunCommand: ParsableCommand {
             Examples:
               qkd run --duration 6h --csv run.csv --plot run.svg
               qkd run --duration 6h --controllers off --plot ablation.svg
+              qkd run --duration 6h --sync off --json
+              qkd run --duration 6h --fault detector-latch@1h+60s --json
               qkd run --duration 6h --fault fibre-cut@1h+30s --fault stray-light@2h+20s --json
               qkd run --duration 72h --accelerated --json
             """
@@ -44,11 +50,14 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seed of every random choice.")
     var seed: UInt64 = 1
 
-    @Option(help: "Drift of the interferometer phase, the source's brightness and the detectors' efficiency and dark counts: on or off.")
+    @Option(help: "Drift of the interferometer phase, the source's brightness, the detectors' efficiency and dark counts, the clocks and the fibre's delay: on or off.")
     var drift: Switch = .on
 
-    @Option(help: "Bob's phase lock: on or off.")
+    @Option(help: "Bob's controllers, the phase lock and the time-bin synchronisation: on or off.")
     var controllers: Switch = .on
+
+    @Option(help: "Bob's time-bin synchronisation alone (acquisition and tracking): on or off.")
+    var sync: Switch = .on
 
     @Option(help: ArgumentHelp("Phase diffusion of the drift.", valueName: "rad/√s"))
     var phaseDiffusion: Double = InterferometerPhaseDrift.defaultDiffusion
@@ -89,6 +98,8 @@ struct RunCommand: ParsableCommand {
         runner.phaseDiffusion = drift == .on ? phaseDiffusion : nil
         runner.deviceWander = drift == .on
         runner.controllers = controllers == .on
+        runner.timingDrift = drift == .on
+        runner.synchronization = controllers == .on && sync == .on
         runner.alarm = LinkAlarm(maximumQBERX: alarmQber)
         runner.accelerated = accelerated
         runner.faults = try fault.map(Self.parseFault)
@@ -135,6 +146,18 @@ struct RunCommand: ParsableCommand {
         return handle
     }
 
+    private static func timing(_ summary: StabilitySummary) -> String {
+        guard summary.timingDrift else { return "clock and fibre drift off" }
+        guard summary.synchronization else {
+            return String(format: "time-bin synchronisation off: arrival %.0f ps rms from the windows", summary.timingErrorRmsPs)
+        }
+        let acquired = summary.acquisition.map {
+            String(format: "acquired an offset of %.3f ns (%d pulse periods) and a frequency of %.3g (error %.0f ps); ",
+                   $0.offsetSeconds * 1e9, $0.slotOffset, $0.fractionalFrequency, summary.acquisitionErrorPs ?? 0)
+        } ?? ""
+        return acquired + String(format: "arrival %.1f ps rms from the windows", summary.timingErrorRmsPs)
+    }
+
     private static func text(_ summary: StabilitySummary) -> String {
         func percent(_ value: Double) -> String { String(format: "%.2f %%", value * 100) }
         let drift = summary.phaseDiffusion.map { "\($0) rad/√s" } ?? "off"
@@ -144,6 +167,7 @@ struct RunCommand: ParsableCommand {
             blocks: \(summary.blocks) (\(summary.blocksAborted) without key); frames withheld by the alarm: \(summary.pausedFrames) (\(String(format: "%.0f", summary.pausedSeconds)) s)
             QBER Z \(percent(summary.meanQberZ)), X \(percent(summary.meanQberX)) (largest block X \(percent(summary.maxQberX)); all frames X \(percent(summary.meanQberXAllFrames)))
             residual phase \(String(format: "%.3f", summary.phaseErrorRmsRad)) rad rms, lock losses: \(summary.lockLossEvents)\(summary.firstLockLossSeconds.map { String(format: " (first at %.0f s)", $0) } ?? "")
+            \(timing(summary))
             secret bits \(summary.secretBits), \(String(format: "%.2f", summary.secretKeyRate)) bit/s
             """ + summary.faults.map { fault in
                 let resume = fault.resumeSeconds.map { String(format: "resumed %.0f s after it", $0) } ?? "did not resume"

@@ -130,7 +130,7 @@ func runQKD(_ arguments: [String]) throws -> (status: Int32, stdout: String, std
         }
         #expect(object["durationSeconds"] as? Double == 40)
         let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
-        #expect(lines.first == "startSeconds,durationSeconds,qberZ,qberX,siftedBits,secretBits,phaseErrorRad,controllerState,pausedSeconds")
+        #expect(lines.first == "startSeconds,durationSeconds,qberZ,qberX,siftedBits,secretBits,phaseErrorRad,controllerState,pausedSeconds,timingErrorPs")
         #expect(lines.count == 1 + (object["blocks"] as? Int ?? -1))
         let svg = try String(contentsOfFile: plot, encoding: .utf8)
         #expect(svg.contains("QBER X of the blocks (%)") && svg.contains("QBER X of the frames (%)"))
