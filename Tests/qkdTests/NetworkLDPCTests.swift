@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
-@Suite(.serialized) struct NetworkLDPCTests {
+/// Minutes of LDPC in a debug build: set QKD_TEST_LDPC_LINK=1.
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["QKD_TEST_LDPC_LINK"] == "1", "set QKD_TEST_LDPC_LINK=1"))
+struct NetworkLDPCTests {
     /// Optics, Alice and Bob as three processes on loopback, LDPC over the authenticated TCP link:
     /// both stores end with the same verified keys, and Bob's log names the method and f of every block.
     @Test(.timeLimit(.minutes(3))) func ldpcOverTCPGivesIdenticalStores() throws {
