@@ -10,10 +10,16 @@ public enum LinkMessage: Sendable, Equatable {
     /// Alice to Bob: her bases, and her states for X results (sifting, step 2).
     case siftingReply(SiftingReply)
     /// Bob to Alice: close block `blockID` with this many sifted bits over this many pulses and
-    /// reconcile it with Cascade started from `estimatedQBER`.
+    /// reconcile it with the method it names, started from `estimatedQBER`.
     case blockStart(BlockStart)
     /// Either way: one Cascade message of a block.
     case cascade(blockID: UInt64, CascadeMessage)
+    /// Either way: one LDPC message of a block (Alice sends the syndrome and reveals, Bob
+    /// answers).
+    case ldpc(blockID: UInt64, LDPCMessage)
+    /// Either way: the sender hit an error that concerns only block `blockID` (a malformed or
+    /// out-of-turn reconciliation message) and has discarded it; the receiver discards it too.
+    case blockDiscarded(blockID: UInt64, reason: String)
     /// Alice to Bob: the verification hash key she drew and her tag.
     case verificationTag(blockID: UInt64, hashKey: [UInt64], tag: [UInt64])
     /// Bob to Alice: whether his tag matched; on a mismatch both discard the block.
@@ -37,15 +43,26 @@ public struct BlockStart: Sendable, Equatable {
     public var siftedBits: Int
     /// Pulses the block covers.
     public var pulses: UInt64
-    /// The QBER Cascade's first-pass block size is chosen for.
+    /// The QBER the reconciliation is tuned for (Cascade's block sizes, the LDPC code and rate).
     public var estimatedQBER: Double
+    /// The error-correction method Bob chose for the block.
+    public var method: Method
+
+    /// The error-correction method of a block.
+    public enum Method: UInt8, Sendable, Equatable, CaseIterable {
+        /// Cascade (`CascadeAlice`, `CascadeBob`): Bob asks parities, Alice answers.
+        case cascade = 0
+        /// Rate-adaptive LDPC (`LDPCAlice`, `LDPCBob`): Alice sends a syndrome, Bob decodes.
+        case ldpc = 1
+    }
 
     /// Creates a block opening.
-    public init(blockID: UInt64, siftedBits: Int, pulses: UInt64, estimatedQBER: Double) {
+    public init(blockID: UInt64, siftedBits: Int, pulses: UInt64, estimatedQBER: Double, method: Method = .cascade) {
         self.blockID = blockID
         self.siftedBits = siftedBits
         self.pulses = pulses
         self.estimatedQBER = estimatedQBER
+        self.method = method
     }
 }
 

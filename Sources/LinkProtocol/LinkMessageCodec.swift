@@ -7,7 +7,7 @@ import QKDCore
 /// counts above `limits`, and trailing bytes, each with a `QKDError` naming what was wrong.
 public struct LinkMessageCodec: Sendable {
     /// The wire protocol version this codec speaks.
-    public static let protocolVersion: UInt8 = 1
+    public static let protocolVersion: UInt8 = 2
     /// The largest count (bits, entries, queries) a message may declare.
     public let limit: Int
 
@@ -17,7 +17,11 @@ public struct LinkMessageCodec: Sendable {
     private enum Tag: UInt8 {
         case siftingAnnouncement = 1, siftingReply, blockStart, cascadeRequest, cascadeResponse
         case verificationTag, verificationResult, privacyAmplification, abandonedBlock, blockCommitted
+        case ldpc, blockDiscarded
     }
+
+    /// The longest reason a `blockDiscarded` message may carry (bytes of UTF-8).
+    public static let maximumReasonBytes = 1000
 
     /// Encodes a message.
     public func encode(_ message: LinkMessage) -> [UInt8] {
@@ -45,6 +49,7 @@ public struct LinkMessageCodec: Sendable {
             writer.write(count: start.siftedBits)
             writer.write(start.pulses)
             writer.write(start.estimatedQBER.bitPattern)
+            writer.write(start.method.rawValue)
         case .cascade(let blockID, .parityRequest(let keyLength, let queries)):
             writer.write(Tag.cascadeRequest.rawValue)
             writer.write(blockID)
@@ -87,6 +92,14 @@ public struct LinkMessageCodec: Sendable {
         case .blockCommitted(let blockID):
             writer.write(Tag.blockCommitted.rawValue)
             writer.write(blockID)
+        case .ldpc(let blockID, let ldpcMessage):
+            writer.write(Tag.ldpc.rawValue)
+            writer.write(blockID)
+            LDPCMessageCodec.encode(ldpcMessage, into: &writer)
+        case .blockDiscarded(let blockID, let reason):
+            writer.write(Tag.blockDiscarded.rawValue)
+            writer.write(blockID)
+            writer.write(bytes: Array(reason.utf8.prefix(Self.maximumReasonBytes)))
         }
         return writer.bytes
     }
@@ -142,7 +155,11 @@ public struct LinkMessageCodec: Sendable {
             guard qber >= 0, qber <= 0.5 else {
                 throw QKDError(.malformedInput, "block start estimated QBER \(qber) is outside [0, 0.5]")
             }
-            message = .blockStart(BlockStart(blockID: blockID, siftedBits: sifted, pulses: pulses, estimatedQBER: qber))
+            let rawMethod = try reader.readByte("reconciliation method")
+            guard let method = BlockStart.Method(rawValue: rawMethod) else {
+                throw QKDError(.malformedInput, "block start names unknown reconciliation method \(rawMethod)")
+            }
+            message = .blockStart(BlockStart(blockID: blockID, siftedBits: sifted, pulses: pulses, estimatedQBER: qber, method: method))
         case .cascadeRequest:
             let blockID = try reader.readUInt64("block ID")
             let keyLength = try reader.readCount("key length", limit: limit)
@@ -190,8 +207,30 @@ public struct LinkMessageCodec: Sendable {
             message = .privacyAmplification(PrivacyAmplificationOrder(blockID: blockID, outputLength: length, seed: seed, keyIDs: ids))
         case .blockCommitted:
             message = .blockCommitted(blockID: try reader.readUInt64("block ID"))
+        case .ldpc:
+            let blockID = try reader.readUInt64("block ID")
+            do {
+                message = .ldpc(blockID: blockID, try LDPCMessageCodec.decode(from: &reader, limit: limit))
+                try reader.expectEnd("LDPC message")
+            } catch let error as QKDError {
+                throw QKDError(.malformedInput, "LDPC message for block \(blockID): \(error.message)")
+            }
+        case .blockDiscarded:
+            let blockID = try reader.readUInt64("block ID")
+            let reason = try reader.readBytes("discard reason", limit: Self.maximumReasonBytes)
+            message = .blockDiscarded(blockID: blockID, reason: String(decoding: reason, as: UTF8.self))
         }
         try reader.expectEnd("message type \(rawTag)")
         return message
+    }
+
+    /// The block an undecodable message concerns, when only that block need be discarded: the
+    /// block ID of an LDPC message whose header (version, type, block ID) is intact; nil for
+    /// every other message, whose damage ends the session.
+    public func blockScope(ofUndecodable bytes: [UInt8]) -> UInt64? {
+        var reader = ByteReader(bytes)
+        guard (try? reader.readByte("protocol version")) == Self.protocolVersion,
+              (try? reader.readByte("message type")) == Tag.ldpc.rawValue else { return nil }
+        return try? reader.readUInt64("block ID")
     }
 }

@@ -8,15 +8,33 @@ import Security
 
 /// Alice's node: it sees only her own device's records and the messages from Bob.
 ///
-/// It answers Bob's sifting announcements, accumulates sifted bits into blocks, answers Cascade's
-/// parity requests, checks Bob's verification tag, and orders privacy amplification with a
-/// Toeplitz seed and key IDs drawn from her generator (seeded here for reproducible runs; a
-/// hardware node draws them from its entropy source).
+/// It answers Bob's sifting announcements, accumulates sifted bits into blocks, reconciles each
+/// with the method Bob's `BlockStart` names (answering Cascade's parity requests, or sending an
+/// LDPC syndrome and revealing symbols when Bob asks), checks Bob's verification tag, and orders
+/// privacy amplification with a Toeplitz seed and key IDs drawn from her generator (seeded here
+/// for reproducible runs; a hardware node draws them from its entropy source), which also fills
+/// LDPC's punctured symbols.
+///
+/// An LDPC message that is malformed, out of turn or for a block that is not open with LDPC
+/// costs only its block: Alice discards the block (telling Bob with `blockDiscarded`), reports
+/// the error to `onBlockError`, and carries on with the other blocks.
 public final class AliceEndpoint {
+    private enum Reconciliation {
+        case cascade(CascadeAlice)
+        case ldpc(LDPCAlice)
+    }
+
     private struct OpenBlock {
         var key: BitVector
         var counts: ThreeStateCounts
-        var cascade: CascadeAlice
+        var reconciliation: Reconciliation
+
+        var disclosedBits: Int {
+            switch reconciliation {
+            case .cascade(let cascade): cascade.disclosedBits
+            case .ldpc(let ldpc): ldpc.disclosedBits
+            }
+        }
     }
 
     private let configuration: NodeConfiguration
@@ -24,6 +42,7 @@ public final class AliceEndpoint {
     private let extraction: KeyExtraction
     private let sink: BlockKeySink
     private var generator: SeededGenerator
+    private let drawsPuncturedBitsFromSystem: Bool
     private var records: [AliceRecord] = []
     private var recordsStart = 0
     private var siftedFrames: [ThreeStateSifting.Outcome] = []
@@ -31,11 +50,17 @@ public final class AliceEndpoint {
     /// The link alarm, which must start equal to Bob's (nil: none): the frames it pauses are
     /// withheld from every block.
     public var linkAlarm: LinkAlarm?
+    /// Receives every error that cost only one block (the block is already discarded).
+    public var onBlockError: ((QKDError) -> Void)?
 
     /// Creates Alice's endpoint; `sink` receives the keys of every block with key, and
     /// `authenticationReserveBits` of each block's secret key go to the authentication pool.
+    /// LDPC's punctured symbols must be secret and uniform (the disclosed-bit count credits them):
+    /// they come from the seeded generator, for reproducible runs, or with
+    /// `drawsPuncturedBitsFromSystem` from the system's cryptographic generator.
     public init(configuration: NodeConfiguration, channel: any MessageTransport, seed: UInt64, sink: BlockKeySink,
-                authenticationReserveBits: Int = 0) throws {
+                authenticationReserveBits: Int = 0, drawsPuncturedBitsFromSystem: Bool = false) throws {
+        self.drawsPuncturedBitsFromSystem = drawsPuncturedBitsFromSystem
         self.configuration = configuration
         self.channel = channel
         self.extraction = try KeyExtraction(configuration: configuration, authenticationReserveBits: authenticationReserveBits)
@@ -72,12 +97,17 @@ public final class AliceEndpoint {
         case .blockStart(let start):
             try openBlock(start)
         case .cascade(let blockID, let cascadeMessage):
-            guard var current = blocks[blockID] else {
-                throw QKDError(.protocolFailure, "Cascade message for block \(blockID), which is not open")
+            guard var current = blocks[blockID], case .cascade(var cascade) = current.reconciliation else {
+                throw QKDError(.protocolFailure, "Cascade message for block \(blockID), which is not open with Cascade")
             }
-            let response = try current.cascade.respond(to: cascadeMessage)
+            let response = try cascade.respond(to: cascadeMessage)
+            current.reconciliation = .cascade(cascade)
             blocks[blockID] = current
             channel.send(.cascade(blockID: blockID, response))
+        case .ldpc(let blockID, let ldpcMessage):
+            continueLDPC(blockID: blockID, ldpcMessage)
+        case .blockDiscarded(let blockID, let reason):
+            discardBlock(blockID, because: QKDError(.protocolFailure, "Bob discarded block \(blockID): \(reason)"), tellingPeer: false)
         case .verificationTag(let blockID, let hashKey, let tag):
             try verify(blockID: blockID, hashKey: hashKey, bobTag: tag)
         case .blockCommitted(let blockID):
@@ -121,8 +151,56 @@ public final class AliceEndpoint {
             channel.send(.abandonedBlock(blockID: start.blockID, aliceBits: key))
             return
         }
-        let parameters = CascadeParameters.tuned(forQBER: start.estimatedQBER)
-        blocks[start.blockID] = OpenBlock(key: key, counts: counts, cascade: try CascadeAlice(referenceKey: key, estimatedQBER: start.estimatedQBER, parameters: parameters))
+        switch start.method {
+        case .cascade:
+            let parameters = CascadeParameters.tuned(forQBER: start.estimatedQBER)
+            blocks[start.blockID] = OpenBlock(key: key, counts: counts, reconciliation: .cascade(try CascadeAlice(referenceKey: key, estimatedQBER: start.estimatedQBER, parameters: parameters)))
+        case .ldpc:
+            let ldpc: LDPCAlice
+            do {
+                let plan = try ReconciliationSelector.ldpcAdaptation.plan(blockSize: key.count, estimatedQBER: start.estimatedQBER)
+                if drawsPuncturedBitsFromSystem {
+                    var system = SystemRandomNumberGenerator()
+                    ldpc = try LDPCAlice(key: key, plan: plan, randomness: &system)
+                } else {
+                    ldpc = try LDPCAlice(key: key, plan: plan, randomness: &generator)
+                }
+            } catch let error as QKDError {
+                onBlockError?(QKDError(error.code, "block \(start.blockID): \(error.message)"))
+                channel.send(.blockDiscarded(blockID: start.blockID, reason: error.message))
+                return
+            }
+            blocks[start.blockID] = OpenBlock(key: key, counts: counts, reconciliation: .ldpc(ldpc))
+            channel.send(.ldpc(blockID: start.blockID, ldpc.syndromeMessage))
+        }
+    }
+
+    /// Answers Bob's LDPC message; an error costs only the block.
+    private func continueLDPC(blockID: UInt64, _ message: LDPCMessage) {
+        guard var current = blocks[blockID], case .ldpc(var ldpc) = current.reconciliation else {
+            onBlockError?(QKDError(.protocolFailure, "LDPC message for block \(blockID), which is not open with LDPC: ignored"))
+            return
+        }
+        let reply: LDPCMessage?
+        do {
+            reply = try ldpc.receive(message)
+        } catch let error as QKDError {
+            return discardBlock(blockID, because: QKDError(error.code, "block \(blockID): \(error.message)"), tellingPeer: true)
+        } catch {
+            preconditionFailure("LDPCAlice throws only QKDError: \(error)")
+        }
+        current.reconciliation = .ldpc(ldpc)
+        blocks[blockID] = ldpc.status == .failed ? nil : current
+        if let reply { channel.send(.ldpc(blockID: blockID, reply)) }
+    }
+
+    /// Discards open block `blockID` after an error that concerns only it (telling Bob unless he
+    /// discarded it first) and reports the error to `onBlockError`; a block that is not open is
+    /// only reported.
+    public func discardBlock(_ blockID: UInt64, because error: QKDError, tellingPeer: Bool) {
+        onBlockError?(error)
+        guard blocks.removeValue(forKey: blockID) != nil else { return }
+        if tellingPeer { channel.send(.blockDiscarded(blockID: blockID, reason: error.message)) }
     }
 
     private func verify(blockID: UInt64, hashKey: [UInt64], bobTag: [UInt64]) throws {
@@ -133,7 +211,7 @@ public final class AliceEndpoint {
         let matched = hash.tag(of: current.key) == bobTag
         channel.send(.verificationResult(blockID: blockID, matched: matched))
         guard matched else { return }
-        let leakage = current.cascade.disclosedBits + hash.tagBitCount
+        let leakage = current.disclosedBits + hash.tagBitCount
         let bound = try extraction.bound(counts: current.counts, leakage: leakage)
         var order = PrivacyAmplificationOrder(blockID: blockID, outputLength: 0, seed: BitVector(count: 0), keyIDs: [])
         if bound.secretBits > 0 {

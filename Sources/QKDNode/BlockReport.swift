@@ -12,11 +12,12 @@ public struct BlockReport: Sendable, Equatable, Codable {
     public var counts: ThreeStateCounts
     /// Sifted Z bits.
     public var siftedBits: Int
-    /// Errors corrected by Cascade (Bob's bits that differed from Alice's).
+    /// Errors corrected by error correction (Bob's bits that differed from Alice's).
     public var correctedErrors: Int
-    /// Parity bits disclosed by Cascade.
+    /// Bits disclosed by error correction (Cascade's parities; LDPC's syndrome bits less the
+    /// punctured symbols, plus the revealed ones).
     public var disclosedBits: Int
-    /// Cascade round trips.
+    /// Error-correction round trips.
     public var roundTrips: Int
     /// Verification tag bits disclosed.
     public var verificationBits: Int
@@ -31,13 +32,53 @@ public struct BlockReport: Sendable, Equatable, Codable {
     public var keysStored: Int
     /// Secret bits that did not fill a whole key and were discarded.
     public var leftoverBits: Int
+    /// The error-correction method the block ran (nil: none, the block was abandoned before or
+    /// its figures are modelled).
+    public var method: ReconciliationMethod? = nil
+    /// Why the block was discarded before verification (LDPC decoding failed, a malformed
+    /// message), nil otherwise.
+    public var discardReason: String? = nil
 
     /// Z-basis QBER measured by error correction.
     public var qberZ: Double { siftedBits == 0 ? 0 : Double(correctedErrors) / Double(siftedBits) }
 
-    /// Reconciliation efficiency f = disclosed / (n h(QBER)), 0 if undefined.
+    /// Reconciliation efficiency f = disclosed / (n h(QBER)), 0 if undefined (also in the JSON
+    /// encoding, as `efficiency`, next to the stored fields).
     public var efficiency: Double {
         let ideal = Double(siftedBits) * QKDMath.binaryEntropy(qberZ)
         return ideal > 0 ? Double(disclosedBits) / ideal : 0
+    }
+}
+
+extension BlockReport {
+    private enum CodingKeys: String, CodingKey {
+        case blockID, pulses, counts, siftedBits, correctedErrors, disclosedBits, roundTrips, verificationBits, verified, bound
+        case secretBits, keysStored, leftoverBits, method, discardReason
+    }
+
+    private enum DerivedKeys: String, CodingKey {
+        case efficiency
+    }
+
+    /// Encodes the stored fields and the derived `efficiency`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(blockID, forKey: .blockID)
+        try container.encode(pulses, forKey: .pulses)
+        try container.encode(counts, forKey: .counts)
+        try container.encode(siftedBits, forKey: .siftedBits)
+        try container.encode(correctedErrors, forKey: .correctedErrors)
+        try container.encode(disclosedBits, forKey: .disclosedBits)
+        try container.encode(roundTrips, forKey: .roundTrips)
+        try container.encode(verificationBits, forKey: .verificationBits)
+        try container.encode(verified, forKey: .verified)
+        try container.encode(bound, forKey: .bound)
+        try container.encode(secretBits, forKey: .secretBits)
+        try container.encode(keysStored, forKey: .keysStored)
+        try container.encode(leftoverBits, forKey: .leftoverBits)
+        try container.encodeIfPresent(method, forKey: .method)
+        try container.encodeIfPresent(discardReason, forKey: .discardReason)
+        var derived = encoder.container(keyedBy: DerivedKeys.self)
+        try derived.encode(efficiency, forKey: .efficiency)
     }
 }

@@ -9,16 +9,55 @@ import Security
 /// Bob's node: it sees only his own detector clicks and the messages from Alice.
 ///
 /// It turns each frame's clicks into results, announces them, closes a block when enough sifted
-/// bits have accumulated, drives Cascade, sends the verification tag (with a hash key drawn from
-/// his generator), and applies Alice's privacy-amplification order. It keeps a `BlockReport` of
-/// every block.
+/// bits have accumulated, chooses each block's error correction (`ReconciliationSelector`) and
+/// drives it (Cascade, or LDPC decoding against Alice's syndrome), sends the verification tag
+/// (with a hash key drawn from his generator), and applies Alice's privacy-amplification order.
+/// It keeps a `BlockReport` of every block.
+///
+/// An LDPC message that is malformed, out of turn or for a block that is not open with LDPC
+/// costs only its block: Bob discards the block (telling Alice with `blockDiscarded`), reports
+/// the error to `onBlockError`, and carries on with the other blocks.
 public final class BobEndpoint {
+    private enum Reconciliation {
+        case cascade(CascadeBob)
+        case ldpc(LDPCBob)
+    }
+
     private struct OpenBlock {
         var start: BlockStart
         var noisyKey: BitVector
         var counts: ThreeStateCounts
-        var cascade: CascadeBob
+        var reconciliation: Reconciliation
         var hashBits = 0
+
+        var method: ReconciliationMethod {
+            switch reconciliation {
+            case .cascade: .cascade
+            case .ldpc: .ldpc
+            }
+        }
+
+        var disclosedBits: Int {
+            switch reconciliation {
+            case .cascade(let cascade): cascade.disclosedBits
+            case .ldpc(let ldpc): ldpc.disclosedBits
+            }
+        }
+
+        var roundTrips: Int {
+            switch reconciliation {
+            case .cascade(let cascade): cascade.roundTrips
+            case .ldpc(let ldpc): ldpc.roundTrips
+            }
+        }
+
+        /// Bob's key after error correction (his noisy key while LDPC has not met the syndrome).
+        var correctedKey: BitVector {
+            switch reconciliation {
+            case .cascade(let cascade): cascade.correctedKey
+            case .ldpc(let ldpc): ldpc.correctedKey ?? noisyKey
+            }
+        }
     }
 
     private let configuration: NodeConfiguration
@@ -49,6 +88,11 @@ public final class BobEndpoint {
     /// Whether another block may open while `blocksInFlight` are open (a node reserves
     /// authentication key for each block); by default always.
     public var admitsBlock: (_ blocksInFlight: Int) -> Bool = { _ in true }
+    /// Chooses each block's error correction; starts from the configuration's setting with
+    /// round trips free (a node on an authenticated link sets their cost).
+    public var selector: ReconciliationSelector
+    /// Receives every error that cost only one block (the block is already discarded).
+    public var onBlockError: ((QKDError) -> Void)?
 
     /// Creates Bob's endpoint; `sink` receives the keys of every block with key. Up to
     /// `maximumBlocksInFlight` blocks are distilled at once (pipelining over a slow channel),
@@ -73,6 +117,7 @@ public final class BobEndpoint {
         self.nextBlockID = firstBlockID
         self.drawsMultiClickBitsFromSystem = drawsMultiClickBitsFromSystem
         self.generator = SeededGenerator(seed: seed, stream: "bob-node")
+        self.selector = ReconciliationSelector(setting: configuration.postProcessing.reconciliation, roundTripCostBits: 0)
     }
 
     /// Creates Bob's endpoint storing keys in the store that `openStore` opens at the first key.
@@ -162,13 +207,17 @@ public final class BobEndpoint {
             try openBlockIfReady()
         case .cascade(let blockID, let cascadeMessage):
             try continueCascade(blockID: blockID, cascadeMessage)
+        case .ldpc(let blockID, let ldpcMessage):
+            try continueLDPC(blockID: blockID, ldpcMessage)
+        case .blockDiscarded(let blockID, let reason):
+            try discardBlock(blockID, because: QKDError(.protocolFailure, "Alice discarded block \(blockID): \(reason)"), tellingPeer: false)
         case .verificationResult(let blockID, let matched):
             guard let current = blocks[blockID] else {
                 throw QKDError(.protocolFailure, "verification result for block \(blockID), which is not open")
             }
             if !matched {
                 blocks[blockID] = nil
-                let bound = try extraction.bound(counts: current.counts, leakage: current.cascade.disclosedBits + current.hashBits)
+                let bound = try extraction.bound(counts: current.counts, leakage: current.disclosedBits + current.hashBits)
                 try record(current, verified: false, bound: bound, chunks: nil)
                 try openBlockIfReady()
             }
@@ -199,46 +248,100 @@ public final class BobEndpoint {
     private func openBlock() throws {
         let (key, counts) = buffer.close(reaching: blockSize)
         let estimate = min(0.25, max(0.005, previousQBER ?? counts.qberX))
-        let start = BlockStart(blockID: nextBlockID, siftedBits: key.count, pulses: counts.pulses, estimatedQBER: estimate)
+        let method = selector.method(estimatedQBER: estimate, blockSize: key.count, measuredByPreviousBlock: previousQBER != nil)
+        let start = BlockStart(blockID: nextBlockID, siftedBits: key.count, pulses: counts.pulses, estimatedQBER: estimate,
+                               method: ReconciliationSelector.wireMethod(method))
         nextBlockID += 1
         channel.send(.blockStart(start))
         if let hopeless = try extraction.isHopeless(counts: counts) {
             abandonedBlocks[start.blockID] = (start, counts, key, hopeless)
             return
         }
-        var cascade = try CascadeBob(noisyKey: key, estimatedQBER: estimate, parameters: CascadeParameters.tuned(forQBER: estimate))
-        let first = try cascade.start()
-        blocks[start.blockID] = OpenBlock(start: start, noisyKey: key, counts: counts, cascade: cascade)
-        channel.send(.cascade(blockID: start.blockID, first))
+        switch method {
+        case .cascade:
+            var cascade = try CascadeBob(noisyKey: key, estimatedQBER: estimate, parameters: CascadeParameters.tuned(forQBER: estimate))
+            let first = try cascade.start()
+            blocks[start.blockID] = OpenBlock(start: start, noisyKey: key, counts: counts, reconciliation: .cascade(cascade))
+            channel.send(.cascade(blockID: start.blockID, first))
+        case .ldpc:
+            let adaptation = ReconciliationSelector.ldpcAdaptation
+            let ldpc = LDPCBob(key: key, maximumIterations: adaptation.maximumIterations, blindRoundIterations: adaptation.blindRoundIterations)
+            blocks[start.blockID] = OpenBlock(start: start, noisyKey: key, counts: counts, reconciliation: .ldpc(ldpc))
+        }
     }
 
     private func continueCascade(blockID: UInt64, _ message: CascadeMessage) throws {
-        guard var current = blocks[blockID] else {
-            throw QKDError(.protocolFailure, "Cascade message for block \(blockID), which is not open")
+        guard var current = blocks[blockID], case .cascade(var cascade) = current.reconciliation else {
+            throw QKDError(.protocolFailure, "Cascade message for block \(blockID), which is not open with Cascade")
         }
-        let next = try current.cascade.receive(message)
+        let next = try cascade.receive(message)
+        current.reconciliation = .cascade(cascade)
         if let next {
             blocks[blockID] = current
             channel.send(.cascade(blockID: blockID, next))
             return
         }
+        try sendVerificationTag(for: &current)
+    }
+
+    /// Decodes against Alice's syndrome or revealed values and answers; an error costs only the block.
+    private func continueLDPC(blockID: UInt64, _ message: LDPCMessage) throws {
+        guard var current = blocks[blockID], case .ldpc(var ldpc) = current.reconciliation else {
+            onBlockError?(QKDError(.protocolFailure, "LDPC message for block \(blockID), which is not open with LDPC: ignored"))
+            return
+        }
+        let reply: LDPCMessage
+        do {
+            reply = try ldpc.receive(message)
+        } catch let error as QKDError {
+            return try discardBlock(blockID, because: QKDError(error.code, "block \(blockID): \(error.message)"), tellingPeer: true)
+        }
+        current.reconciliation = .ldpc(ldpc)
+        channel.send(.ldpc(blockID: blockID, reply))
+        switch reply {
+        case .accepted:
+            try sendVerificationTag(for: &current)
+        case .failed:
+            blocks[blockID] = nil
+            let bound = try extraction.bound(counts: current.counts, leakage: current.disclosedBits)
+            try record(current, verified: false, bound: bound, chunks: nil,
+                       discardReason: "LDPC decoding failed with the whole reveal budget spent")
+            try openBlockIfReady()
+        default:
+            blocks[blockID] = current
+        }
+    }
+
+    private func sendVerificationTag(for current: inout OpenBlock) throws {
         let hash = try VerificationHash(using: &generator)
         current.hashBits = hash.tagBitCount
-        blocks[blockID] = current
-        channel.send(.verificationTag(blockID: blockID, hashKey: hash.evaluationPoints, tag: hash.tag(of: current.cascade.correctedKey)))
+        blocks[current.start.blockID] = current
+        channel.send(.verificationTag(blockID: current.start.blockID, hashKey: hash.evaluationPoints, tag: hash.tag(of: current.correctedKey)))
+    }
+
+    /// Discards open block `blockID` after an error that concerns only it (telling Alice unless
+    /// she discarded it first), records it and reports the error to `onBlockError`; a block that
+    /// is not open is only reported.
+    public func discardBlock(_ blockID: UInt64, because error: QKDError, tellingPeer: Bool) throws {
+        onBlockError?(error)
+        guard let current = blocks.removeValue(forKey: blockID) else { return }
+        if tellingPeer { channel.send(.blockDiscarded(blockID: blockID, reason: error.message)) }
+        let bound = try extraction.bound(counts: current.counts, leakage: current.disclosedBits + current.hashBits)
+        try record(current, verified: false, bound: bound, chunks: nil, discardReason: error.message)
+        try openBlockIfReady()
     }
 
     private func amplify(_ order: PrivacyAmplificationOrder) throws {
         guard let current = blocks.removeValue(forKey: order.blockID) else {
             throw QKDError(.protocolFailure, "privacy amplification for block \(order.blockID), which is not open")
         }
-        let bound = try extraction.bound(counts: current.counts, leakage: current.cascade.disclosedBits + current.hashBits)
+        let bound = try extraction.bound(counts: current.counts, leakage: current.disclosedBits + current.hashBits)
         guard bound.secretBits == order.outputLength else {
             throw QKDError(.protocolFailure, "block \(order.blockID): Alice orders \(order.outputLength) secret bits, Bob's analysis allows \(bound.secretBits)")
         }
         var chunks: KeyChunks? = nil
         if order.outputLength > 0 {
-            chunks = try extraction.extractAndStore(key: current.cascade.correctedKey, order: order, sink: sink)
+            chunks = try extraction.extractAndStore(key: current.correctedKey, order: order, sink: sink)
             channel.send(.blockCommitted(blockID: order.blockID))
         }
         try record(current, verified: true, bound: bound, chunks: chunks)
@@ -258,15 +361,15 @@ public final class BobEndpoint {
         try openBlockIfReady()
     }
 
-    private func record(_ current: OpenBlock, verified: Bool, bound: SecretKeyBound, chunks: KeyChunks?) throws {
-        let errors = current.noisyKey.hammingDistance(to: current.cascade.correctedKey)
-        let counts = verified ? try current.counts.withZResults(alice: current.cascade.correctedKey, bob: current.noisyKey) : current.counts
+    private func record(_ current: OpenBlock, verified: Bool, bound: SecretKeyBound, chunks: KeyChunks?, discardReason: String? = nil) throws {
+        let errors = current.noisyKey.hammingDistance(to: current.correctedKey)
+        let counts = verified ? try current.counts.withZResults(alice: current.correctedKey, bob: current.noisyKey) : current.counts
         let report = BlockReport(
             blockID: current.start.blockID, pulses: current.counts.pulses, counts: counts,
-            siftedBits: current.noisyKey.count, correctedErrors: errors, disclosedBits: current.cascade.disclosedBits,
-            roundTrips: current.cascade.roundTrips, verificationBits: current.hashBits, verified: verified, bound: bound,
+            siftedBits: current.noisyKey.count, correctedErrors: errors, disclosedBits: current.disclosedBits,
+            roundTrips: current.roundTrips, verificationBits: current.hashBits, verified: verified, bound: bound,
             secretBits: verified ? bound.secretBits : 0, keysStored: chunks?.keys.count ?? 0,
-            leftoverBits: chunks?.leftoverBitCount ?? 0)
+            leftoverBits: chunks?.leftoverBitCount ?? 0, method: current.method, discardReason: discardReason)
         if verified { previousQBER = report.qberZ }
         reports.append(report)
     }

@@ -10,7 +10,9 @@ import Security
 /// (the unit is checked, the origin says where the value comes from) or a bare number in the
 /// parameter's unit. Two parameters are names, not numbers: `source.kind` (`quantum-dot`, the
 /// default, or `laser`, whose parameters are the intensities and their probabilities) and
-/// `encoder.alphabet` (`three-state`, the default, or `bb84`). A configuration file may start
+/// `encoder.alphabet` (`three-state`, the default, or `bb84`); a third,
+/// `postProcessing.reconciliation` (`cascade`, the default, `ldpc` or `auto`), chooses the error
+/// correction (`ReconciliationSetting`). A configuration file may start
 /// from a preset with `"preset": "paper-120km"` and override only some parameters; overriding
 /// `source.kind` replaces the preset's whole source section. Unknown sections or parameters, and
 /// parameters of the other source kind, are errors, so a typo never silently leaves a default
@@ -29,13 +31,14 @@ public struct ConfigurationDocument: Sendable {
         "decoder": ["insertionLossDb": "dB", "visibility": "fraction", "phaseOffset": "rad"],
         "detector": ["efficiency": "fraction", "darkCountRate": "Hz", "timingJitter": "s", "deadTime": "s", "afterpulseProbability": "fraction"],
         "tagger": ["gateWidth": "s", "gateOffset": "s"],
-        "postProcessing": ["blockSize": "bits", "keySize": "bits", "epsilonCorrectness": "probability", "epsilonSecrecy": "probability"],
+        "postProcessing": ["reconciliation": "name", "blockSize": "bits", "keySize": "bits", "epsilonCorrectness": "probability", "epsilonSecrecy": "probability"],
     ]
 
     /// The allowed values of each name parameter, the first being the default.
     static let choices: [String: [String]] = [
         "source.kind": ["quantum-dot", "laser"],
         "encoder.alphabet": EncodingAlphabet.allCases.map(\.rawValue),
+        "postProcessing.reconciliation": ReconciliationSetting.allCases.map(\.rawValue),
     ]
 
     /// Source parameters that belong to one kind only.
@@ -165,7 +168,8 @@ public struct ConfigurationDocument: Sendable {
                 blockSize: integer("postProcessing", "blockSize"), keySize: integer("postProcessing", "keySize"),
                 security: SecurityParameters(
                     epsilonCorrectness: value("postProcessing", "epsilonCorrectness"),
-                    epsilonSecrecy: value("postProcessing", "epsilonSecrecy")))
+                    epsilonSecrecy: value("postProcessing", "epsilonSecrecy")),
+                reconciliation: ReconciliationSetting(rawValue: names["postProcessing.reconciliation", default: "cascade"])!)
             return NodeConfiguration(name: name, link: link, postProcessing: postProcessing)
         } catch let error as QKDError where error.code == .invalidParameter && !error.message.hasPrefix(name) {
             throw QKDError(.invalidParameter, "\(name): \(error.message)")

@@ -19,7 +19,7 @@ public struct DemoReport {
             "  QBER                 Z \(percent(s.qberZ)), X \(percent(s.qberX)) (phase error bound \(percent(s.phaseErrorRateUpper)))",
             s.disclosedBits == 0
                 ? "  error correction     not run: no block could give key"
-                : "  error correction     Cascade, \(grouped(s.disclosedBits)) parity bits disclosed (f = \(fixed(s.efficiency, 3))), \(s.roundTrips) round trips",
+                : "  error correction     \(methods(s.blocksByMethod)), \(grouped(s.disclosedBits)) bits disclosed (f = \(fixed(s.efficiency, 3))), \(s.roundTrips) round trips\(s.blocksDiscarded > 0 ? ", \(s.blocksDiscarded) block(s) discarded" : "")",
             "  verification         \(s.verificationBits) tag bits disclosed, \(s.verificationFailures) block(s) failed",
             "  blocks               \(s.blocks) finite-key block(s), \(s.blocksWithKey) with key",
             "  secret key           \(grouped(s.secretBits)) bits = \(fixed(s.secretKeyRate, 2)) bit/s = \(scientific(s.secretBitsPerPulse)) bit/pulse",
@@ -36,6 +36,14 @@ public struct DemoReport {
             lines.append("  no secret key        \(reason)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// "Cascade", "LDPC", or "Cascade (3 blocks), LDPC (5 blocks)".
+    private func methods(_ blocks: [String: Int]) -> String {
+        let names = ["cascade": "Cascade", "ldpc": "LDPC"]
+        let used = blocks.keys.sorted()
+        if used.count <= 1 { return used.first.map { names[$0] ?? $0 } ?? "Cascade" }
+        return used.map { "\(names[$0] ?? $0) (\(blocks[$0]!) blocks)" }.joined(separator: ", ")
     }
 
     private func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }

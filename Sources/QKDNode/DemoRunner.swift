@@ -47,7 +47,7 @@ public struct DemoRunner {
         let sifted = reports.reduce(0) { $0 + $1.siftedBits }
         let errors = reports.reduce(0) { $0 + $1.correctedErrors }
         let counts = reports.reduce(ThreeStateCounts.zero) { $0 + $1.counts }
-        let reconciled = reports.filter { $0.disclosedBits > 0 }
+        let reconciled = reports.filter { $0.disclosedBits > 0 && $0.discardReason == nil }
         let reconciledBits = reconciled.reduce(0) { $0 + $1.siftedBits }
         let efficiency = reconciledBits == 0 ? 0 : reconciled.reduce(0) { $0 + $1.efficiency * Double($1.siftedBits) } / Double(reconciledBits)
         let secretBits = reports.reduce(0) { $0 + $1.secretBits }
@@ -65,7 +65,7 @@ public struct DemoRunner {
             verificationBits: reports.reduce(0) { $0 + $1.verificationBits },
             efficiency: efficiency, roundTrips: reports.reduce(0) { $0 + $1.roundTrips },
             blocks: reports.count, blocksWithKey: reports.filter { $0.secretBits > 0 }.count,
-            verificationFailures: reports.filter { $0.disclosedBits > 0 && !$0.verified }.count,
+            verificationFailures: reports.filter { $0.disclosedBits > 0 && !$0.verified && $0.discardReason == nil }.count,
             secretBits: secretBits, secretKeyRate: Double(secretBits) / settings.durationSeconds,
             secretBitsPerPulse: pulses == 0 ? 0 : Double(secretBits) / Double(pulses),
             repeaterlessBoundBitsPerPulse: RepeaterlessBound.bitsPerChannelUse(lossDb: lossDb),
@@ -75,7 +75,11 @@ public struct DemoRunner {
             keysStored: reports.reduce(0) { $0 + $1.keysStored }, keySizeBits: configuration.postProcessing.keySize,
             keysIdentical: identical, keyStores: written,
             noKeyReason: secretBits > 0 ? nil : Self.noKeyReason(reports),
-            seed: settings.seed)
+            seed: settings.seed,
+            blocksByMethod: reports.reduce(into: [:]) { counts, report in
+                if let method = report.method { counts[method.rawValue, default: 0] += 1 }
+            },
+            blocksDiscarded: reports.filter { $0.discardReason != nil }.count)
     }
 
     /// Whether both stores hold the same IDs, in the same order, with the same bits.
@@ -92,6 +96,7 @@ public struct DemoRunner {
     private static func noKeyReason(_ reports: [BlockReport]) -> String {
         if reports.isEmpty { return "no sifted bits: no photon or dark count reached a gate window in the run" }
         if let reason = reports.compactMap(\.bound.reasonForNoKey).last { return reason }
+        if let reason = reports.compactMap(\.discardReason).last { return "blocks discarded: \(reason)" }
         if reports.contains(where: { $0.disclosedBits > 0 && !$0.verified }) { return "verification failed, blocks discarded" }
         return "the secret length of every block was below one key"
     }

@@ -20,13 +20,13 @@ public struct DemoSummary: Sendable, Codable, Equatable {
     public var qberZ: Double
     /// X-basis QBER.
     public var qberX: Double
-    /// Parity bits disclosed by Cascade.
+    /// Bits disclosed by error correction.
     public var disclosedBits: Int
     /// Verification tag bits disclosed.
     public var verificationBits: Int
     /// Mean reconciliation efficiency f = disclosed / (n h(QBER_Z)) over reconciled blocks.
     public var efficiency: Double
-    /// Cascade round trips, all blocks.
+    /// Error-correction round trips, all blocks.
     public var roundTrips: Int
     /// Finite-key blocks processed.
     public var blocks: Int
@@ -62,4 +62,8 @@ public struct DemoSummary: Sendable, Codable, Equatable {
     public var noKeyReason: String?
     /// The seed of the run.
     public var seed: UInt64
+    /// Blocks reconciled with each method (`cascade`, `ldpc`).
+    public var blocksByMethod: [String: Int] = [:]
+    /// Blocks discarded before verification (LDPC decoding failed, a malformed message).
+    public var blocksDiscarded: Int = 0
 }

@@ -342,7 +342,7 @@ public final class NodeRuntime: @unchecked Sendable {
         case .end:
             current.peerEnded = true
         case .messages:
-            let messages = try SecureSession.messages(from: payload, codec: LinkMessageCodec())
+            let messages = try decodeMessages(payload, in: current)
             if current.alice != nil {
                 current.aliceInbox += messages
                 try feedFrames()
@@ -352,6 +352,31 @@ public final class NodeRuntime: @unchecked Sendable {
                 try feedFrames()
             }
         }
+    }
+
+    /// The messages of an authenticated payload. A message that does not decode ends the session,
+    /// unless it concerns one block only (`LinkMessageCodec.blockScope(ofUndecodable:)`): then
+    /// that block is discarded on both sides and the other messages are handled.
+    private func decodeMessages(_ payload: [UInt8], in current: NodeSession) throws -> [LinkMessage] {
+        let codec = LinkMessageCodec()
+        var reader = ByteReader(payload)
+        let count = try reader.readCount("coalesced messages", limit: reader.remaining / 8)
+        var messages: [LinkMessage] = []
+        for _ in 0..<count {
+            let bytes = try reader.readBytes("message", limit: codec.limit)
+            do {
+                messages.append(try codec.decode(bytes))
+            } catch let error as QKDError {
+                guard let blockID = codec.blockScope(ofUndecodable: bytes) else { throw error }
+                if let alice = current.alice {
+                    alice.discardBlock(blockID, because: error, tellingPeer: true)
+                } else if let bob = current.bob {
+                    try bob.discardBlock(blockID, because: error, tellingPeer: true)
+                }
+            }
+        }
+        try reader.expectEnd("messages frame")
+        return messages
     }
 
     private func receiveHello(_ frame: [UInt8], in current: NodeSession) throws {
@@ -385,8 +410,10 @@ public final class NodeRuntime: @unchecked Sendable {
         let seed = UInt64.random(in: .min ... .max)
         do {
             if isAlice {
-                current.alice = try AliceEndpoint(configuration: settings.configuration, channel: current.transport, seed: seed, sink: sink,
-                                                  authenticationReserveBits: settings.authenticationReserveBits)
+                let alice = try AliceEndpoint(configuration: settings.configuration, channel: current.transport, seed: seed, sink: sink,
+                                              authenticationReserveBits: settings.authenticationReserveBits, drawsPuncturedBitsFromSystem: true)
+                alice.onBlockError = { [log] error in log("alice: block discarded: \(error.message)") }
+                current.alice = alice
             } else {
                 let bob = try BobEndpoint(
                     configuration: settings.configuration, channel: current.transport, seed: seed, sink: sink,
@@ -397,6 +424,8 @@ public final class NodeRuntime: @unchecked Sendable {
                 bob.admitsBlock = { [unowned self, unowned current] inFlight in
                     current.secure.sendPadsHeld >= padsReserved(forBlocks: inFlight + 1)
                 }
+                bob.selector.roundTripCostBits = ReconciliationSelector.authenticatedRoundTripCostBits
+                bob.onBlockError = { [log] error in log("bob: block discarded: \(error.message)") }
                 current.bob = bob
             }
         } catch {
@@ -445,7 +474,12 @@ public final class NodeRuntime: @unchecked Sendable {
             blockReports.append(report)
             metrics.secretBits.increment(by: report.secretBits)
             metrics.qber.record(report.qberZ)
-            log(String(format: "bob: block %llu: %d sifted bits, QBER Z %.2f %%, %d secret bits, %d keys", report.blockID, report.siftedBits, report.qberZ * 100, report.secretBits, report.keysStored))
+            let method = report.method?.rawValue ?? "none"
+            metrics.disclosedBits(method: method).increment(by: report.disclosedBits)
+            if report.efficiency > 0 { metrics.efficiency(method: method).record(report.efficiency) }
+            log(String(format: "bob: block %llu: %d sifted bits, QBER Z %.2f %%, %@ disclosed %d bits (f = %.3f) in %d round trips, %d secret bits, %d keys%@",
+                       report.blockID, report.siftedBits, report.qberZ * 100, method, report.disclosedBits, report.efficiency, report.roundTrips,
+                       report.secretBits, report.keysStored, report.discardReason.map { "; discarded: \($0)" } ?? ""))
         }
         reportedBlocks = bob.reports.count
     }

@@ -9,9 +9,11 @@ public struct PostProcessingConfiguration: Sendable, Equatable {
     public var keySize: Int
     /// Correctness and secrecy targets.
     public var security: SecurityParameters
+    /// The error correction of each block (default Cascade).
+    public var reconciliation: ReconciliationSetting
 
     /// Creates a configuration, validating sizes.
-    public init(blockSize: Int, keySize: Int, security: SecurityParameters) throws {
+    public init(blockSize: Int, keySize: Int, security: SecurityParameters, reconciliation: ReconciliationSetting = .cascade) throws {
         guard blockSize >= 1000 else {
             throw QKDError(.invalidParameter, "postProcessing.blockSize must be at least 1000 sifted bits, got \(blockSize)")
         }
@@ -21,5 +23,6 @@ public struct PostProcessingConfiguration: Sendable, Equatable {
         self.blockSize = blockSize
         self.keySize = keySize
         self.security = security
+        self.reconciliation = reconciliation
     }
 }

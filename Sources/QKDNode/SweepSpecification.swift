@@ -96,7 +96,8 @@ public struct SweepSpecification: Sendable, Equatable {
                 throw QKDError(.invalidParameter, "sweep blockSize must be a whole number of bits, got \(value)")
             }
             copy.postProcessing = try PostProcessingConfiguration(
-                blockSize: Int(value), keySize: configuration.postProcessing.keySize, security: configuration.postProcessing.security)
+                blockSize: Int(value), keySize: configuration.postProcessing.keySize, security: configuration.postProcessing.security,
+                reconciliation: configuration.postProcessing.reconciliation)
         case .g2:
             guard case .quantumDot(let dot) = link.source else {
                 throw QKDError(.invalidParameter, "\(configuration.name): sweep g2 applies to a quantum-dot source, not a laser")

@@ -10,7 +10,7 @@ struct DemoCommand: ParsableCommand {
         abstract: "Run the emulated link end to end and print a summary.",
         discussion: """
             Emulates the optics event by event, sifts, estimates the QBER, reconciles with Cascade \
-            over an in-memory message channel, verifies with a universal hash, computes the \
+            (or LDPC, see --reconciliation) over an in-memory message channel, verifies with a universal hash, computes the \
             finite-key secret length and privacy-amplifies with Toeplitz hashing. Alice's and \
             Bob's keys are written to two SQLite key stores (replacing those of an earlier demo \
             run in the same folder). The same seed gives the same output, bit for bit.
@@ -25,6 +25,7 @@ struct DemoCommand: ParsableCommand {
               qkd demo --duration 10m --seed 42 --json
               qkd demo --config my-link.json --distance 100
               qkd demo --network --duration 2m     # optics, Alice and Bob as three processes on loopback
+              qkd demo --reconciliation ldpc       # rate-adaptive LDPC instead of Cascade
               qkd demo --duration 10m --serve      # then serve the keys over ETSI GS QKD 014
             """
     )
@@ -50,6 +51,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write every block's counts and leakage, in the input format of `qkd keyrate`.", valueName: "file"))
     var blocksOut: String?
 
+    @Option(help: ArgumentHelp(ReconciliationOption.help, valueName: "method"))
+    var reconciliation: String?
+
     @Flag(help: "Print one JSON object instead of the text summary.")
     var json = false
 
@@ -69,11 +73,13 @@ struct DemoCommand: ParsableCommand {
             }
             configuration = try configuration.withDistance(distance)
         }
+        configuration = try ReconciliationOption.apply(reconciliation, to: configuration)
         let runner = try DemoRunner(
             configuration: configuration, durationSeconds: DurationParser.seconds(duration), seed: seed, keyDirectory: keyDir)
         let result: (summary: DemoSummary, blocks: [BlockReport])
         if network {
-            result = try NetworkDemo(runner: runner, preset: preset, configFile: config, distanceKm: distance, duration: duration).run()
+            result = try NetworkDemo(runner: runner, preset: preset, configFile: config, distanceKm: distance, duration: duration,
+                                 reconciliation: reconciliation).run()
         } else {
             var reported = -1
             let showProgress = isatty(STDERR_FILENO) != 0

@@ -17,6 +17,8 @@ struct NetworkDemo {
     var distanceKm: Double?
     /// The link time as given on the command line.
     var duration: String
+    /// The `--reconciliation` override, if any, passed to both nodes.
+    var reconciliation: String?
 
     private static let processPatience = 60.0
 
@@ -39,7 +41,7 @@ struct NetworkDemo {
         defer { optics.stop() }
         let alicePort = try optics.number(after: "alice port ", patience: Self.processPatience)
         let bobPort = try optics.number(after: "bob port ", patience: Self.processPatience)
-        let common = configurationArguments + ["--bootstrap-key", bootstrapPath]
+        let common = configurationArguments + ["--bootstrap-key", bootstrapPath] + (reconciliation.map { ["--reconciliation", $0] } ?? [])
         let alice = try ChildProcess(
             ["node", "--role", "alice", "--peer", "127.0.0.1:0", "--optics", "127.0.0.1:\(alicePort)", "--store", storePaths[0]] + common,
             name: "alice", folder: folder)

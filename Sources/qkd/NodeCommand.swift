@@ -56,6 +56,9 @@ struct NodeCommand: ParsableCommand {
     @Option(help: "Most blocks distilled at once (pipelining; the pipeline deepens only as far as the peer's round-trip time needs).")
     var blocksInFlight: Int = 16
 
+    @Option(help: ArgumentHelp(ReconciliationOption.help + " Both nodes must agree.", valueName: "method"))
+    var reconciliation: String?
+
     @Option(help: ArgumentHelp("Bob: write the report of every finished block to this file (JSON) at the end.", valueName: "file"))
     var reports: String?
 
@@ -66,7 +69,8 @@ struct NodeCommand: ParsableCommand {
         case "bob": direction = .bobToAlice
         default: throw QKDError(.invalidParameter, "--role must be alice or bob, got \"\(role)\"")
         }
-        let configuration = try config.map(PresetCatalog.configuration(file:)) ?? PresetCatalog.configuration(named: preset)
+        let configuration = try ReconciliationOption.apply(
+            reconciliation, to: config.map(PresetCatalog.configuration(file:)) ?? PresetCatalog.configuration(named: preset))
         let settings = try NodeSettings(
             role: direction, configuration: configuration, peerAddress: peer, storePath: store, bootstrapKeyPath: bootstrapKey,
             authenticationReserveBits: reserveBits, maximumBlocksInFlight: blocksInFlight, patience: patience)

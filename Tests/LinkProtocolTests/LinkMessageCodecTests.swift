@@ -44,8 +44,8 @@ import Testing
     @Test func wrongVersionUnknownTypeAndTrailingBytesAreRefused() throws {
         var bytes = codec.encode(.verificationResult(blockID: 1, matched: false))
         bytes[0] = 9
-        #expect(throws: QKDError(.malformedInput, "message has protocol version 9, this node speaks 1")) { try codec.decode(bytes) }
-        #expect(throws: QKDError(.malformedInput, "unknown message type 200")) { try codec.decode([1, 200]) }
+        #expect(throws: QKDError(.malformedInput, "message has protocol version 9, this node speaks \(LinkMessageCodec.protocolVersion)")) { try codec.decode(bytes) }
+        #expect(throws: QKDError(.malformedInput, "unknown message type 200")) { try codec.decode([LinkMessageCodec.protocolVersion, 200]) }
         let extra = codec.encode(.verificationResult(blockID: 1, matched: false)) + [0]
         #expect(throws: QKDError.self) { try codec.decode(extra) }
         var flag = codec.encode(.verificationResult(blockID: 1, matched: true))

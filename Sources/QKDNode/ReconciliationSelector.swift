@@ -1,0 +1,103 @@
+import Distillation
+import LinkProtocol
+import QKDCore
+
+/// Chooses each block's error-correction method from its estimated QBER and size; the method's
+/// parameters then follow from the same two numbers (`CascadeParameters.tuned(forQBER:)`,
+/// `LDPCRateAdaptation.plan(blockSize:estimatedQBER:)`).
+///
+/// With `auto`, the rule is: take the method whose expected key cost for the block is smaller,
+/// the cost being the bits it discloses, `f · n · h(QBER)`, plus `roundTripCostBits` per round
+/// trip. On a node's link every round trip is two authenticated frames, each spending a 64-bit
+/// one-time pad of secret key (`WegmanCarterAuthenticator.padBitCount`) that the blocks must
+/// refill (`NodeSettings.authenticationReserveBits`), so Cascade's hundreds of round trips can
+/// cost more key than LDPC's worse efficiency; on the unauthenticated in-process channel of
+/// `qkd demo` a round trip costs nothing and the lower `f` wins. (When several blocks are in
+/// flight their messages share frames, so the per-block figure is an upper bound; it is exact
+/// with one block in flight, as on the 120 km link, where a block takes about 47 minutes to fill.)
+/// LDPC is a candidate only where its codes serve the QBER (`LDPCRateAdaptation.supportedQBER`),
+/// the block has at least `minimumLDPCBlockSize` bits (the size its efficiency was measured at),
+/// and the estimate is the Z-basis QBER a previous block measured: LDPC's rate is fixed by the
+/// estimate before decoding, so a first block, whose estimate comes from the X basis (9.6 %
+/// against 6.8 % in Z on the 120 km link), would disclose far too much, while Cascade adapts
+/// to the errors it finds. Ties go to Cascade.
+///
+/// The expected figures are the means measured in BENCHMARKS.md (26 Nov 2026, `qkd bench
+/// reconcile`): Cascade `f` 1.045-1.07 over 2^14 to 8·10^5 bits and QBER 1-7 % (taken as
+/// `cascadeEfficiency`), its round trips about `40 log₂(n · QBER) − 190` (a fit within 20 % of the
+/// measured 110-440); LDPC `f` 1.142 at QBER 2 % and 1.113 at 7 % at 10^5 bits (interpolated
+/// linearly in between, held constant outside), about `ldpcRoundTrips` round trips.
+public struct ReconciliationSelector: Sendable, Equatable {
+    /// Cascade, LDPC, or the cheaper by the rule above.
+    public var setting: ReconciliationSetting
+    /// Secret bits one round trip costs (0 on an unauthenticated channel).
+    public var roundTripCostBits: Double
+
+    /// The round-trip cost on a node's authenticated link: two frames, each a 64-bit pad.
+    public static let authenticatedRoundTripCostBits = Double(2 * WegmanCarterAuthenticator.padBitCount)
+    /// The smallest block `auto` gives to LDPC.
+    public static let minimumLDPCBlockSize = 100_000
+    /// Cascade's expected efficiency.
+    public static let cascadeEfficiency = 1.06
+    /// LDPC's expected round trips (measured 5.9-7.8 at 10^5 bits).
+    public static let ldpcRoundTrips = 8.0
+    /// The LDPC rate-adaptation settings of every LDPC block (Alice's plan, Bob's iterations).
+    static let ldpcAdaptation = LDPCRateAdaptation()
+    /// LDPC's measured efficiencies, (QBER, f), by QBER.
+    static let ldpcEfficiencyPoints: [(qber: Double, efficiency: Double)] = [(0.02, 1.142), (0.07, 1.113)]
+
+    /// Creates a selector.
+    public init(setting: ReconciliationSetting, roundTripCostBits: Double) {
+        self.setting = setting
+        self.roundTripCostBits = roundTripCostBits
+    }
+
+    /// The method for a block of `blockSize` bits at `estimatedQBER`, measured in the Z basis by
+    /// a previous block or not (`measuredByPreviousBlock`).
+    public func method(estimatedQBER: Double, blockSize: Int, measuredByPreviousBlock: Bool) -> ReconciliationMethod {
+        let ldpcServes = LDPCRateAdaptation.supportedQBER.contains(estimatedQBER)
+        switch setting {
+        case .cascade:
+            return .cascade
+        case .ldpc:
+            return ldpcServes ? .ldpc : .cascade
+        case .auto:
+            guard ldpcServes, measuredByPreviousBlock, blockSize >= Self.minimumLDPCBlockSize,
+                  let ldpc = expectedCost(of: .ldpc, estimatedQBER: estimatedQBER, blockSize: blockSize),
+                  let cascade = expectedCost(of: .cascade, estimatedQBER: estimatedQBER, blockSize: blockSize) else { return .cascade }
+            return ldpc < cascade ? .ldpc : .cascade
+        }
+    }
+
+    /// The expected key cost (bits) of reconciling the block with `method`: disclosed bits plus
+    /// `roundTripCostBits` per round trip; nil for a QBER outside (0, 0.5) or an empty block.
+    public func expectedCost(of method: ReconciliationMethod, estimatedQBER: Double, blockSize: Int) -> Double? {
+        guard estimatedQBER > 0, estimatedQBER < 0.5, blockSize > 0 else { return nil }
+        let entropy = Double(blockSize) * QKDMath.binaryEntropy(estimatedQBER)
+        switch method {
+        case .cascade:
+            let roundTrips = max(20, 40 * QKDMath.log2Of(Double(blockSize) * estimatedQBER) - 190)
+            return Self.cascadeEfficiency * entropy + roundTripCostBits * roundTrips
+        case .ldpc:
+            return Self.ldpcEfficiency(estimatedQBER: estimatedQBER) * entropy + roundTripCostBits * Self.ldpcRoundTrips
+        }
+    }
+
+    /// LDPC's expected efficiency at `estimatedQBER` (linear between the measured points).
+    static func ldpcEfficiency(estimatedQBER: Double) -> Double {
+        let points = ldpcEfficiencyPoints
+        guard estimatedQBER > points[0].qber else { return points[0].efficiency }
+        guard estimatedQBER < points[points.count - 1].qber else { return points[points.count - 1].efficiency }
+        let upper = points.firstIndex { $0.qber >= estimatedQBER }!
+        let (low, high) = (points[upper - 1], points[upper])
+        return low.efficiency + (high.efficiency - low.efficiency) * (estimatedQBER - low.qber) / (high.qber - low.qber)
+    }
+
+    /// The link-protocol name of a method.
+    static func wireMethod(_ method: ReconciliationMethod) -> BlockStart.Method {
+        switch method {
+        case .cascade: .cascade
+        case .ldpc: .ldpc
+        }
+    }
+}
