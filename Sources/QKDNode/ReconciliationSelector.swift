@@ -3,8 +3,8 @@ import LinkProtocol
 import QKDCore
 
 /// Chooses each block's error-correction method from its estimated QBER and size; the method's
-/// parameters then follow from the same two numbers (`CascadeParameters.tuned(forQBER:)`,
-/// `LDPCRateAdaptation.plan(blockSize:estimatedQBER:)`).
+/// parameters then follow from the same two numbers and the price of a round trip
+/// (``cascadeParameters(estimatedQBER:)``, `LDPCRateAdaptation.plan(blockSize:estimatedQBER:)`).
 ///
 /// With `auto`, the rule is: take the method whose expected key cost for the block is smaller,
 /// the cost being the bits it discloses, `f · n · h(QBER)`, plus `roundTripCostBits` per round
@@ -22,11 +22,12 @@ import QKDCore
 /// against 6.8 % in Z on the 120 km link), would disclose far too much, while Cascade adapts
 /// to the errors it finds. Ties go to Cascade.
 ///
-/// The expected figures are the means measured in BENCHMARKS.md (26 Nov 2026, `qkd bench
-/// reconcile`): Cascade `f` 1.045-1.07 over 2^14 to 8·10^5 bits and QBER 1-7 % (taken as
-/// `cascadeEfficiency`), its round trips about `40 log₂(n · QBER) − 190` (a fit within 20 % of the
-/// measured 110-440); LDPC `f` 1.142 at QBER 2 % and 1.113 at 7 % at 10^5 bits (interpolated
-/// linearly in between, held constant outside), about `ldpcRoundTrips` round trips.
+/// The expected figures are the means measured in BENCHMARKS.md (`qkd bench reconcile`):
+/// Cascade `f` 1.045-1.07 over 2^14 to 8·10^5 bits and QBER 1-7 % (26 Nov 2026, taken as
+/// `cascadeEfficiency`), its round trips with every pass searched at once about
+/// `40 log₂(n · QBER) − 190` (a fit within 20 % of the measured 110-440); LDPC `f` 1.111 at QBER
+/// 2 % and 1.091 at 7 % at 10^5 bits (27 Nov 2026, AVX-512 kernel and random shortening;
+/// interpolated linearly in between, held constant outside), about `ldpcRoundTrips` round trips.
 public struct ReconciliationSelector: Sendable, Equatable {
     /// Cascade, LDPC, or the cheaper by the rule above.
     public var setting: ReconciliationSetting
@@ -44,7 +45,7 @@ public struct ReconciliationSelector: Sendable, Equatable {
     /// The LDPC rate-adaptation settings of every LDPC block (Alice's plan, Bob's iterations).
     static let ldpcAdaptation = LDPCRateAdaptation()
     /// LDPC's measured efficiencies, (QBER, f), by QBER.
-    static let ldpcEfficiencyPoints: [(qber: Double, efficiency: Double)] = [(0.02, 1.142), (0.07, 1.113)]
+    static let ldpcEfficiencyPoints: [(qber: Double, efficiency: Double)] = [(0.02, 1.111), (0.07, 1.091)]
 
     /// Creates a selector.
     public init(setting: ReconciliationSetting, roundTripCostBits: Double) {
@@ -67,6 +68,18 @@ public struct ReconciliationSelector: Sendable, Equatable {
                   let cascade = expectedCost(of: .cascade, estimatedQBER: estimatedQBER, blockSize: blockSize) else { return .cascade }
             return ldpc < cascade ? .ldpc : .cascade
         }
+    }
+
+    /// Cascade's parameters for a block at `estimatedQBER`: `CascadeParameters.tuned(forQBER:)`,
+    /// searching the lowest pass first (fewer disclosed bits, about twice the round trips) only
+    /// where a round trip costs no key. On an authenticated link the extra round trips cost
+    /// 128 bits of pad each, far more than the parities they save (about 0.007 n h(QBER) against
+    /// several hundred round trips per 8·10^5-bit block; BENCHMARKS.md, Cascade section), so
+    /// every pass's odd blocks are searched at once.
+    public func cascadeParameters(estimatedQBER: Double) -> CascadeParameters {
+        var parameters = CascadeParameters.tuned(forQBER: estimatedQBER)
+        parameters.searchesLowestPassFirst = roundTripCostBits == 0
+        return parameters
     }
 
     /// The expected key cost (bits) of reconciling the block with `method`: disclosed bits plus

@@ -1,3 +1,4 @@
+import Distillation
 import Foundation
 import QKDCore
 import QKDNode
@@ -9,13 +10,13 @@ import Testing
 
     /// The rule's points: on an authenticated link, LDPC's few round trips outweigh its worse f
     /// for blocks of 10^5 to 10^6 bits (Cascade's round trips cost 2 · 64 pad bits each); for a
-    /// 10^7-bit block at 1 % the efficiency gap (0.08 · n h) outweighs them, and with free round
+    /// 10^8-bit block at 1 % the efficiency gap (0.05 · n h) outweighs them, and with free round
     /// trips the lower f of Cascade always wins.
     @Test(arguments: [
         (800_000, 0.068, true, ReconciliationMethod.ldpc),  // the 120 km demo's blocks
         (100_000, 0.02, true, .ldpc),
         (100_000, 0.07, true, .ldpc),
-        (10_000_000, 0.01, true, .cascade),  // efficiency outweighs round trips
+        (100_000_000, 0.01, true, .cascade),  // efficiency outweighs round trips
         (20_000, 0.03, true, .cascade),  // below the smallest LDPC block
         (800_000, 0.15, true, .cascade),  // no LDPC code at this QBER
         (800_000, 0.068, false, .cascade),  // first block: X-basis estimate only
@@ -25,7 +26,7 @@ import Testing
     }
 
     @Test func theChoiceIsTheCheaperExpectedCost() throws {
-        for (blockSize, qber) in [(100_000, 0.02), (800_000, 0.068), (10_000_000, 0.01), (300_000, 0.05)] {
+        for (blockSize, qber) in [(100_000, 0.02), (800_000, 0.068), (100_000_000, 0.01), (300_000, 0.05)] {
             let cascade = try #require(node.expectedCost(of: .cascade, estimatedQBER: qber, blockSize: blockSize))
             let ldpc = try #require(node.expectedCost(of: .ldpc, estimatedQBER: qber, blockSize: blockSize))
             let chosen = node.method(estimatedQBER: qber, blockSize: blockSize, measuredByPreviousBlock: true)
@@ -36,6 +37,16 @@ import Testing
             #expect(inProcess.method(estimatedQBER: qber, blockSize: blockSize, measuredByPreviousBlock: true) == .cascade)
         }
         #expect(node.expectedCost(of: .ldpc, estimatedQBER: 0.5, blockSize: 1000) == nil)
+    }
+
+    /// Searching the lowest pass first saves parities but doubles Cascade's round trips, so the
+    /// selector asks for it only where round trips are free.
+    @Test func cascadeSearchesLowestPassFirstOnlyWhereRoundTripsAreFree() {
+        #expect(inProcess.cascadeParameters(estimatedQBER: 0.05).searchesLowestPassFirst)
+        #expect(!node.cascadeParameters(estimatedQBER: 0.05).searchesLowestPassFirst)
+        var expected = node.cascadeParameters(estimatedQBER: 0.05)
+        expected.searchesLowestPassFirst = true
+        #expect(expected == CascadeParameters.tuned(forQBER: 0.05), "only the search order differs")
     }
 
     @Test func fixedSettings() {
