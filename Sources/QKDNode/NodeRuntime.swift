@@ -43,10 +43,6 @@ public final class NodeRuntime: @unchecked Sendable {
     /// Frames read ahead of the endpoint: enough to hide the device's latency, few enough that a
     /// crash or a broken session throws away little link time.
     private static let deviceReadAhead = 4
-    /// Seconds without a frame from the peer, while blocks are in flight, after which the session
-    /// is ended (its blocks discarded) and restarted: a frame lost in transit leaves both nodes
-    /// waiting for each other, and no later frame would reveal the gap.
-    private static let peerSilenceLimit: TimeInterval = 10
     /// When the current session last heard from the peer (or started).
     private var lastPeerActivity = Date()
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -192,11 +188,11 @@ public final class NodeRuntime: @unchecked Sendable {
     }
 
     /// Ends the session if blocks are in flight and the peer has said nothing for
-    /// `peerSilenceLimit` seconds.
+    /// `settings.peerSilenceLimit` seconds.
     private func endSessionIfPeerSilent() throws {
         guard let current = session, current.isEstablished, !current.isSettled,
-              Date().timeIntervalSince(lastPeerActivity) > Self.peerSilenceLimit else { return }
-        try endSession(because: "no frame from the peer for \(Int(Self.peerSilenceLimit)) s with blocks in flight (a lost frame?)")
+              Date().timeIntervalSince(lastPeerActivity) > settings.peerSilenceLimit else { return }
+        try endSession(because: "no frame from the peer for \(String(format: "%g", settings.peerSilenceLimit)) s with blocks in flight (a lost frame?)")
     }
 
     private func recoverable(_ body: () throws -> Void) throws {

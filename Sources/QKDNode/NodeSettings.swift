@@ -22,10 +22,18 @@ public struct NodeSettings: Sendable {
     public var maximumBlocksInFlight: Int
     /// Seconds to keep trying to reach the peer before giving up.
     public var patience: Double
+    /// Seconds without a frame from the peer, while blocks are in flight, after which the session
+    /// is ended (its blocks discarded) and restarted: a frame lost in transit leaves both nodes
+    /// waiting for each other, and no later frame would reveal the gap. It must exceed the
+    /// longest the peer computes between two frames (an LDPC decoding of a large block in a
+    /// debug build can take minutes).
+    public var peerSilenceLimit: Double
 
-    /// Creates settings, validating the reserve, the bootstrap key file and the pipeline depth.
+    /// Creates settings, validating the reserve, the bootstrap key file, the pipeline depth and the
+    /// silence limit.
     public init(role: LinkDirection, configuration: NodeConfiguration, peerAddress: String, storePath: String, bootstrapKeyPath: String,
-                authenticationReserveBits: Int = 4096, maximumBlocksInFlight: Int = 16, patience: Double = 10) throws {
+                authenticationReserveBits: Int = 4096, maximumBlocksInFlight: Int = 16, patience: Double = 10,
+                peerSilenceLimit: Double = 10) throws {
         guard authenticationReserveBits >= 0, authenticationReserveBits % 128 == 0 else {
             throw QKDError(.invalidParameter, "authentication reserve must be a non-negative multiple of 128 bits, got \(authenticationReserveBits)")
         }
@@ -35,6 +43,9 @@ public struct NodeSettings: Sendable {
         guard maximumBlocksInFlight >= 1 else {
             throw QKDError(.invalidParameter, "blocks in flight must be at least 1, got \(maximumBlocksInFlight)")
         }
+        guard peerSilenceLimit > 0, peerSilenceLimit.isFinite else {
+            throw QKDError(.invalidParameter, "peer silence limit must be a positive number of seconds, got \(peerSilenceLimit)")
+        }
         self.role = role
         self.configuration = configuration
         self.peerAddress = peerAddress
@@ -43,6 +54,7 @@ public struct NodeSettings: Sendable {
         self.authenticationReserveBits = authenticationReserveBits
         self.maximumBlocksInFlight = maximumBlocksInFlight
         self.patience = patience
+        self.peerSilenceLimit = peerSilenceLimit
     }
 
     /// The digest both nodes compare at the handshake: every link and post-processing parameter

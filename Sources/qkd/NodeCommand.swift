@@ -53,6 +53,9 @@ struct NodeCommand: ParsableCommand {
     @Option(help: "Seconds to keep trying to reach the peer and the optics process.")
     var patience: Double = 10
 
+    @Option(help: "Seconds without a frame from the peer, while blocks are in flight, after which the session restarts (a lost frame); above the peer's longest computation.")
+    var peerTimeout: Double = 10
+
     @Option(help: "Most blocks distilled at once (pipelining; the pipeline deepens only as far as the peer's round-trip time needs).")
     var blocksInFlight: Int = 16
 
@@ -73,7 +76,8 @@ struct NodeCommand: ParsableCommand {
             reconciliation, to: config.map(PresetCatalog.configuration(file:)) ?? PresetCatalog.configuration(named: preset))
         let settings = try NodeSettings(
             role: direction, configuration: configuration, peerAddress: peer, storePath: store, bootstrapKeyPath: bootstrapKey,
-            authenticationReserveBits: reserveBits, maximumBlocksInFlight: blocksInFlight, patience: patience)
+            authenticationReserveBits: reserveBits, maximumBlocksInFlight: blocksInFlight, patience: patience,
+            peerSilenceLimit: peerTimeout)
         let device: QuantumDevice
         switch (optics, timeTags) {
         case (let address?, nil): device = try OpticsDeviceClient(address: address, patience: patience)

@@ -30,6 +30,10 @@ import Testing
                                       "--store", "a.sqlite", "--bootstrap-key", "absent.key"], in: folder, name: "missing")
         #expect(missing.waitForExit(seconds: 20) == 2)
         #expect(missing.errors.contains("missing bootstrap key file absent.key"), "\(missing.errors)")
+        let noTimeout = try QKDProcess(["node", "--role", "alice", "--config", "link-50.json", "--peer", "127.0.0.1:0", "--time-tags", "none",
+                                        "--store", "a.sqlite", "--bootstrap-key", "boot.key", "--peer-timeout", "0"], in: folder, name: "no-timeout")
+        #expect(noTimeout.waitForExit(seconds: 20) == 2)
+        #expect(noTimeout.errors.contains("peer silence limit must be a positive number of seconds, got 0"), "\(noTimeout.errors)")
 
         let optics = try QKDProcess(["optics", "--config", "link-50.json", "--duration", "30s"], in: folder, name: "optics")
         defer { optics.stop() }
