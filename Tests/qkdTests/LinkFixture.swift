@@ -20,6 +20,27 @@ struct LinkFixture {
             .write(to: URL(fileURLWithPath: folder + "/boot.key"))
     }
 
+    /// The optics of `link-50.json` as a process emulating `duration` of link time in 1 s frames,
+    /// and the ports it serves Alice and Bob on.
+    func startOptics(duration: String) throws -> (process: QKDProcess, alicePort: Int, bobPort: Int) {
+        let optics = try QKDProcess(["optics", "--config", "link-50.json", "--duration", duration, "--frame", "1s"], in: folder, name: "optics")
+        do {
+            return (optics, try optics.port(after: "alice port "), try optics.port(after: "bob port "))
+        } catch {
+            optics.stop()
+            throw error
+        }
+    }
+
+    /// A node of `link-50.json` with the bootstrap key and a 1024-bit reserve, storing in
+    /// `ROLE.sqlite`: Alice listens on `peerPort` (0: any free port), Bob connects to it; both read
+    /// the optics at `opticsPort`; `arguments` are added.
+    func startNode(_ role: String, peerPort: Int, opticsPort: Int, arguments: [String] = [], name: String? = nil) throws -> QKDProcess {
+        try QKDProcess(["node", "--role", role, "--peer", "127.0.0.1:\(peerPort)", "--optics", "127.0.0.1:\(opticsPort)",
+                        "--store", "\(role).sqlite", "--config", "link-50.json", "--bootstrap-key", "boot.key", "--reserve-bits", "1024"] + arguments,
+                       in: folder, name: name ?? role)
+    }
+
     /// Checks that both stores hold the same committed keys (IDs and bytes), the same
     /// authentication pool, and nothing pending; returns the key count.
     @discardableResult

@@ -4,17 +4,11 @@ import Testing
 @Suite(.serialized) struct NetworkLinkTests {
     @Test(.timeLimit(.minutes(2))) func threeProcessesOnLoopbackGiveIdenticalStores() throws {
         let fixture = try LinkFixture()
-        let folder = fixture.folder
-        let optics = try QKDProcess(["optics", "--config", "link-50.json", "--duration", "60s", "--frame", "1s"], in: folder, name: "optics")
-        defer { optics.stop() }
-        let alicePort = try optics.port(after: "alice port "), bobPort = try optics.port(after: "bob port ")
-        let common = ["--config", "link-50.json", "--bootstrap-key", "boot.key", "--reserve-bits", "1024"]
-        let alice = try QKDProcess(["node", "--role", "alice", "--peer", "127.0.0.1:0", "--optics", "127.0.0.1:\(alicePort)",
-                                    "--store", "alice.sqlite"] + common, in: folder, name: "alice")
+        let optics = try fixture.startOptics(duration: "60s")
+        defer { optics.process.stop() }
+        let alice = try fixture.startNode("alice", peerPort: 0, opticsPort: optics.alicePort)
         defer { alice.stop() }
-        let peerPort = try alice.port(after: "listening on port ")
-        let bob = try QKDProcess(["node", "--role", "bob", "--peer", "127.0.0.1:\(peerPort)", "--optics", "127.0.0.1:\(bobPort)",
-                                  "--store", "bob.sqlite"] + common, in: folder, name: "bob")
+        let bob = try fixture.startNode("bob", peerPort: try alice.port(after: "listening on port "), opticsPort: optics.bobPort)
         defer { bob.stop() }
         #expect(bob.waitForExit(seconds: 90) == 0, "\(bob.errors)")
         #expect(alice.waitForExit(seconds: 10) == 0, "\(alice.errors)")

@@ -8,23 +8,18 @@ import Testing
 
     @Test(.timeLimit(.minutes(3))) func killedNodesResumeAndStoresStayIdentical() throws {
         let fixture = try LinkFixture()
-        let folder = fixture.folder
-        let optics = try QKDProcess(["optics", "--config", "link-50.json", "--duration", "60s", "--frame", "1s"], in: folder, name: "optics")
-        defer { optics.stop() }
-        let alicePort = try optics.port(after: "alice port "), bobPort = try optics.port(after: "bob port ")
+        let optics = try fixture.startOptics(duration: "60s")
+        defer { optics.process.stop() }
         // Two blocks in flight: a killed node then loses little link time.
-        let common = ["--config", "link-50.json", "--bootstrap-key", "boot.key", "--reserve-bits", "1024", "--patience", "30",
-                      "--blocks-in-flight", "2"]
+        let common = ["--patience", "30", "--blocks-in-flight", "2"]
         func startAlice(listeningOn port: Int, name: String) throws -> QKDProcess {
-            try QKDProcess(["node", "--role", "alice", "--peer", "127.0.0.1:\(port)", "--optics", "127.0.0.1:\(alicePort)",
-                            "--store", "alice.sqlite"] + common, in: folder, name: name)
+            try fixture.startNode("alice", peerPort: port, opticsPort: optics.alicePort, arguments: common, name: name)
         }
         let firstAlice = try startAlice(listeningOn: 0, name: "alice-1")
         defer { firstAlice.stop() }
         let peerPort = try firstAlice.port(after: "listening on port ")
         func startBob(name: String) throws -> QKDProcess {
-            try QKDProcess(["node", "--role", "bob", "--peer", "127.0.0.1:\(peerPort)", "--optics", "127.0.0.1:\(bobPort)",
-                            "--store", "bob.sqlite"] + common, in: folder, name: name)
+            try fixture.startNode("bob", peerPort: peerPort, opticsPort: optics.bobPort, arguments: common, name: name)
         }
         let firstBob = try startBob(name: "bob-1")
         defer { firstBob.stop() }

@@ -8,20 +8,15 @@ import Testing
 @Suite(.serialized) struct TamperingProxyTests {
     @Test(.timeLimit(.minutes(3))) func tamperedFramesAreRefusedAndTheLinkRecovers() throws {
         let fixture = try LinkFixture()
-        let folder = fixture.folder
-        let optics = try QKDProcess(["optics", "--config", "link-50.json", "--duration", "60s", "--frame", "1s"], in: folder, name: "optics")
-        defer { optics.stop() }
-        let alicePort = try optics.port(after: "alice port "), bobPort = try optics.port(after: "bob port ")
+        let optics = try fixture.startOptics(duration: "60s")
+        defer { optics.process.stop() }
         // One block in flight: a broken session then costs one block of link time, not four.
-        let common = ["--config", "link-50.json", "--bootstrap-key", "boot.key", "--reserve-bits", "1024", "--blocks-in-flight", "1"]
-        let alice = try QKDProcess(["node", "--role", "alice", "--peer", "127.0.0.1:0", "--optics", "127.0.0.1:\(alicePort)",
-                                    "--store", "alice.sqlite"] + common, in: folder, name: "alice")
+        let common = ["--blocks-in-flight", "1"]
+        let alice = try fixture.startNode("alice", peerPort: 0, opticsPort: optics.alicePort, arguments: common)
         defer { alice.stop() }
-        let peerPort = try alice.port(after: "listening on port ")
-        let proxy = try TamperingProxy(targetPort: peerPort)
+        let proxy = try TamperingProxy(targetPort: try alice.port(after: "listening on port "))
         defer { proxy.stop() }
-        let bob = try QKDProcess(["node", "--role", "bob", "--peer", "127.0.0.1:\(proxy.port)", "--optics", "127.0.0.1:\(bobPort)",
-                                  "--store", "bob.sqlite"] + common, in: folder, name: "bob")
+        let bob = try fixture.startNode("bob", peerPort: proxy.port, opticsPort: optics.bobPort, arguments: common)
         defer { bob.stop() }
         for (index, tampering) in TamperingProxy.Tampering.allCases.enumerated() {
             let committed = bob.errorLines(containing: "committed; authentication").count
