@@ -38,6 +38,16 @@ public struct NetworkRelaySimulation: Sendable {
         public let poolBits: Int
         /// How long it was down, in seconds.
         public let downSeconds: Double
+
+        /// Creates a link's figures (for runs measured elsewhere, e.g. on running node processes).
+        public init(id: String, secretKeyRate: Double, distilledBits: Int, relayConsumedBits: Int, poolBits: Int, downSeconds: Double) {
+            self.id = id
+            self.secretKeyRate = secretKeyRate
+            self.distilledBits = distilledBits
+            self.relayConsumedBits = relayConsumedBits
+            self.poolBits = poolBits
+            self.downSeconds = downSeconds
+        }
     }
 
     /// One end-to-end pair over the run.
@@ -52,6 +62,15 @@ public struct NetworkRelaySimulation: Sendable {
         public let keyRate: Double
         /// The routes taken ("A -> B -> C") and how many keys each carried.
         public let routes: [String: Int]
+
+        /// Creates a pair's figures.
+        public init(from: String, to: String, relayedKeys: Int, keyRate: Double, routes: [String: Int]) {
+            self.from = from
+            self.to = to
+            self.relayedKeys = relayedKeys
+            self.keyRate = keyRate
+            self.routes = routes
+        }
     }
 
     /// A pair whose relays went over a link when it went down.
@@ -91,6 +110,15 @@ public struct NetworkRelaySimulation: Sendable {
         public let pairs: [PairReport]
         /// Per outage that began during the run, in the network's order.
         public let outages: [OutageReport]
+
+        /// Creates a run's figures.
+        public init(durationSeconds: Double, keySizeBits: Int, links: [LinkReport], pairs: [PairReport], outages: [OutageReport]) {
+            self.durationSeconds = durationSeconds
+            self.keySizeBits = keySizeBits
+            self.links = links
+            self.pairs = pairs
+            self.outages = outages
+        }
     }
 
     /// The network.
@@ -125,7 +153,10 @@ public struct NetworkRelaySimulation: Sendable {
     }
 
     /// The end-to-end pairs: nodes with SAEs that share no direct link, in ID order.
-    public var endToEndPairs: [(from: String, to: String)] {
+    public var endToEndPairs: [(from: String, to: String)] { Self.endToEndPairs(of: network) }
+
+    /// The end-to-end pairs of `network`: nodes with SAEs that share no direct link, in ID order.
+    public static func endToEndPairs(of network: NetworkDescription) -> [(from: String, to: String)] {
         let ends = network.nodes.filter { !$0.saes.isEmpty }.map(\.id).sorted()
         return ends.indices.flatMap { first in
             ends[(first + 1)...].compactMap { second in

@@ -5,9 +5,11 @@ import QKDCore
 /// `NAME.out` and `NAME.log` of a folder.
 final class ChildProcess {
     private let process = Process()
-    private let name: String
+    /// The name its output files and messages use.
+    let name: String
     private let outputPath: String
-    private let logPath: String
+    /// Its standard error: its log.
+    let logPath: String
 
     /// Starts `qkd ARGUMENTS`; throws a one-line error if it cannot be started.
     init(_ arguments: [String], name: String, folder: String) throws {
@@ -30,6 +32,19 @@ final class ChildProcess {
     }
 
     private var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+    /// Whether the process still runs.
+    var isRunning: Bool { process.isRunning }
+
+    /// Its exit status once it has exited (the signal number if a signal ended it), else nil.
+    var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
+
+    /// The last `count` lines of its log, each indented, or "(empty log)".
+    func logTail(lines count: Int = 5) -> String {
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        let lines = log.split(separator: "\n").suffix(count)
+        return lines.isEmpty ? "    (empty log)" : lines.map { "    " + $0 }.joined(separator: "\n")
+    }
 
     /// The last line the process wrote to its log, without an `error: ` prefix.
     private var lastLogLine: String {
@@ -70,4 +85,15 @@ final class ChildProcess {
 
     /// Terminates the process if it still runs.
     func stop() { if process.isRunning { process.terminate() } }
+
+    /// Asks the process to stop (SIGTERM), waits up to `patience` seconds, then kills it
+    /// (SIGKILL) and waits until it is gone, so that it never outlives its parent's run.
+    func stopAndWait(patience: Double = 5) {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(patience)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
 }

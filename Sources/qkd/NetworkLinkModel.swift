@@ -13,6 +13,17 @@ enum NetworkLinkModel {
     /// link and the parameter (an unknown preset, section or parameter, a value its device
     /// refuses).
     static func configuration(of link: NetworkDescription.Link) throws -> NodeConfiguration {
+        let name = "link \"\(link.id)\""
+        do {
+            return try ConfigurationDocument(data: try document(of: link), name: name, resolvePreset: PresetCatalog.document(named:)).configuration()
+        } catch let error as QKDError where !error.message.hasPrefix(name) {
+            throw QKDError(error.code, "\(name): \(error.message)")
+        }
+    }
+
+    /// The link as a configuration file (JSON): `{"preset": ..., "fiber": {"lengthKm": ...},
+    /// "section": {"parameter": value}, ...}`, as `qkd optics` and `qkd node --config` read it.
+    static func document(of link: NetworkDescription.Link) throws -> Data {
         var sections: [String: [String: Double]] = ["fiber": ["lengthKm": link.lengthKm]]
         for (name, value) in link.parameters {
             let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
@@ -20,13 +31,7 @@ enum NetworkLinkModel {
         }
         var document: [String: Any] = ["preset": link.preset]
         for (section, parameters) in sections { document[section] = parameters }
-        let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])
-        let name = "link \"\(link.id)\""
-        do {
-            return try ConfigurationDocument(data: data, name: name, resolvePreset: PresetCatalog.document(named:)).configuration()
-        } catch let error as QKDError where !error.message.hasPrefix(name) {
-            throw QKDError(error.code, "\(name): \(error.message)")
-        }
+        return try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])
     }
 
     /// The link's finite-key secret key rate from the analytic link model, in bit/s (0 where the

@@ -22,8 +22,23 @@ struct NetworkRunCommand: ParsableCommand {
             network file is described in the README (section "Networks and key relay"); examples \
             are in examples/networks/.
 
+            With --processes the network runs as real processes instead: per link a `qkd optics` \
+            and two `qkd node` processes (each node's key store an SQLite file), per node a `qkd \
+            kme serve` with the relay configuration of `qkd pki init --network` reading those \
+            stores. While the links run, and after they end until no route has key, the run asks \
+            each pair's master KME for 256-bit keys through ETSI GS QKD 014, fetches each from \
+            the slave's KME and compares the two; it reports the same figures, measured (link \
+            rates from Bob's block reports, pools from the stores, routes from the KMEs' audit \
+            logs), and where each process's log is. --duration is then link time that the optics \
+            emulate as fast as the nodes distil it (no accelerated mode): a run takes as long as \
+            the machine needs. Progress goes to standard error every 10 s. Everything is written \
+            under --run-dir (default: a temporary folder, removed at the end unless \
+            --keep-run-dir). A process that fails to start or dies stops the run with its name \
+            and the end of its log; SIGINT, SIGTERM and errors stop every process.
+
             Examples:
               qkd network run --config examples/networks/corridor-240km.json --duration 1h
+              qkd network run --config examples/networks/corridor-240km.json --duration 10m --processes --run-dir corridor-run
               qkd network run --config examples/networks/metro-ring.json --duration 10m --json
               qkd network run --config examples/networks/metro-ring.json --duration 1h --cut n2-n3@20m-40m
             """
@@ -45,8 +60,37 @@ struct NetworkRunCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
 
+    @Flag(help: "Run every link as `qkd optics` and two `qkd node` processes and every node's KME as `qkd kme serve`; relay keys through ETSI GS QKD 014.")
+    var processes = false
+
+    @Option(help: ArgumentHelp("With --processes: folder for the stores, PKI and logs (new or empty; kept).", valueName: "dir"))
+    var runDir: String?
+
+    @Flag(help: "With --processes: keep the temporary run folder (stores, PKI, logs) at the end.")
+    var keepRunDir = false
+
+    @Option(help: "With --processes: seed of the first link's optics (link i uses seed + i).")
+    var seed: UInt64 = 1
+
+    @Option(help: "With --processes: secret bits of each block the nodes reserve for authentication (multiple of 128).")
+    var reserveBits: Int = 4096
+
+    func validate() throws {
+        if !processes {
+            for (given, option) in [(runDir != nil, "--run-dir"), (keepRunDir, "--keep-run-dir"), (seed != 1, "--seed"), (reserveBits != 4096, "--reserve-bits")] where given {
+                throw ValidationError("\(option) needs --processes")
+            }
+        } else if !cuts.isEmpty {
+            throw ValidationError("--cut needs the in-process mode (without --processes)")
+        }
+    }
+
     func run() throws {
         let described = try NetworkDescription.load(path: config)
+        if processes {
+            try runProcesses(described)
+            return
+        }
         let cutOutages = try cuts.map(Self.outage(parsing:))
         for (cut, outage) in zip(cuts, cutOutages) where !described.links.contains(where: { $0.id == outage.link }) {
             throw QKDError(
@@ -69,6 +113,40 @@ struct NetworkRunCommand: ParsableCommand {
             try printJSON(report)
         } else {
             print(Self.text(report, network: network, name: config))
+        }
+    }
+
+    /// `--processes`: the network as processes (``NetworkProcessRun``).
+    private func runProcesses(_ network: NetworkDescription) throws {
+        guard network.outages.isEmpty else {
+            throw QKDError(.invalidParameter, "network \(config) has outages, which need the in-process mode (without --processes)")
+        }
+        for link in network.links {
+            do {
+                _ = try NetworkLinkModel.configuration(of: link)
+            } catch let error as QKDError {
+                throw QKDError(error.code, "network \(config): \(error.message)")
+            }
+        }
+        let run = NetworkProcessRun(
+            network: network, name: config, duration: duration, durationSeconds: try DurationParser.seconds(duration), seed: seed,
+            runFolder: runDir, keepRunFolder: keepRunDir, reserveBits: reserveBits)
+        let outcome = try run.run()
+        if json {
+            try printJSON(outcome)
+            return
+        }
+        print(Self.text(outcome.report, network: network, name: config, lostBits: outcome.lostBits))
+        print("")
+        print("processes: every link as qkd optics + two qkd node, every node's KME as qkd kme serve; "
+            + String(format: "%.0f s of wall time for %g s of link time", outcome.wallSeconds, outcome.report.durationSeconds))
+        print("relayed keys fetched from both end KMEs (ETSI GS QKD 014): \(outcome.keysIdentical) identical, \(outcome.keysDiffering) differing; "
+            + "\(outcome.requestsRefused) requests refused with 503 (no route had enough key, or a relay failed on the way)")
+        if outcome.runFolderKept {
+            print("run folder \(outcome.runFolder): pki/ (certificates, KME configurations, link stores, audit logs), links/, logs/")
+            for (name, path) in outcome.logs.sorted(by: { $0.key < $1.key }) { print("  \(name) log: \(path)") }
+        } else {
+            print("run folder \(outcome.runFolder) removed with the stores and logs (keep it with --keep-run-dir or --run-dir DIR)")
         }
     }
 
@@ -123,11 +201,15 @@ struct NetworkRunCommand: ParsableCommand {
 
     /// The report as text: per link, then per end-to-end pair with its bottleneck link's rate
     /// split up, then per outage the pairs it rerouted.
-    static func text(_ report: NetworkRelaySimulation.Report, network: NetworkDescription, name: String) -> String {
+    /// With `lostBits` (the process mode), the rates are measured and each link's key lost in
+    /// failed relays is a term of its own.
+    static func text(_ report: NetworkRelaySimulation.Report, network: NetworkDescription, name: String, lostBits: [String: Int]? = nil) -> String {
         let seconds = report.durationSeconds
         var lines = [
             "network \(name): \(String(format: "%g", seconds)) s of network time, keys of \(report.keySizeBits) bits",
-            "link rates: finite-key secret key rate of the analytic link model for each link's preset, length and parameters",
+            lostBits == nil
+                ? "link rates: finite-key secret key rate of the analytic link model for each link's preset, length and parameters"
+                : "link rates: key the link's two qkd node processes distilled and stored (Bob's block reports), over the link time",
             "",
             "links",
         ]
@@ -135,11 +217,13 @@ struct NetworkRunCommand: ParsableCommand {
             let described = network.links.first { $0.id == link.id }!
             let overrides = described.parameters.sorted { $0.key < $1.key }.map { ", \($0.key)=\(String(format: "%g", $0.value))" }.joined()
             let downtime = link.downSeconds > 0 ? ", down \(String(format: "%g", link.downSeconds)) s" : ""
+            let lost = lostBits?[link.id] ?? 0
             lines.append(
                 "  \(link.id) (\(String(format: "%g", described.lengthKm)) km, \(described.preset)\(overrides)\(downtime)): "
                     + "secret key rate \(String(format: "%.1f", link.secretKeyRate)) bit/s, "
                     + "relaying used \(rate(link.relayConsumedBits, over: seconds)), "
-                    + "left for direct keys \(rate(link.distilledBits - link.relayConsumedBits, over: seconds)) "
+                    + (lost != 0 ? "pads lost in failed relays \(rate(lost, over: seconds)), " : "")
+                    + "left for direct keys \(rate(link.distilledBits - link.relayConsumedBits - lost, over: seconds)) "
                     + "(pool at the end \(link.poolBits) bits)")
         }
         lines.append("")
@@ -154,13 +238,18 @@ struct NetworkRunCommand: ParsableCommand {
             let pairBits = through * report.keySizeBits
             let otherBits = bottleneck.relayConsumedBits - pairBits
             let downRate = bottleneck.secretKeyRate * bottleneck.downSeconds / seconds
-            let roundingRate = bottleneck.secretKeyRate - Double(bottleneck.distilledBits) / seconds - downRate
             let downTerm = bottleneck.downSeconds > 0 ? " + \(String(format: "%.1f", downRate)) bit/s not distilled while down" : ""
+            let rest: String
+            if let lostBits {
+                rest = " + \(rate(lostBits[bottleneck.id] ?? 0, over: seconds)) pads lost in failed relays"
+            } else {
+                let roundingRate = bottleneck.secretKeyRate - Double(bottleneck.distilledBits) / seconds - downRate
+                rest = " + \(String(format: "%.1f", roundingRate)) bit/s not yet a whole key"
+            }
             lines.append(
                 "    bottleneck link \(bottleneck.id): \(String(format: "%.1f", bottleneck.secretKeyRate)) bit/s = "
                     + "\(rate(pairBits, over: seconds)) relayed for this pair + \(rate(otherBits, over: seconds)) relayed for other pairs + "
-                    + "\(rate(bottleneck.poolBits, over: seconds)) left for direct keys\(downTerm) + "
-                    + "\(String(format: "%.1f", roundingRate)) bit/s not yet a whole key")
+                    + "\(rate(bottleneck.poolBits, over: seconds)) left for direct keys\(downTerm)\(rest)")
             lines.append(
                 "    (each relayed key uses as many bits of every link on its route as it has; this pair's "
                     + "\(String(format: "%.1f", pair.keyRate)) bit/s = \(rate(pairBits, over: seconds)) through \(bottleneck.id) + "
