@@ -39,6 +39,13 @@ final class ChildProcess {
     /// Its exit status once it has exited (the signal number if a signal ended it), else nil.
     var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
 
+    /// How it ended: "exited with status N" or "was killed by signal N"; nil while it runs.
+    var ending: String? {
+        guard !process.isRunning else { return nil }
+        return process.terminationReason == .uncaughtSignal
+            ? "was killed by signal \(process.terminationStatus)" : "exited with status \(process.terminationStatus)"
+    }
+
     /// The last `count` lines of its log, each indented, or "(empty log)".
     func logTail(lines count: Int = 5) -> String {
         let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""

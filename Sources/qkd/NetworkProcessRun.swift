@@ -102,7 +102,7 @@ struct NetworkProcessRun {
     func run() throws -> Outcome {
         let started = Date()
         let folder = try prepareFolder()
-        let keep = keepRunFolder || runFolder != nil
+        let keep = keepsFolder
         let signals = InterruptSignals()
         var children: [ChildProcess] = []
         defer {
@@ -128,7 +128,7 @@ struct NetworkProcessRun {
             let kme = try Self.start(["kme", "serve", "--config", (pkiFolder as NSString).appendingPathComponent(DevelopmentPKI.configurationFile(node: node.id))],
                                      name: "kme-\(node.id)", folder: logFolder)
             children.append(kme)
-            _ = try Self.awaitNumber(after: "listening on https://127.0.0.1:", from: kme)
+            _ = try awaitNumber(after: "listening on https://127.0.0.1:", from: kme)
         }
         let kmes = children.filter { $0.name.hasPrefix("kme-") }
         let pairs = try pairClients(pkiFolder: pkiFolder, firstPort: firstPort)
@@ -143,7 +143,7 @@ struct NetworkProcessRun {
                 guard let status = child.exitStatus else { return false }
                 return status != 0 || kmes.contains { kme in kme === child }
             }) {
-                throw Self.failure(of: failed)
+                throw failure(of: failed)
             }
             let linksDone = links.allSatisfy { !$0.optics.isRunning && !$0.alice.isRunning && !$0.bob.isRunning }
             let round = try Self.requestKeys(for: pairs, adding: deliveries, signals: signals)
@@ -160,6 +160,9 @@ struct NetworkProcessRun {
             links: links, deliveries: deliveries, pkiFolder: pkiFolder, folder: folder, keep: keep,
             wallSeconds: Date().timeIntervalSince(started), logs: children)
     }
+
+    /// Whether the run folder stays after the run.
+    private var keepsFolder: Bool { keepRunFolder || runFolder != nil }
 
     // MARK: - Start-up
 
@@ -214,14 +217,14 @@ struct NetworkProcessRun {
         let optics = try Self.start(["optics", "--config", configurationPath, "--duration", duration, "--seed", String(seed)],
                                     name: "optics-\(link.id)", folder: logFolder)
         started(optics)
-        let alicePort = try Self.awaitNumber(after: "alice port ", from: optics)
-        let bobPort = try Self.awaitNumber(after: "bob port ", from: optics)
+        let alicePort = try awaitNumber(after: "alice port ", from: optics)
+        let bobPort = try awaitNumber(after: "bob port ", from: optics)
         let common = ["--config", configurationPath, "--bootstrap-key", bootstrapPath, "--reserve-bits", String(reserveBits)]
         let alice = try Self.start(
             ["node", "--role", "alice", "--peer", "127.0.0.1:0", "--optics", "127.0.0.1:\(alicePort)", "--store", storePaths[0]] + common,
             name: "alice-\(link.id)", folder: logFolder)
         started(alice)
-        let peerPort = try Self.awaitNumber(after: "listening on port ", from: alice)
+        let peerPort = try awaitNumber(after: "listening on port ", from: alice)
         let bob = try Self.start(
             ["node", "--role", "bob", "--peer", "127.0.0.1:\(peerPort)", "--optics", "127.0.0.1:\(bobPort)", "--store", storePaths[1],
              "--reports", reportsPath] + common,
@@ -237,21 +240,26 @@ struct NetworkProcessRun {
 
     /// The number the process prints after `marker` once it is ready; a process that exits or
     /// stays silent for a minute is an error naming it, with its log tail.
-    private static func awaitNumber(after marker: String, from child: ChildProcess) throws -> Int {
+    private func awaitNumber(after marker: String, from child: ChildProcess) throws -> Int {
         do {
-            return try child.number(after: marker, patience: startPatience)
+            return try child.number(after: marker, patience: Self.startPatience)
         } catch {
-            let how = child.exitStatus.map { "exited (status \($0))" } ?? "did not report \"\(marker.trimmingCharacters(in: .whitespaces))\" within \(Int(startPatience)) s"
-            throw QKDError(.protocolFailure, "the \(child.name) process \(how) while starting; last lines of \(child.logPath):\n\(child.logTail())")
+            let how = child.ending ?? "did not report \"\(marker.trimmingCharacters(in: .whitespaces))\" within \(Int(Self.startPatience)) s"
+            throw QKDError(.protocolFailure, "the \(child.name) process \(how) while starting; last lines of \(logName(of: child)):\n\(child.logTail())")
         }
     }
 
+    /// The child's log file, or "its log" if the run folder is removed at the end.
+    private func logName(of child: ChildProcess) -> String {
+        keepsFolder ? child.logPath : "its log (removed with the run folder; keep it with --keep-run-dir)"
+    }
+
     /// The error for a process that ended when it should not have: its name, exit status and log tail.
-    private static func failure(of child: ChildProcess) -> QKDError {
+    private func failure(of child: ChildProcess) -> QKDError {
         QKDError(
             .protocolFailure,
-            "the \(child.name) process ended with status \(child.exitStatus.map(String.init) ?? "?"); stopped every process of the run; "
-                + "last lines of \(child.logPath):\n\(child.logTail())")
+            "the \(child.name) process \(child.ending ?? "ended"); stopped every process of the run; "
+                + "last lines of \(logName(of: child)):\n\(child.logTail())")
     }
 
     /// The ETSI clients of every end-to-end pair: the first SAE of the pair's first node as the

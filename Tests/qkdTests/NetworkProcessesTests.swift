@@ -91,7 +91,7 @@ import Testing
         let result = try runQKD(["network", "run", "--config", config, "--duration", "30s", "--processes", "--run-dir", folder + "/run",
                                  "--reserve-bits", "100"])
         #expect(result.status == 2)
-        #expect(result.stderr.hasPrefix("error: the alice-west-middle process exited (status 2) while starting; last lines of \(folder)/run/logs/alice-west-middle.log:"),
+        #expect(result.stderr.hasPrefix("error: the alice-west-middle process exited with status 2 while starting; last lines of \(folder)/run/logs/alice-west-middle.log:"),
                 "\(result.stderr)")
         #expect(result.stderr.contains("128"), "\(result.stderr)")
         #expect(Self.processes(mentioning: folder).isEmpty)
