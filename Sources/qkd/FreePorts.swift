@@ -10,14 +10,16 @@ import Darwin
 /// neighbours' ports before any of them starts (the KMEs of `qkd pki init --network`).
 enum FreePorts {
     /// The first of `count` consecutive ports, each free on 127.0.0.1 when checked (another
-    /// program may still take one before it is used). Throws `QKDError` `.unavailable` after 50
-    /// random tries in 20000...60000.
+    /// program may still take one before it is used). They are drawn from 20000...32767, below
+    /// the ephemeral ports the system hands out for port 0 (32768 and up on Linux, 49152 and up
+    /// on macOS), so that the run's own processes listening on port 0 cannot take them. Throws
+    /// `QKDError` `.unavailable` after 50 random tries.
     static func consecutive(count: Int) throws -> Int {
         for _ in 0..<50 {
-            let first = Int.random(in: 20_000...(60_000 - count))
+            let first = Int.random(in: 20_000...(32_768 - count))
             if (first..<first + count).allSatisfy(isFree) { return first }
         }
-        throw QKDError(.unavailable, "found no \(count) consecutive free TCP ports on 127.0.0.1 in 20000...60000")
+        throw QKDError(.unavailable, "found no \(count) consecutive free TCP ports on 127.0.0.1 in 20000...32767")
     }
 
     /// Whether a socket can be bound to 127.0.0.1:`port` (it is closed again at once).

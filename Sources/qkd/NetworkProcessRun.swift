@@ -125,7 +125,7 @@ struct NetworkProcessRun {
             links.append(linkProcesses)
         }
         for node in network.nodes {
-            let kme = try Self.start(["kme", "serve", "--config", (pkiFolder as NSString).appendingPathComponent(DevelopmentPKI.configurationFile(node: node.id))],
+            let kme = try ChildProcess(["kme", "serve", "--config", (pkiFolder as NSString).appendingPathComponent(DevelopmentPKI.configurationFile(node: node.id))],
                                      name: "kme-\(node.id)", folder: logFolder)
             children.append(kme)
             _ = try awaitNumber(after: "listening on https://127.0.0.1:", from: kme)
@@ -214,28 +214,23 @@ struct NetworkProcessRun {
             (pkiFolder as NSString).appendingPathComponent(DevelopmentPKI.linkStoreFile(node: $0, link: link.id))
         }
         let stores = try storePaths.map(SQLiteKeyDeliveryStore.init(path:))
-        let optics = try Self.start(["optics", "--config", configurationPath, "--duration", duration, "--seed", String(seed)],
+        let optics = try ChildProcess(["optics", "--config", configurationPath, "--duration", duration, "--seed", String(seed)],
                                     name: "optics-\(link.id)", folder: logFolder)
         started(optics)
         let alicePort = try awaitNumber(after: "alice port ", from: optics)
         let bobPort = try awaitNumber(after: "bob port ", from: optics)
         let common = ["--config", configurationPath, "--bootstrap-key", bootstrapPath, "--reserve-bits", String(reserveBits)]
-        let alice = try Self.start(
+        let alice = try ChildProcess(
             ["node", "--role", "alice", "--peer", "127.0.0.1:0", "--optics", "127.0.0.1:\(alicePort)", "--store", storePaths[0]] + common,
             name: "alice-\(link.id)", folder: logFolder)
         started(alice)
         let peerPort = try awaitNumber(after: "listening on port ", from: alice)
-        let bob = try Self.start(
+        let bob = try ChildProcess(
             ["node", "--role", "bob", "--peer", "127.0.0.1:\(peerPort)", "--optics", "127.0.0.1:\(bobPort)", "--store", storePaths[1],
              "--reports", reportsPath] + common,
             name: "bob-\(link.id)", folder: logFolder)
         started(bob)
         return LinkProcesses(link: link, optics: optics, alice: alice, bob: bob, stores: stores, reportsPath: reportsPath, keySizeBits: keySizeBits)
-    }
-
-    /// Starts `qkd ARGUMENTS` as the process `name`, its log in `folder`.
-    private static func start(_ arguments: [String], name: String, folder: String) throws -> ChildProcess {
-        try ChildProcess(arguments, name: name, folder: folder)
     }
 
     /// The number the process prints after `marker` once it is ready; a process that exits or

@@ -231,8 +231,8 @@ struct NetworkRunCommand: ParsableCommand {
         for pair in report.pairs {
             let routes = pair.routes.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
             lines.append(
-                "  \(pair.from) <-> \(pair.to): \(String(format: "%.1f", pair.keyRate)) bit/s (\(pair.relayedKeys) keys; "
-                    + routes.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")")
+                "  \(pair.from) <-> \(pair.to): \(String(format: "%.1f", pair.keyRate)) bit/s (\(pair.relayedKeys) keys"
+                    + (routes.isEmpty ? "" : "; " + routes.map { "\($0.key): \($0.value)" }.joined(separator: ", ")) + ")")
             guard let bottleneck = bottleneck(of: pair, report: report, network: network) else { continue }
             let through = pair.routes.filter { route in Self.links(of: route.key, in: network).contains(bottleneck.id) }.values.reduce(0, +)
             let pairBits = through * report.keySizeBits
