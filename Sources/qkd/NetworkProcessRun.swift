@@ -33,6 +33,8 @@ struct NetworkProcessRun {
     var keepRunFolder: Bool
     /// Secret bits of each block the nodes reserve for authentication (`qkd node --reserve-bits`).
     var reserveBits: Int
+    /// Seconds a node waits for its peer while blocks are in flight (`qkd node --peer-timeout`).
+    var peerTimeout: Double
     /// Wall seconds between progress lines on standard error.
     var progressSeconds: Double = 10
 
@@ -139,14 +141,21 @@ struct NetworkProcessRun {
             if let signal = signals.raised {
                 throw QKDError(.unavailable, "\(signal): stopped every process of the run\(keep ? "; its files are in \(folder)" : "")")
             }
-            if let failed = children.first(where: { child in
-                guard let status = child.exitStatus else { return false }
-                return status != 0 || kmes.contains { kme in kme === child }
-            }) {
-                throw failure(of: failed)
+            let failed = {
+                children.first { child in
+                    guard let status = child.exitStatus else { return false }
+                    return status != 0 || kmes.contains { kme in kme === child }
+                }
             }
+            if let failed = failed() { throw failure(of: failed) }
             let linksDone = links.allSatisfy { !$0.optics.isRunning && !$0.alice.isRunning && !$0.bob.isRunning }
-            let round = try Self.requestKeys(for: pairs, adding: deliveries, signals: signals)
+            let round: (deliveries: Deliveries, exhausted: Bool)
+            do {
+                round = try Self.requestKeys(for: pairs, adding: deliveries, signals: signals)
+            } catch {
+                Thread.sleep(forTimeInterval: 0.5)
+                throw failed().map(failure(of:)) ?? error
+            }
             deliveries = round.deliveries
             if linksDone, round.exhausted { break }
             if Date().timeIntervalSince(lastProgress) >= progressSeconds {
@@ -219,7 +228,8 @@ struct NetworkProcessRun {
         started(optics)
         let alicePort = try awaitNumber(after: "alice port ", from: optics)
         let bobPort = try awaitNumber(after: "bob port ", from: optics)
-        let common = ["--config", configurationPath, "--bootstrap-key", bootstrapPath, "--reserve-bits", String(reserveBits)]
+        let common = ["--config", configurationPath, "--bootstrap-key", bootstrapPath, "--reserve-bits", String(reserveBits),
+                      "--peer-timeout", String(peerTimeout)]
         let alice = try ChildProcess(
             ["node", "--role", "alice", "--peer", "127.0.0.1:0", "--optics", "127.0.0.1:\(alicePort)", "--store", storePaths[0]] + common,
             name: "alice-\(link.id)", folder: logFolder)

@@ -75,9 +75,14 @@ struct NetworkRunCommand: ParsableCommand {
     @Option(help: "With --processes: secret bits of each block the nodes reserve for authentication (multiple of 128).")
     var reserveBits: Int = 4096
 
+    @Option(help: "With --processes: seconds a node waits for its peer while blocks are in flight (`qkd node --peer-timeout`).")
+    var peerTimeout: Double = 10
+
     func validate() throws {
         if !processes {
-            for (given, option) in [(runDir != nil, "--run-dir"), (keepRunDir, "--keep-run-dir"), (seed != 1, "--seed"), (reserveBits != 4096, "--reserve-bits")] where given {
+            let given = [(runDir != nil, "--run-dir"), (keepRunDir, "--keep-run-dir"), (seed != 1, "--seed"), (reserveBits != 4096, "--reserve-bits"),
+                         (peerTimeout != 10, "--peer-timeout")]
+            for (given, option) in given where given {
                 throw ValidationError("\(option) needs --processes")
             }
         } else if !cuts.isEmpty {
@@ -130,7 +135,7 @@ struct NetworkRunCommand: ParsableCommand {
         }
         let run = NetworkProcessRun(
             network: network, name: config, duration: duration, durationSeconds: try DurationParser.seconds(duration), seed: seed,
-            runFolder: runDir, keepRunFolder: keepRunDir, reserveBits: reserveBits)
+            runFolder: runDir, keepRunFolder: keepRunDir, reserveBits: reserveBits, peerTimeout: peerTimeout)
         let outcome = try run.run()
         if json {
             try printJSON(outcome)
