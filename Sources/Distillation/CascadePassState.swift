@@ -9,6 +9,12 @@ import QKDCore
 /// tree are numbered like a heap (root 1, children `2h` and `2h + 1`); Alice's parity of the
 /// left child of node `h` of block `b` lives in slot `b * slotsPerBlock + h`.
 ///
+/// Every block keeps a search cursor: the node (and its range) at which its last search stopped
+/// for want of a parity. The path from the root to that node depends only on Alice's known
+/// parities and Bob's bits inside the block, and every correction of such a bit goes through
+/// `flip(originalIndex:)`, which clears the block's cursor; so resuming at the cursor takes the
+/// same path as walking again from the root, without recomputing the parities above it.
+///
 /// A class, so that Bob's hot loops reach its tables without copying them; `CascadeBob` copies
 /// it (`copy()`) before mutating a state that another copy of Bob shares, so a shared instance
 /// is never mutated (hence `@unchecked Sendable`).
@@ -43,15 +49,22 @@ final class CascadePassState: @unchecked Sendable {
     private let slotWordCount: Int
     /// One allocation holding, in order: Bob's permuted key (`permutedWordCount` words), whether
     /// Alice's parity of each tree node's left child is known (`slotWordCount` words, one bit per
-    /// slot), that parity (`slotWordCount` words), and per block whether Bob's parity differs
-    /// from Alice's, i.e. an odd number of errors remain (one bit per block). Raw memory, so
+    /// slot), that parity (`slotWordCount` words), per block whether Bob's parity differs
+    /// from Alice's, i.e. an odd number of errors remain (one bit per block), and per block the
+    /// search cursor (three words: node, 0 for none; range start; range end). Raw memory, so
     /// the hot loops pay no copy-on-write or exclusivity checks.
     private let storage: UnsafeMutablePointer<UInt64>
     private let storageWordCount: Int
-    private var permutedKey: UnsafeMutablePointer<UInt64> { storage }
-    private var isLeftParityKnown: UnsafeMutablePointer<UInt64> { storage + permutedWordCount }
-    private var leftParity: UnsafeMutablePointer<UInt64> { storage + permutedWordCount + slotWordCount }
-    private var oddBlocks: UnsafeMutablePointer<UInt64> { storage + permutedWordCount + 2 * slotWordCount }
+    private let permutedKey: UnsafeMutablePointer<UInt64>
+    private let isLeftParityKnown: UnsafeMutablePointer<UInt64>
+    private let leftParity: UnsafeMutablePointer<UInt64>
+    private let oddBlocks: UnsafeMutablePointer<UInt64>
+    private let cursors: UnsafeMutablePointer<UInt64>
+
+    /// `advanceSearch(ofBlock:key:)`'s result when the block holds an even number of errors.
+    static let blockIsEven = -2
+    /// `advanceSearch(ofBlock:key:)`'s result when the search needs a parity Alice has not disclosed.
+    static let searchAwaitsParity = -1
 
     /// Sets up the pass for Bob's current key (in original order); block parities come later.
     init(order: CascadeLayout.Order, blockSize requestedBlockSize: Int, key: [UInt64], length: Int) {
@@ -92,9 +105,11 @@ final class CascadePassState: @unchecked Sendable {
             isSplit = false
         }
         splitMembers = UnsafePointer(split.masks)
-        storageWordCount = permutedWordCount + 2 * slotWordCount + (blockCount + 63) >> 6
+        storageWordCount = permutedWordCount + 2 * slotWordCount + (blockCount + 63) >> 6 + 3 * blockCount
         storage = .allocate(capacity: storageWordCount)
         storage.initialize(repeating: 0, count: storageWordCount)
+        (permutedKey, isLeftParityKnown, leftParity, oddBlocks, cursors) = Self.regions(
+            of: storage, permutedWordCount: permutedWordCount, slotWordCount: slotWordCount, blockCount: blockCount)
         if let originalIndices {
             key.withUnsafeBufferPointer { source in
                 PackedBits.gather(
@@ -122,6 +137,19 @@ final class CascadePassState: @unchecked Sendable {
         storageWordCount = other.storageWordCount
         storage = .allocate(capacity: storageWordCount)
         storage.initialize(from: other.storage, count: storageWordCount)
+        (permutedKey, isLeftParityKnown, leftParity, oddBlocks, cursors) = Self.regions(
+            of: storage, permutedWordCount: permutedWordCount, slotWordCount: slotWordCount, blockCount: blockCount)
+    }
+
+    /// Where each table starts inside `storage` (see there for the layout).
+    private static func regions(
+        of storage: UnsafeMutablePointer<UInt64>, permutedWordCount: Int, slotWordCount: Int, blockCount: Int
+    ) -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>,
+          UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>) {
+        let known = storage + permutedWordCount
+        let parity = known + slotWordCount
+        let odd = parity + slotWordCount
+        return (storage, known, parity, odd, odd + (blockCount + 63) >> 6)
     }
 
     deinit { storage.deallocate() }
@@ -186,6 +214,59 @@ final class CascadePassState: @unchecked Sendable {
         return leftParity[slot >> 6] & mask != 0
     }
 
+    /// Advances the binary search of block `block` as far as Alice's known parities allow,
+    /// from its cursor if it has one, else from the root; `key` is Bob's key in original order.
+    ///
+    /// Returns `blockIsEven` if the block holds an even number of errors, `searchAwaitsParity`
+    /// (leaving the cursor at the node whose left half's parity is needed, see
+    /// `awaitedQuery(ofBlock:)`) or the key index of the error found.
+    @inline(__always)
+    func advanceSearch(ofBlock block: Int, key: UnsafeBufferPointer<UInt64>) -> Int {
+        guard hasOddErrorCount(block) else { return Self.blockIsEven }
+        let cursor = cursors + 3 * block
+        var node = Int(cursor[0])
+        var lower: Int
+        var upper: Int
+        if node == 0 {
+            node = 1
+            let range = range(ofBlock: block)
+            lower = range.lowerBound
+            upper = range.upperBound
+        } else {
+            lower = Int(cursor[1])
+            upper = Int(cursor[2])
+        }
+        let slotBase = block * slotsPerBlock
+        while upper - lower > 1 {
+            let middle = lower + (upper - lower) / 2
+            let slot = slotBase + node
+            let mask: UInt64 = 1 << UInt64(slot & 63)
+            guard isLeftParityKnown[slot >> 6] & mask != 0 else {
+                cursor[0] = UInt64(node)
+                cursor[1] = UInt64(lower)
+                cursor[2] = UInt64(upper)
+                return Self.searchAwaitsParity
+            }
+            if (leftParity[slot >> 6] & mask != 0) != parity(of: lower..<middle, key: key) {
+                upper = middle
+                node = 2 * node
+            } else {
+                lower = middle
+                node = 2 * node + 1
+            }
+        }
+        return originalIndex(atPosition: lower)
+    }
+
+    /// The parent node and the left-half range of the parity block `block`'s search awaits
+    /// (after `advanceSearch(ofBlock:key:)` returned `searchAwaitsParity`).
+    @inline(__always)
+    func awaitedQuery(ofBlock block: Int) -> (parentNode: Int, range: Range<Int>) {
+        let cursor = cursors + 3 * block
+        let lower = Int(cursor[1])
+        return (Int(cursor[0]), lower..<(lower + (Int(cursor[2]) - lower) / 2))
+    }
+
     /// Records that Bob flipped key index `originalIndex` (his original-order key is flipped by
     /// the caller) and returns the block that holds it, whose error-count parity has flipped too.
     @inline(__always)
@@ -202,6 +283,7 @@ final class CascadePassState: @unchecked Sendable {
             block = originalIndex / blockSize
         }
         oddBlocks[block >> 6] ^= 1 << UInt64(block & 63)
+        cursors[3 * block] = 0
         return block
     }
 }
