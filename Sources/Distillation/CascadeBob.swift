@@ -155,9 +155,12 @@ public struct CascadeBob: Sendable {
         if case .blockParities = round {
             recordBlockParities(parities)
         } else {
-            for (index, query) in outstanding.enumerated() {
-                unretainedPasses[query.block.pass]._withUnsafeGuaranteedRef {
-                    $0.recordLeftParity(parities[index], ofBlock: query.block.block, parentNode: query.parentNode)
+            parities.words.withUnsafeBufferPointer { parityWords in
+                for (index, query) in outstanding.enumerated() {
+                    let parity = (parityWords[index >> 6] >> UInt64(index & 63)) & 1 == 1
+                    unretainedPasses[query.block.pass]._withUnsafeGuaranteedRef {
+                        $0.recordLeftParity(parity, ofBlock: query.block.block, parentNode: query.parentNode)
+                    }
                 }
             }
             blocksToExamine.append(contentsOf: blocksAwaitingParities)
@@ -210,26 +213,26 @@ public struct CascadeBob: Sendable {
         var passParity = false
         var currentPass = -1
         let currentKey = key
+        let states = unretainedPasses
+        func record(_ parity: Bool, pass: Int, block: Int?, key: UnsafeBufferPointer<UInt64>) {
+            states[pass]._withUnsafeGuaranteedRef { $0.recordBlockParity(parity, ofBlock: block ?? $0.blockCount - 1, key: key) }
+        }
         currentKey.withUnsafeBufferPointer { keyWords in
             for (index, query) in outstanding.enumerated() {
                 if query.block.pass != currentPass {
-                    if currentPass >= 1 {
-                        passes[currentPass].recordBlockParity(aliceKeyParity != passParity, ofBlock: passes[currentPass].blockCount - 1, key: keyWords)
-                    }
+                    if currentPass >= 1 { record(aliceKeyParity != passParity, pass: currentPass, block: nil, key: keyWords) }
                     currentPass = query.block.pass
                     passParity = false
                 }
                 let parity = parities[index]
-                passes[currentPass].recordBlockParity(parity, ofBlock: query.block.block, key: keyWords)
+                record(parity, pass: currentPass, block: query.block.block, key: keyWords)
                 passParity = passParity != parity
                 if currentPass == 0 { aliceKeyParity = passParity }
             }
-            if currentPass >= 1 {
-                passes[currentPass].recordBlockParity(aliceKeyParity != passParity, ofBlock: passes[currentPass].blockCount - 1, key: keyWords)
-            }
+            if currentPass >= 1 { record(aliceKeyParity != passParity, pass: currentPass, block: nil, key: keyWords) }
             // Passes with a single block ask nothing: their parity is the whole key's.
-            for pass in 1..<passes.count where passes[pass].blockCount == 1 {
-                passes[pass].recordBlockParity(aliceKeyParity, ofBlock: 0, key: keyWords)
+            for pass in 1..<states.count where states[pass]._withUnsafeGuaranteedRef({ $0.blockCount == 1 }) {
+                record(aliceKeyParity, pass: pass, block: 0, key: keyWords)
             }
         }
     }
@@ -299,3 +302,4 @@ public struct CascadeBob: Sendable {
         swap(&toExamine, &blocksToExamine)
     }
 }
+
