@@ -73,6 +73,11 @@ public struct CascadeBob: Sendable {
     private var unretainedPasses: [Unmanaged<CascadePassState>] = []
     /// Passes `0..<reachedPassCount` are being (or have been) worked through.
     private var reachedPassCount = 0
+    /// Corrections update the passes `0..<max(reachedPassCount, eagerlyFlippedPassCount)`: the
+    /// key-order and permuted passes always (a permuted pass keeps its own copy of Bob's key),
+    /// a split pass only once reached (it reads the key in original order, so reaching it
+    /// recomputes its block states, `CascadePassState.refreshOddBlocks`).
+    private var eagerlyFlippedPassCount = 0
     private var round = Round.notStarted
     private var outstanding: [PendingQuery] = []
     /// Blocks that may hold an odd number of errors and must be (re-)examined.
@@ -125,6 +130,7 @@ public struct CascadeBob: Sendable {
             states.append(state)
         }
         passes = states
+        eagerlyFlippedPassCount = (states.lastIndex { !$0.readsOriginalOrder } ?? 0) + 1
         outstanding = queries
         return request(round: .blockParities)
     }
@@ -191,6 +197,11 @@ public struct CascadeBob: Sendable {
             }
             let pass = reachedPassCount
             reachedPassCount += 1
+            if pass >= eagerlyFlippedPassCount {
+                key.withUnsafeBufferPointer { keyWords in
+                    unretainedPasses[pass]._withUnsafeGuaranteedRef { $0.refreshOddBlocks(key: keyWords) }
+                }
+            }
             for block in 0..<passes[pass].blockCount where passes[pass].hasOddErrorCount(block) {
                 blocksToExamine.append(BlockReference(pass: pass, block: block))
             }
@@ -254,7 +265,7 @@ public struct CascadeBob: Sendable {
             if correctedBitCount == correctionsBefore { break }
             swap(&blocksToExamine, &waitingBlocks)
         }
-        waitingBlocks.sort()
+        sortWaitingBlocks()
         deferredBlocks.removeAll(keepingCapacity: true)
         blocksAwaitingParities.removeAll(keepingCapacity: true)
         var previous: BlockReference?
@@ -268,6 +279,15 @@ public struct CascadeBob: Sendable {
             let awaited = unretainedPasses[block.pass]._withUnsafeGuaranteedRef { $0.awaitedQuery(ofBlock: block.block) }
             outstanding.append(PendingQuery(block: block, parentNode: awaited.parentNode, range: awaited.range))
         }
+    }
+
+    /// Sorts `waitingBlocks` by pass and block. They are examined last queued first, so they
+    /// usually come out in descending order, which a reversal sorts.
+    private mutating func sortWaitingBlocks() {
+        let isDescending = waitingBlocks.withUnsafeBufferPointer { blocks in
+            blocks.isEmpty || zip(blocks.dropFirst(), blocks).allSatisfy { $0.code <= $1.code }
+        }
+        if isDescending { waitingBlocks.reverse() } else { waitingBlocks.sort() }
     }
 
     /// Advances the binary search of `reference` (`CascadePassState.advanceSearch`): corrects
@@ -287,10 +307,11 @@ public struct CascadeBob: Sendable {
         correctedBitCount += 1
         key[originalIndex >> 6] ^= 1 << UInt64(originalIndex & 63)
         let reached = reachedPassCount
+        let flippedPassCount = max(reached, eagerlyFlippedPassCount)
         var toExamine: [BlockReference] = []
         swap(&toExamine, &blocksToExamine)
         unretainedPasses.withUnsafeBufferPointer { states in
-            for pass in 0..<states.count {
+            for pass in 0..<flippedPassCount {
                 states[pass]._withUnsafeGuaranteedRef { state in
                     let block = state.flip(originalIndex: originalIndex)
                     if pass < reached, state.hasOddErrorCount(block) {

@@ -50,15 +50,17 @@ final class CascadePassState: @unchecked Sendable {
     /// One allocation holding, in order: Bob's permuted key (`permutedWordCount` words), whether
     /// Alice's parity of each tree node's left child is known (`slotWordCount` words, one bit per
     /// slot), that parity (`slotWordCount` words), per block whether Bob's parity differs
-    /// from Alice's, i.e. an odd number of errors remain (one bit per block), and per block the
-    /// search cursor (three words: node, 0 for none; range start; range end). Raw memory, so
-    /// the hot loops pay no copy-on-write or exclusivity checks.
+    /// from Alice's, i.e. an odd number of errors remain (one bit per block), Alice's parity of
+    /// every block (one bit per block), and per block the search cursor (three words: node, 0
+    /// for none; range start; range end). Raw memory, so the hot loops pay no copy-on-write or
+    /// exclusivity checks.
     private let storage: UnsafeMutablePointer<UInt64>
     private let storageWordCount: Int
     private let permutedKey: UnsafeMutablePointer<UInt64>
     private let isLeftParityKnown: UnsafeMutablePointer<UInt64>
     private let leftParity: UnsafeMutablePointer<UInt64>
     private let oddBlocks: UnsafeMutablePointer<UInt64>
+    private let aliceBlockParities: UnsafeMutablePointer<UInt64>
     private let cursors: UnsafeMutablePointer<UInt64>
 
     /// `advanceSearch(ofBlock:key:)`'s result when the block holds an even number of errors.
@@ -105,10 +107,10 @@ final class CascadePassState: @unchecked Sendable {
             isSplit = false
         }
         splitMembers = UnsafePointer(split.masks)
-        storageWordCount = permutedWordCount + 2 * slotWordCount + (blockCount + 63) >> 6 + 3 * blockCount
+        storageWordCount = permutedWordCount + 2 * slotWordCount + 2 * ((blockCount + 63) >> 6) + 3 * blockCount
         storage = .allocate(capacity: storageWordCount)
         storage.initialize(repeating: 0, count: storageWordCount)
-        (permutedKey, isLeftParityKnown, leftParity, oddBlocks, cursors) = Self.regions(
+        (permutedKey, isLeftParityKnown, leftParity, oddBlocks, aliceBlockParities, cursors) = Self.regions(
             of: storage, permutedWordCount: permutedWordCount, slotWordCount: slotWordCount, blockCount: blockCount)
         if let originalIndices {
             key.withUnsafeBufferPointer { source in
@@ -137,7 +139,7 @@ final class CascadePassState: @unchecked Sendable {
         storageWordCount = other.storageWordCount
         storage = .allocate(capacity: storageWordCount)
         storage.initialize(from: other.storage, count: storageWordCount)
-        (permutedKey, isLeftParityKnown, leftParity, oddBlocks, cursors) = Self.regions(
+        (permutedKey, isLeftParityKnown, leftParity, oddBlocks, aliceBlockParities, cursors) = Self.regions(
             of: storage, permutedWordCount: permutedWordCount, slotWordCount: slotWordCount, blockCount: blockCount)
     }
 
@@ -145,11 +147,12 @@ final class CascadePassState: @unchecked Sendable {
     private static func regions(
         of storage: UnsafeMutablePointer<UInt64>, permutedWordCount: Int, slotWordCount: Int, blockCount: Int
     ) -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>,
-          UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>) {
+          UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>) {
         let known = storage + permutedWordCount
         let parity = known + slotWordCount
         let odd = parity + slotWordCount
-        return (storage, known, parity, odd, odd + (blockCount + 63) >> 6)
+        let alice = odd + (blockCount + 63) >> 6
+        return (storage, known, parity, odd, alice, alice + (blockCount + 63) >> 6)
     }
 
     deinit { storage.deallocate() }
@@ -189,10 +192,26 @@ final class CascadePassState: @unchecked Sendable {
     /// Records Alice's parity of block `block`; `key` is Bob's key in original order.
     func recordBlockParity(_ aliceParity: Bool, ofBlock block: Int, key: UnsafeBufferPointer<UInt64>) {
         let mask: UInt64 = 1 << UInt64(block & 63)
+        if aliceParity { aliceBlockParities[block >> 6] |= mask } else { aliceBlockParities[block >> 6] &= ~mask }
         if aliceParity != parity(of: range(ofBlock: block), key: key) {
             oddBlocks[block >> 6] |= mask
         } else {
             oddBlocks[block >> 6] &= ~mask
+        }
+    }
+
+    /// Whether Bob's parities are read from his key in original order (key-order and split
+    /// passes), so that `refreshOddBlocks(key:)` can stand in for the `flip` calls it missed.
+    var readsOriginalOrder: Bool { permutedWordCount == 0 }
+
+    /// Recomputes which blocks hold an odd number of errors from Alice's recorded block
+    /// parities and Bob's current key (original order): for a pass that reads the original
+    /// order and whose `flip` calls were skipped while it had no searches.
+    func refreshOddBlocks(key: UnsafeBufferPointer<UInt64>) {
+        precondition(readsOriginalOrder, "a permuted pass keeps its own copy of the key and must see every flip")
+        for block in 0..<blockCount {
+            let aliceParity = (aliceBlockParities[block >> 6] >> UInt64(block & 63)) & 1 == 1
+            recordBlockParity(aliceParity, ofBlock: block, key: key)
         }
     }
 

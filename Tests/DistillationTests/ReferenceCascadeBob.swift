@@ -52,7 +52,8 @@ struct ReferenceCascadeBob {
     private(set) var correctedBitCount = 0
 
     init(noisyKey: BitVector, estimatedQBER: Double, parameters: CascadeParameters) {
-        length = noisyKey.count
+        let length = noisyKey.count
+        self.length = length
         passCount = parameters.passCount
         lowestPassFirst = parameters.searchesLowestPassFirst
         key = (0..<noisyKey.count).map { noisyKey[$0] }
@@ -74,15 +75,17 @@ struct ReferenceCascadeBob {
                 blocks.append(members > 0 && members < length ? [0..<members, members..<length] : [0..<length])
             }
         }
-        self.order = order
-        self.blocks = blocks
-        blockHolding = (0..<parameters.passCount).map { pass in
+        var blockHolding: [[Int]] = []
+        for pass in 0..<parameters.passCount {
             var holding = [Int](repeating: 0, count: noisyKey.count)
             for (block, range) in blocks[pass].enumerated() {
                 for position in range { holding[order[pass][position]] = block }
             }
-            return holding
+            blockHolding.append(holding)
         }
+        self.order = order
+        self.blocks = blocks
+        self.blockHolding = blockHolding
     }
 
     /// Bob's parity of positions `range` of pass `pass`, bit by bit.
