@@ -65,10 +65,8 @@ public struct CascadeBob: Sendable {
     /// Bob's current key in original order.
     private var key: [UInt64]
     /// One state per pass (classes shared between copies of Bob until one mutates, see
-    /// `makePassesUnique()`).
-    private var passes: [CascadePassState] = [] {
-        didSet { unretainedPasses = passes.map { Unmanaged.passUnretained($0) } }
-    }
+    /// `makePassesUnique()`); set only through `setPasses(_:)`.
+    private var passes: [CascadePassState] = []
     /// `passes` without reference counting, for the hot loops (`passes` keeps them alive).
     private var unretainedPasses: [Unmanaged<CascadePassState>] = []
     /// Passes `0..<reachedPassCount` are being (or have been) worked through.
@@ -129,7 +127,7 @@ public struct CascadeBob: Sendable {
             }
             states.append(state)
         }
-        passes = states
+        setPasses(states)
         eagerlyFlippedPassCount = (states.lastIndex { !$0.readsOriginalOrder } ?? 0) + 1
         outstanding = queries
         return request(round: .blockParities)
@@ -182,7 +180,12 @@ public struct CascadeBob: Sendable {
     /// states are classes for speed; this keeps `CascadeBob` a value).
     private mutating func makePassesUnique() {
         guard !passes.isEmpty, !isKnownUniquelyReferenced(&passes[0]) else { return }
-        passes = passes.map { $0.copy() }
+        setPasses(passes.map { $0.copy() })
+    }
+
+    private mutating func setPasses(_ states: [CascadePassState]) {
+        passes = states
+        unretainedPasses = states.map { Unmanaged.passUnretained($0) }
     }
 
     /// Runs local work until a request is needed, or the protocol ends.
@@ -225,8 +228,16 @@ public struct CascadeBob: Sendable {
         var currentPass = -1
         let currentKey = key
         let states = unretainedPasses
+        let eagerlyFlippedPassCount = eagerlyFlippedPassCount
+        // Passes that see corrections only once reached recompute their odd blocks then.
         func record(_ parity: Bool, pass: Int, block: Int?, key: UnsafeBufferPointer<UInt64>) {
-            states[pass]._withUnsafeGuaranteedRef { $0.recordBlockParity(parity, ofBlock: block ?? $0.blockCount - 1, key: key) }
+            states[pass]._withUnsafeGuaranteedRef { state in
+                if pass < eagerlyFlippedPassCount {
+                    state.recordBlockParity(parity, ofBlock: block ?? state.blockCount - 1, key: key)
+                } else {
+                    state.recordAliceBlockParity(parity, ofBlock: block ?? state.blockCount - 1)
+                }
+            }
         }
         currentKey.withUnsafeBufferPointer { keyWords in
             for (index, query) in outstanding.enumerated() {

@@ -191,13 +191,20 @@ final class CascadePassState: @unchecked Sendable {
 
     /// Records Alice's parity of block `block`; `key` is Bob's key in original order.
     func recordBlockParity(_ aliceParity: Bool, ofBlock block: Int, key: UnsafeBufferPointer<UInt64>) {
+        recordAliceBlockParity(aliceParity, ofBlock: block)
         let mask: UInt64 = 1 << UInt64(block & 63)
-        if aliceParity { aliceBlockParities[block >> 6] |= mask } else { aliceBlockParities[block >> 6] &= ~mask }
         if aliceParity != parity(of: range(ofBlock: block), key: key) {
             oddBlocks[block >> 6] |= mask
         } else {
             oddBlocks[block >> 6] &= ~mask
         }
+    }
+
+    /// Records Alice's parity of block `block` only; which blocks are odd is left to
+    /// `refreshOddBlocks(key:)`.
+    func recordAliceBlockParity(_ aliceParity: Bool, ofBlock block: Int) {
+        let mask: UInt64 = 1 << UInt64(block & 63)
+        if aliceParity { aliceBlockParities[block >> 6] |= mask } else { aliceBlockParities[block >> 6] &= ~mask }
     }
 
     /// Whether Bob's parities are read from his key in original order (key-order and split
