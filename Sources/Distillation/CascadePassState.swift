@@ -51,9 +51,12 @@ final class CascadePassState: @unchecked Sendable {
     /// Alice's parity of each tree node's left child is known (`slotWordCount` words, one bit per
     /// slot), that parity (`slotWordCount` words), per block whether Bob's parity differs
     /// from Alice's, i.e. an odd number of errors remain (one bit per block), Alice's parity of
-    /// every block (one bit per block), and per block the search cursor (three words: node, 0
-    /// for none; range start; range end). Raw memory, so the hot loops pay no copy-on-write or
-    /// exclusivity checks.
+    /// every block (one bit per block), per block the node of its search cursor (0 for none) and
+    /// the cursor's range (two words: start, end), and a flag word. Raw memory, so the hot loops pay no
+    /// copy-on-write or exclusivity checks. Only the odd-block, Alice-parity and cursor-node
+    /// tables are cleared up front; the known-parity bits are cleared when the pass's first
+    /// search starts (`clearKnownParitiesIfNeeded()`), since most split passes never search; the
+    /// rest is written before it is read.
     private let storage: UnsafeMutablePointer<UInt64>
     private let storageWordCount: Int
     private let permutedKey: UnsafeMutablePointer<UInt64>
@@ -61,7 +64,10 @@ final class CascadePassState: @unchecked Sendable {
     private let leftParity: UnsafeMutablePointer<UInt64>
     private let oddBlocks: UnsafeMutablePointer<UInt64>
     private let aliceBlockParities: UnsafeMutablePointer<UInt64>
-    private let cursors: UnsafeMutablePointer<UInt64>
+    private let cursorNodes: UnsafeMutablePointer<UInt64>
+    private let cursorRanges: UnsafeMutablePointer<UInt64>
+    /// Nonzero once the known-parity bits have been cleared (the last word of `storage`).
+    private let knownParitiesCleared: UnsafeMutablePointer<UInt64>
 
     /// `advanceSearch(ofBlock:key:)`'s result when the block holds an even number of errors.
     static let blockIsEven = -2
@@ -107,11 +113,13 @@ final class CascadePassState: @unchecked Sendable {
             isSplit = false
         }
         splitMembers = UnsafePointer(split.masks)
-        storageWordCount = permutedWordCount + 2 * slotWordCount + 2 * ((blockCount + 63) >> 6) + 3 * blockCount
+        storageWordCount = permutedWordCount + 2 * slotWordCount + 2 * ((blockCount + 63) >> 6) + 3 * blockCount + 1
         storage = .allocate(capacity: storageWordCount)
-        storage.initialize(repeating: 0, count: storageWordCount)
-        (permutedKey, isLeftParityKnown, leftParity, oddBlocks, aliceBlockParities, cursors) = Self.regions(
+        (permutedKey, isLeftParityKnown, leftParity, oddBlocks, aliceBlockParities, cursorNodes, cursorRanges) = Self.regions(
             of: storage, permutedWordCount: permutedWordCount, slotWordCount: slotWordCount, blockCount: blockCount)
+        oddBlocks.initialize(repeating: 0, count: cursorRanges - oddBlocks)
+        knownParitiesCleared = storage + storageWordCount - 1
+        knownParitiesCleared.initialize(to: 0)
         if let originalIndices {
             key.withUnsafeBufferPointer { source in
                 PackedBits.gather(
@@ -139,7 +147,8 @@ final class CascadePassState: @unchecked Sendable {
         storageWordCount = other.storageWordCount
         storage = .allocate(capacity: storageWordCount)
         storage.initialize(from: other.storage, count: storageWordCount)
-        (permutedKey, isLeftParityKnown, leftParity, oddBlocks, aliceBlockParities, cursors) = Self.regions(
+        knownParitiesCleared = storage + storageWordCount - 1
+        (permutedKey, isLeftParityKnown, leftParity, oddBlocks, aliceBlockParities, cursorNodes, cursorRanges) = Self.regions(
             of: storage, permutedWordCount: permutedWordCount, slotWordCount: slotWordCount, blockCount: blockCount)
     }
 
@@ -147,12 +156,22 @@ final class CascadePassState: @unchecked Sendable {
     private static func regions(
         of storage: UnsafeMutablePointer<UInt64>, permutedWordCount: Int, slotWordCount: Int, blockCount: Int
     ) -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>,
-          UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>) {
+          UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>,
+          UnsafeMutablePointer<UInt64>) {
         let known = storage + permutedWordCount
         let parity = known + slotWordCount
         let odd = parity + slotWordCount
         let alice = odd + (blockCount + 63) >> 6
-        return (storage, known, parity, odd, alice, alice + (blockCount + 63) >> 6)
+        let nodes = alice + (blockCount + 63) >> 6
+        return (storage, known, parity, odd, alice, nodes, nodes + blockCount)
+    }
+
+    /// Clears the known-parity bits before the pass's first search.
+    @inline(__always)
+    private func clearKnownParitiesIfNeeded() {
+        guard knownParitiesCleared.pointee == 0 else { return }
+        isLeftParityKnown.initialize(repeating: 0, count: slotWordCount)
+        knownParitiesCleared.pointee = 1
     }
 
     deinit { storage.deallocate() }
@@ -249,18 +268,19 @@ final class CascadePassState: @unchecked Sendable {
     @inline(__always)
     func advanceSearch(ofBlock block: Int, key: UnsafeBufferPointer<UInt64>) -> Int {
         guard hasOddErrorCount(block) else { return Self.blockIsEven }
-        let cursor = cursors + 3 * block
-        var node = Int(cursor[0])
+        let cursorRange = cursorRanges + 2 * block
+        var node = Int(cursorNodes[block])
         var lower: Int
         var upper: Int
         if node == 0 {
+            clearKnownParitiesIfNeeded()
             node = 1
             let range = range(ofBlock: block)
             lower = range.lowerBound
             upper = range.upperBound
         } else {
-            lower = Int(cursor[1])
-            upper = Int(cursor[2])
+            lower = Int(cursorRange[0])
+            upper = Int(cursorRange[1])
         }
         let slotBase = block * slotsPerBlock
         while upper - lower > 1 {
@@ -268,9 +288,9 @@ final class CascadePassState: @unchecked Sendable {
             let slot = slotBase + node
             let mask: UInt64 = 1 << UInt64(slot & 63)
             guard isLeftParityKnown[slot >> 6] & mask != 0 else {
-                cursor[0] = UInt64(node)
-                cursor[1] = UInt64(lower)
-                cursor[2] = UInt64(upper)
+                cursorNodes[block] = UInt64(node)
+                cursorRange[0] = UInt64(lower)
+                cursorRange[1] = UInt64(upper)
                 return Self.searchAwaitsParity
             }
             if (leftParity[slot >> 6] & mask != 0) != parity(of: lower..<middle, key: key) {
@@ -288,9 +308,8 @@ final class CascadePassState: @unchecked Sendable {
     /// (after `advanceSearch(ofBlock:key:)` returned `searchAwaitsParity`).
     @inline(__always)
     func awaitedQuery(ofBlock block: Int) -> (parentNode: Int, range: Range<Int>) {
-        let cursor = cursors + 3 * block
-        let lower = Int(cursor[1])
-        return (Int(cursor[0]), lower..<(lower + (Int(cursor[2]) - lower) / 2))
+        let lower = Int(cursorRanges[2 * block])
+        return (Int(cursorNodes[block]), lower..<(lower + (Int(cursorRanges[2 * block + 1]) - lower) / 2))
     }
 
     /// Records that Bob flipped key index `originalIndex` (his original-order key is flipped by
@@ -309,7 +328,7 @@ final class CascadePassState: @unchecked Sendable {
             block = originalIndex / blockSize
         }
         oddBlocks[block >> 6] ^= 1 << UInt64(block & 63)
-        cursors[3 * block] = 0
+        cursorNodes[block] = 0
         return block
     }
 }
