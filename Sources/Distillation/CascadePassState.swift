@@ -250,15 +250,6 @@ final class CascadePassState: @unchecked Sendable {
         if aliceParity { leftParity[slot >> 6] |= mask } else { leftParity[slot >> 6] &= ~mask }
     }
 
-    /// Alice's parity of the left child of node `parentNode` of block `block`, or nil if not yet disclosed.
-    @inline(__always)
-    func knownLeftParity(ofBlock block: Int, parentNode: Int) -> Bool? {
-        let slot = block * slotsPerBlock + parentNode
-        let mask: UInt64 = 1 << UInt64(slot & 63)
-        guard isLeftParityKnown[slot >> 6] & mask != 0 else { return nil }
-        return leftParity[slot >> 6] & mask != 0
-    }
-
     /// Advances the binary search of block `block` as far as Alice's known parities allow,
     /// from its cursor if it has one, else from the root; `key` is Bob's key in original order.
     ///
