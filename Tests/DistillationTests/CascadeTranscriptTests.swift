@@ -5,8 +5,9 @@ import Testing
 /// `CascadeBob` against `ReferenceCascadeBob`, the same protocol written bit by bit: for the
 /// same key, errors and parameters both must send the same requests, message by message, and
 /// end with the same key, disclosed bits, round trips and corrections. The optimised Bob keeps
-/// resumable searches, cached parities and reused buffers; any of them going stale shows up here
-/// as a different request.
+/// resumable searches, split passes updated only once reached and reused buffers; any of them
+/// going stale shows up here as a different request (a Bob whose queries are not sorted, for
+/// one, fails every suite here).
 @Suite struct CascadeTranscriptTests {
     /// Runs Alice against the real and the reference Bob in lock step; returns the round trips.
     @discardableResult
