@@ -4,7 +4,8 @@ import QKDCore
 ///
 /// For each permuted pass she builds, on first use, a copy of her key in that pass's order (one
 /// gather through the pass's index table); split passes read her key through their subset mask
-/// (`CascadeSplit`). Every requested parity is then computed a word at a time.
+/// (`CascadeSplit`). Every requested parity is then computed a word at a time, through per-pass
+/// tables that the loop reads without reference counting.
 public struct CascadeAlice: Sendable {
     /// The reference key; never modified.
     public let referenceKey: BitVector
@@ -16,6 +17,8 @@ public struct CascadeAlice: Sendable {
     private let layout: CascadeLayout
     /// The reference key in each permuted pass's order (empty until the pass is first queried).
     private var permutedKeys: [[UInt64]]
+    /// Per pass, the split of a split pass (nil otherwise), unretained: `layout` keeps it alive.
+    private let splits: [Unmanaged<CascadeSplit>?]
 
     /// Creates Alice's side for a block reconciled from the QBER estimate `estimatedQBER` (the
     /// one Bob uses: it sets the block sizes, on which the pass orders depend). Throws if the
@@ -35,6 +38,10 @@ public struct CascadeAlice: Sendable {
         self.parameters = parameters
         layout = CascadeLayout.shared(length: referenceKey.count, parameters: parameters, estimatedQBER: estimatedQBER)
         permutedKeys = [[UInt64]](repeating: [], count: parameters.passCount)
+        splits = layout.orders.map { order in
+            if case .split(let split) = order { return Unmanaged.passUnretained(split) }
+            return nil
+        }
     }
 
     /// Answers a `parityRequest` with a `parityResponse` holding one parity per query, in order.
@@ -61,31 +68,40 @@ public struct CascadeAlice: Sendable {
             }
         }
         var parityWords = [UInt64](repeating: 0, count: (queries.count + 63) >> 6)
-        for (index, query) in queries.enumerated() where parity(of: query) {
-            parityWords[index >> 6] |= 1 << UInt64(index & 63)
+        for query in queries where query.pass != 0 && splits[query.pass] == nil && permutedKeys[query.pass].isEmpty {
+            buildPermutedKey(pass: query.pass)
+        }
+        referenceKey.words.withUnsafeBufferPointer { key in
+            parityWords.withUnsafeMutableBufferPointer { parityWords in
+                for (index, query) in queries.enumerated() where parity(of: query, key: key) {
+                    parityWords[index >> 6] |= 1 << UInt64(index & 63)
+                }
+            }
         }
         disclosedBits += queries.count
         return .parityResponse(parities: BitVector(words: parityWords, count: queries.count))
     }
 
-    /// Alice's parity of a validated query.
-    private mutating func parity(of query: CascadeParityQuery) -> Bool {
-        switch layout.orders[query.pass] {
-        case .identity:
-            return referenceKey.words.withUnsafeBufferPointer { PackedBits.parity($0, query.range) }
-        case .permuted(let tables):
-            if permutedKeys[query.pass].isEmpty {
-                var words = [UInt64](repeating: 0, count: referenceKey.words.count)
-                referenceKey.words.withUnsafeBufferPointer { source in
-                    words.withUnsafeMutableBufferPointer { target in
-                        PackedBits.gather(source, indices: UnsafeBufferPointer(start: tables.originalIndices, count: tables.length), into: target)
-                    }
-                }
-                permutedKeys[query.pass] = words
+    /// Gathers the reference key into the order of permuted pass `pass`.
+    private mutating func buildPermutedKey(pass: Int) {
+        guard case .permuted(let tables) = layout.orders[pass] else { return }
+        var words = [UInt64](repeating: 0, count: referenceKey.words.count)
+        referenceKey.words.withUnsafeBufferPointer { source in
+            words.withUnsafeMutableBufferPointer { target in
+                PackedBits.gather(source, indices: UnsafeBufferPointer(start: tables.originalIndices, count: tables.length), into: target)
             }
-            return permutedKeys[query.pass].withUnsafeBufferPointer { PackedBits.parity($0, query.range) }
-        case .split(let split):
-            return referenceKey.words.withUnsafeBufferPointer { split.parity(of: $0, positions: query.range) }
         }
+        permutedKeys[pass] = words
+    }
+
+    /// Alice's parity of a validated query; `key` is her key in original order, and the
+    /// permuted key of the query's pass has been built.
+    @inline(__always)
+    private func parity(of query: CascadeParityQuery, key: UnsafeBufferPointer<UInt64>) -> Bool {
+        if query.pass == 0 { return PackedBits.parity(key, query.range) }
+        if let split = splits[query.pass] {
+            return split._withUnsafeGuaranteedRef { $0.parity(of: key, positions: query.range) }
+        }
+        return permutedKeys[query.pass].withUnsafeBufferPointer { PackedBits.parity($0, query.range) }
     }
 }

@@ -44,10 +44,13 @@ public struct CascadeBob: Sendable {
         case finished
     }
 
-    /// A block of one pass.
-    private struct BlockReference {
-        let pass: Int
-        let block: Int
+    /// A block of one pass, packed into one integer that orders blocks by pass, then block.
+    private struct BlockReference: Comparable {
+        let code: Int
+        init(pass: Int, block: Int) { code = pass << 32 | block }
+        var pass: Int { code >> 32 }
+        var block: Int { code & 0xFFFF_FFFF }
+        static func < (lhs: Self, rhs: Self) -> Bool { lhs.code < rhs.code }
     }
 
     /// A parity Bob has asked for and where to record the answer.
@@ -62,18 +65,23 @@ public struct CascadeBob: Sendable {
     /// Bob's current key in original order.
     private var key: [UInt64]
     /// One state per pass (classes shared between copies of Bob until one mutates, see
-    /// `makePassesUnique()`).
-    private var passes: [CascadePassState] = [] {
-        didSet { unretainedPasses = passes.map { Unmanaged.passUnretained($0) } }
-    }
+    /// `makePassesUnique()`); set only through `setPasses(_:)`.
+    private var passes: [CascadePassState] = []
     /// `passes` without reference counting, for the hot loops (`passes` keeps them alive).
     private var unretainedPasses: [Unmanaged<CascadePassState>] = []
     /// Passes `0..<reachedPassCount` are being (or have been) worked through.
     private var reachedPassCount = 0
+    /// Corrections update the passes `0..<max(reachedPassCount, eagerlyFlippedPassCount)`: the
+    /// key-order and permuted passes always (a permuted pass keeps its own copy of Bob's key),
+    /// a split pass only once reached (it reads the key in original order, so reaching it
+    /// recomputes its block states, `CascadePassState.refreshOddBlocks`).
+    private var eagerlyFlippedPassCount = 0
     private var round = Round.notStarted
     private var outstanding: [PendingQuery] = []
     /// Blocks that may hold an odd number of errors and must be (re-)examined.
     private var blocksToExamine: [BlockReference] = []
+    /// Scratch list of the blocks whose search awaits a parity, kept for its capacity.
+    private var waitingBlocks: [BlockReference] = []
     /// Blocks whose binary search waits for the outstanding request.
     private var blocksAwaitingParities: [BlockReference] = []
     /// Odd blocks of later passes whose search waits until the lowest pass's searches are done.
@@ -109,6 +117,7 @@ public struct CascadeBob: Sendable {
         }
         let layout = CascadeLayout.shared(length: noisyKey.count, parameters: parameters, estimatedQBER: estimatedQBER)
         var queries: [PendingQuery] = []
+        var states: [CascadePassState] = []
         for pass in 0..<parameters.passCount {
             let blockSize = parameters.blockSize(pass: pass, keyLength: noisyKey.count, estimatedQBER: estimatedQBER)
             let state = CascadePassState(order: layout.orders[pass], blockSize: blockSize, key: key, length: noisyKey.count)
@@ -116,9 +125,12 @@ public struct CascadeBob: Sendable {
             for block in 0..<askedBlockCount {
                 queries.append(PendingQuery(block: BlockReference(pass: pass, block: block), parentNode: 0, range: state.range(ofBlock: block)))
             }
-            passes.append(state)
+            states.append(state)
         }
-        return request(queries, round: .blockParities)
+        setPasses(states)
+        eagerlyFlippedPassCount = (states.lastIndex { !$0.readsOriginalOrder } ?? 0) + 1
+        outstanding = queries
+        return request(round: .blockParities)
     }
 
     /// Takes Alice's response to the outstanding request; returns the next request, or nil
@@ -147,15 +159,20 @@ public struct CascadeBob: Sendable {
         if case .blockParities = round {
             recordBlockParities(parities)
         } else {
-            for (index, query) in outstanding.enumerated() {
-                passes[query.block.pass].recordLeftParity(
-                    parities[index], ofBlock: query.block.block, parentNode: query.parentNode)
+            parities.words.withUnsafeBufferPointer { parityWords in
+                for (index, query) in outstanding.enumerated() {
+                    let parity = (parityWords[index >> 6] >> UInt64(index & 63)) & 1 == 1
+                    unretainedPasses[query.block.pass]._withUnsafeGuaranteedRef {
+                        $0.recordLeftParity(parity, ofBlock: query.block.block, parentNode: query.parentNode)
+                    }
+                }
             }
-            blocksToExamine = blocksAwaitingParities + deferredBlocks
-            blocksAwaitingParities = []
-            deferredBlocks = []
+            blocksToExamine.append(contentsOf: blocksAwaitingParities)
+            blocksToExamine.append(contentsOf: deferredBlocks)
+            blocksAwaitingParities.removeAll(keepingCapacity: true)
+            deferredBlocks.removeAll(keepingCapacity: true)
         }
-        outstanding = []
+        outstanding.removeAll(keepingCapacity: true)
         return advance()
     }
 
@@ -163,14 +180,19 @@ public struct CascadeBob: Sendable {
     /// states are classes for speed; this keeps `CascadeBob` a value).
     private mutating func makePassesUnique() {
         guard !passes.isEmpty, !isKnownUniquelyReferenced(&passes[0]) else { return }
-        passes = passes.map { $0.copy() }
+        setPasses(passes.map { $0.copy() })
+    }
+
+    private mutating func setPasses(_ states: [CascadePassState]) {
+        passes = states
+        unretainedPasses = states.map { Unmanaged.passUnretained($0) }
     }
 
     /// Runs local work until a request is needed, or the protocol ends.
     private mutating func advance() -> CascadeMessage? {
         while true {
-            let searchQueries = collectSearchQueries()
-            if !searchQueries.isEmpty { return request(searchQueries, round: .search) }
+            collectSearchQueries()
+            if !outstanding.isEmpty { return request(round: .search) }
             guard reachedPassCount < passes.count else {
                 round = .finished
                 isFinished = true
@@ -178,17 +200,21 @@ public struct CascadeBob: Sendable {
             }
             let pass = reachedPassCount
             reachedPassCount += 1
+            if pass >= eagerlyFlippedPassCount {
+                key.withUnsafeBufferPointer { keyWords in
+                    unretainedPasses[pass]._withUnsafeGuaranteedRef { $0.refreshOddBlocks(key: keyWords) }
+                }
+            }
             for block in 0..<passes[pass].blockCount where passes[pass].hasOddErrorCount(block) {
                 blocksToExamine.append(BlockReference(pass: pass, block: block))
             }
         }
     }
 
-    /// Makes `queries` the outstanding request.
-    private mutating func request(_ queries: [PendingQuery], round: Round) -> CascadeMessage {
-        outstanding = queries
+    /// The request for the `outstanding` queries.
+    private mutating func request(round: Round) -> CascadeMessage {
         self.round = round
-        let wireQueries = queries.map { query in
+        let wireQueries = outstanding.map { query in
             CascadeParityQuery(pass: query.block.pass, start: query.range.lowerBound, end: query.range.upperBound)
         }
         return .parityRequest(keyLength: noisyKey.count, queries: wireQueries)
@@ -201,93 +227,89 @@ public struct CascadeBob: Sendable {
         var passParity = false
         var currentPass = -1
         let currentKey = key
+        let states = unretainedPasses
+        let eagerlyFlippedPassCount = eagerlyFlippedPassCount
+        // Passes that see corrections only once reached recompute their odd blocks then.
+        func record(_ parity: Bool, pass: Int, block: Int?, key: UnsafeBufferPointer<UInt64>) {
+            states[pass]._withUnsafeGuaranteedRef { state in
+                if pass < eagerlyFlippedPassCount {
+                    state.recordBlockParity(parity, ofBlock: block ?? state.blockCount - 1, key: key)
+                } else {
+                    state.recordAliceBlockParity(parity, ofBlock: block ?? state.blockCount - 1)
+                }
+            }
+        }
         currentKey.withUnsafeBufferPointer { keyWords in
             for (index, query) in outstanding.enumerated() {
                 if query.block.pass != currentPass {
-                    if currentPass >= 1 {
-                        passes[currentPass].recordBlockParity(aliceKeyParity != passParity, ofBlock: passes[currentPass].blockCount - 1, key: keyWords)
-                    }
+                    if currentPass >= 1 { record(aliceKeyParity != passParity, pass: currentPass, block: nil, key: keyWords) }
                     currentPass = query.block.pass
                     passParity = false
                 }
                 let parity = parities[index]
-                passes[currentPass].recordBlockParity(parity, ofBlock: query.block.block, key: keyWords)
+                record(parity, pass: currentPass, block: query.block.block, key: keyWords)
                 passParity = passParity != parity
                 if currentPass == 0 { aliceKeyParity = passParity }
             }
-            if currentPass >= 1 {
-                passes[currentPass].recordBlockParity(aliceKeyParity != passParity, ofBlock: passes[currentPass].blockCount - 1, key: keyWords)
-            }
+            if currentPass >= 1 { record(aliceKeyParity != passParity, pass: currentPass, block: nil, key: keyWords) }
             // Passes with a single block ask nothing: their parity is the whole key's.
-            for pass in 1..<passes.count where passes[pass].blockCount == 1 {
-                passes[pass].recordBlockParity(aliceKeyParity, ofBlock: 0, key: keyWords)
+            for pass in 1..<states.count where states[pass]._withUnsafeGuaranteedRef({ $0.blockCount == 1 }) {
+                record(aliceKeyParity, pass: pass, block: 0, key: keyWords)
             }
         }
     }
 
     /// Advances every binary search as far as known parities allow, correcting the bits found
-    /// and following the cascade effect, and returns the parities still needed.
+    /// and following the cascade effect, and makes the parities still needed `outstanding`.
     ///
     /// Corrections can change the path of searches examined earlier in the same sweep, so when
     /// a sweep corrected anything, the searches waiting for parities are examined again; the
-    /// returned queries come from a sweep without corrections and are all current.
-    private mutating func collectSearchQueries() -> [PendingQuery] {
+    /// queries come from a sweep without corrections and are all current. Blocks are examined
+    /// last queued first; the queries are sorted by pass and block.
+    private mutating func collectSearchQueries() {
         while true {
             let correctionsBefore = correctedBitCount
-            var waiting: [PendingQuery] = []
+            waitingBlocks.removeAll(keepingCapacity: true)
             while let block = blocksToExamine.popLast() {
-                if let query = searchStep(block) { waiting.append(query) }
+                if searchStep(block) { waitingBlocks.append(block) }
             }
-            if correctedBitCount == correctionsBefore {
-                waiting.sort { ($0.block.pass, $0.block.block) < ($1.block.pass, $1.block.block) }
-                var queries: [PendingQuery] = []
-                queries.reserveCapacity(waiting.count)
-                deferredBlocks = []
-                for query in waiting {
-                    if let last = queries.last, last.block.pass == query.block.pass, last.block.block == query.block.block { continue }
-                    if parameters.searchesLowestPassFirst, let first = queries.first, query.block.pass != first.block.pass {
-                        if deferredBlocks.last.map({ $0.pass != query.block.pass || $0.block != query.block.block }) ?? true {
-                            deferredBlocks.append(query.block)
-                        }
-                        continue
-                    }
-                    queries.append(query)
-                }
-                blocksAwaitingParities = queries.map(\.block)
-                return queries
+            if correctedBitCount == correctionsBefore { break }
+            swap(&blocksToExamine, &waitingBlocks)
+        }
+        sortWaitingBlocks()
+        deferredBlocks.removeAll(keepingCapacity: true)
+        blocksAwaitingParities.removeAll(keepingCapacity: true)
+        var previous: BlockReference?
+        for block in waitingBlocks where block != previous {
+            previous = block
+            if parameters.searchesLowestPassFirst, let first = blocksAwaitingParities.first, block.pass != first.pass {
+                deferredBlocks.append(block)
+                continue
             }
-            blocksToExamine = waiting.map(\.block)
+            blocksAwaitingParities.append(block)
+            let awaited = unretainedPasses[block.pass]._withUnsafeGuaranteedRef { $0.awaitedQuery(ofBlock: block.block) }
+            outstanding.append(PendingQuery(block: block, parentNode: awaited.parentNode, range: awaited.range))
         }
     }
 
-    /// Binary-searches `reference` from its root using the known parities: corrects the error
-    /// bit and returns nil if the search reaches it, returns nil if the block's error count is
-    /// even, and otherwise returns the query for the first unknown left half.
-    private mutating func searchStep(_ reference: BlockReference) -> PendingQuery? {
-        let found: (query: PendingQuery?, originalIndex: Int) = unretainedPasses[reference.pass]._withUnsafeGuaranteedRef { state in
-            guard state.hasOddErrorCount(reference.block) else { return (nil, -1) }
-            var range = state.range(ofBlock: reference.block)
-            var node = 1
-            return key.withUnsafeBufferPointer { keyWords in
-                while range.count > 1 {
-                    let middle = range.lowerBound + range.count / 2
-                    let leftHalf = range.lowerBound..<middle
-                    guard let aliceParity = state.knownLeftParity(ofBlock: reference.block, parentNode: node) else {
-                        return (PendingQuery(block: reference, parentNode: node, range: leftHalf), -1)
-                    }
-                    if aliceParity != state.parity(of: leftHalf, key: keyWords) {
-                        range = leftHalf
-                        node = 2 * node
-                    } else {
-                        range = middle..<range.upperBound
-                        node = 2 * node + 1
-                    }
-                }
-                return (nil, state.originalIndex(atPosition: range.lowerBound))
-            }
+    /// Sorts `waitingBlocks` by pass and block. They are examined last queued first, so they
+    /// usually come out in descending order, which a reversal sorts.
+    private mutating func sortWaitingBlocks() {
+        let isDescending = waitingBlocks.withUnsafeBufferPointer { blocks in
+            blocks.isEmpty || zip(blocks.dropFirst(), blocks).allSatisfy { $0.code <= $1.code }
         }
-        if found.originalIndex >= 0 { correct(originalIndex: found.originalIndex) }
-        return found.query
+        if isDescending { waitingBlocks.reverse() } else { waitingBlocks.sort() }
+    }
+
+    /// Advances the binary search of `reference` (`CascadePassState.advanceSearch`): corrects
+    /// the error bit if the search reaches it. Returns whether the search awaits a parity.
+    private mutating func searchStep(_ reference: BlockReference) -> Bool {
+        let state = unretainedPasses[reference.pass]
+        let outcome = key.withUnsafeBufferPointer { keyWords in
+            state._withUnsafeGuaranteedRef { $0.advanceSearch(ofBlock: reference.block, key: keyWords) }
+        }
+        if outcome >= 0 { correct(originalIndex: outcome) }
+        return outcome == CascadePassState.searchAwaitsParity
     }
 
     /// Flips key bit `originalIndex` in every pass and queues the blocks of the passes reached
@@ -296,10 +318,11 @@ public struct CascadeBob: Sendable {
         correctedBitCount += 1
         key[originalIndex >> 6] ^= 1 << UInt64(originalIndex & 63)
         let reached = reachedPassCount
+        let flippedPassCount = max(reached, eagerlyFlippedPassCount)
         var toExamine: [BlockReference] = []
         swap(&toExamine, &blocksToExamine)
         unretainedPasses.withUnsafeBufferPointer { states in
-            for pass in 0..<states.count {
+            for pass in 0..<flippedPassCount {
                 states[pass]._withUnsafeGuaranteedRef { state in
                     let block = state.flip(originalIndex: originalIndex)
                     if pass < reached, state.hasOddErrorCount(block) {
@@ -311,3 +334,4 @@ public struct CascadeBob: Sendable {
         swap(&toExamine, &blocksToExamine)
     }
 }
+

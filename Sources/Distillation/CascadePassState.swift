@@ -9,6 +9,12 @@ import QKDCore
 /// tree are numbered like a heap (root 1, children `2h` and `2h + 1`); Alice's parity of the
 /// left child of node `h` of block `b` lives in slot `b * slotsPerBlock + h`.
 ///
+/// Every block keeps a search cursor: the node (and its range) at which its last search stopped
+/// for want of a parity. The path from the root to that node depends only on Alice's known
+/// parities and Bob's bits inside the block, and every correction of such a bit goes through
+/// `flip(originalIndex:)`, which clears the block's cursor; so resuming at the cursor takes the
+/// same path as walking again from the root, without recomputing the parities above it.
+///
 /// A class, so that Bob's hot loops reach its tables without copying them; `CascadeBob` copies
 /// it (`copy()`) before mutating a state that another copy of Bob shares, so a shared instance
 /// is never mutated (hence `@unchecked Sendable`).
@@ -43,15 +49,30 @@ final class CascadePassState: @unchecked Sendable {
     private let slotWordCount: Int
     /// One allocation holding, in order: Bob's permuted key (`permutedWordCount` words), whether
     /// Alice's parity of each tree node's left child is known (`slotWordCount` words, one bit per
-    /// slot), that parity (`slotWordCount` words), and per block whether Bob's parity differs
-    /// from Alice's, i.e. an odd number of errors remain (one bit per block). Raw memory, so
-    /// the hot loops pay no copy-on-write or exclusivity checks.
+    /// slot), that parity (`slotWordCount` words), per block whether Bob's parity differs
+    /// from Alice's, i.e. an odd number of errors remain (one bit per block), Alice's parity of
+    /// every block (one bit per block), per block the node of its search cursor (0 for none) and
+    /// the cursor's range (two words: start, end), and a flag word. Raw memory, so the hot loops
+    /// pay no copy-on-write or exclusivity checks. Only the odd-block, Alice-parity and
+    /// cursor-node tables are cleared up front; the known-parity bits are cleared when the
+    /// pass's first search starts (`clearKnownParitiesIfNeeded()`), since most split passes never
+    /// search; a parity or cursor range is written before its known bit or cursor node says so.
     private let storage: UnsafeMutablePointer<UInt64>
     private let storageWordCount: Int
-    private var permutedKey: UnsafeMutablePointer<UInt64> { storage }
-    private var isLeftParityKnown: UnsafeMutablePointer<UInt64> { storage + permutedWordCount }
-    private var leftParity: UnsafeMutablePointer<UInt64> { storage + permutedWordCount + slotWordCount }
-    private var oddBlocks: UnsafeMutablePointer<UInt64> { storage + permutedWordCount + 2 * slotWordCount }
+    private let permutedKey: UnsafeMutablePointer<UInt64>
+    private let isLeftParityKnown: UnsafeMutablePointer<UInt64>
+    private let leftParity: UnsafeMutablePointer<UInt64>
+    private let oddBlocks: UnsafeMutablePointer<UInt64>
+    private let aliceBlockParities: UnsafeMutablePointer<UInt64>
+    private let cursorNodes: UnsafeMutablePointer<UInt64>
+    private let cursorRanges: UnsafeMutablePointer<UInt64>
+    /// Nonzero once the known-parity bits have been cleared (the last word of `storage`).
+    private let knownParitiesCleared: UnsafeMutablePointer<UInt64>
+
+    /// `advanceSearch(ofBlock:key:)`'s result when the block holds an even number of errors.
+    static let blockIsEven = -2
+    /// `advanceSearch(ofBlock:key:)`'s result when the search needs a parity Alice has not disclosed.
+    static let searchAwaitsParity = -1
 
     /// Sets up the pass for Bob's current key (in original order); block parities come later.
     init(order: CascadeLayout.Order, blockSize requestedBlockSize: Int, key: [UInt64], length: Int) {
@@ -92,9 +113,13 @@ final class CascadePassState: @unchecked Sendable {
             isSplit = false
         }
         splitMembers = UnsafePointer(split.masks)
-        storageWordCount = permutedWordCount + 2 * slotWordCount + (blockCount + 63) >> 6
+        storageWordCount = permutedWordCount + 2 * slotWordCount + 2 * ((blockCount + 63) >> 6) + 3 * blockCount + 1
         storage = .allocate(capacity: storageWordCount)
-        storage.initialize(repeating: 0, count: storageWordCount)
+        (permutedKey, isLeftParityKnown, leftParity, oddBlocks, aliceBlockParities, cursorNodes, cursorRanges) = Self.regions(
+            of: storage, permutedWordCount: permutedWordCount, slotWordCount: slotWordCount, blockCount: blockCount)
+        oddBlocks.initialize(repeating: 0, count: cursorRanges - oddBlocks)
+        knownParitiesCleared = storage + storageWordCount - 1
+        knownParitiesCleared.initialize(to: 0)
         if let originalIndices {
             key.withUnsafeBufferPointer { source in
                 PackedBits.gather(
@@ -122,6 +147,31 @@ final class CascadePassState: @unchecked Sendable {
         storageWordCount = other.storageWordCount
         storage = .allocate(capacity: storageWordCount)
         storage.initialize(from: other.storage, count: storageWordCount)
+        knownParitiesCleared = storage + storageWordCount - 1
+        (permutedKey, isLeftParityKnown, leftParity, oddBlocks, aliceBlockParities, cursorNodes, cursorRanges) = Self.regions(
+            of: storage, permutedWordCount: permutedWordCount, slotWordCount: slotWordCount, blockCount: blockCount)
+    }
+
+    /// Where each table starts inside `storage` (see there for the layout).
+    private static func regions(
+        of storage: UnsafeMutablePointer<UInt64>, permutedWordCount: Int, slotWordCount: Int, blockCount: Int
+    ) -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>,
+          UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>,
+          UnsafeMutablePointer<UInt64>) {
+        let known = storage + permutedWordCount
+        let parity = known + slotWordCount
+        let odd = parity + slotWordCount
+        let alice = odd + (blockCount + 63) >> 6
+        let nodes = alice + (blockCount + 63) >> 6
+        return (storage, known, parity, odd, alice, nodes, nodes + blockCount)
+    }
+
+    /// Clears the known-parity bits before the pass's first search.
+    @inline(__always)
+    private func clearKnownParitiesIfNeeded() {
+        guard knownParitiesCleared.pointee == 0 else { return }
+        isLeftParityKnown.initialize(repeating: 0, count: slotWordCount)
+        knownParitiesCleared.pointee = 1
     }
 
     deinit { storage.deallocate() }
@@ -160,11 +210,34 @@ final class CascadePassState: @unchecked Sendable {
 
     /// Records Alice's parity of block `block`; `key` is Bob's key in original order.
     func recordBlockParity(_ aliceParity: Bool, ofBlock block: Int, key: UnsafeBufferPointer<UInt64>) {
+        recordAliceBlockParity(aliceParity, ofBlock: block)
         let mask: UInt64 = 1 << UInt64(block & 63)
         if aliceParity != parity(of: range(ofBlock: block), key: key) {
             oddBlocks[block >> 6] |= mask
         } else {
             oddBlocks[block >> 6] &= ~mask
+        }
+    }
+
+    /// Records Alice's parity of block `block` only; which blocks are odd is left to
+    /// `refreshOddBlocks(key:)`.
+    func recordAliceBlockParity(_ aliceParity: Bool, ofBlock block: Int) {
+        let mask: UInt64 = 1 << UInt64(block & 63)
+        if aliceParity { aliceBlockParities[block >> 6] |= mask } else { aliceBlockParities[block >> 6] &= ~mask }
+    }
+
+    /// Whether Bob's parities are read from his key in original order (key-order and split
+    /// passes), so that `refreshOddBlocks(key:)` can stand in for the `flip` calls it missed.
+    var readsOriginalOrder: Bool { permutedWordCount == 0 }
+
+    /// Recomputes which blocks hold an odd number of errors from Alice's recorded block
+    /// parities and Bob's current key (original order): for a pass that reads the original
+    /// order and whose `flip` calls were skipped while it had no searches.
+    func refreshOddBlocks(key: UnsafeBufferPointer<UInt64>) {
+        precondition(readsOriginalOrder, "a permuted pass keeps its own copy of the key and must see every flip")
+        for block in 0..<blockCount {
+            let aliceParity = (aliceBlockParities[block >> 6] >> UInt64(block & 63)) & 1 == 1
+            recordBlockParity(aliceParity, ofBlock: block, key: key)
         }
     }
 
@@ -177,13 +250,57 @@ final class CascadePassState: @unchecked Sendable {
         if aliceParity { leftParity[slot >> 6] |= mask } else { leftParity[slot >> 6] &= ~mask }
     }
 
-    /// Alice's parity of the left child of node `parentNode` of block `block`, or nil if not yet disclosed.
+    /// Advances the binary search of block `block` as far as Alice's known parities allow,
+    /// from its cursor if it has one, else from the root; `key` is Bob's key in original order.
+    ///
+    /// Returns `blockIsEven` if the block holds an even number of errors, `searchAwaitsParity`
+    /// (leaving the cursor at the node whose left half's parity is needed, see
+    /// `awaitedQuery(ofBlock:)`) or the key index of the error found.
     @inline(__always)
-    func knownLeftParity(ofBlock block: Int, parentNode: Int) -> Bool? {
-        let slot = block * slotsPerBlock + parentNode
-        let mask: UInt64 = 1 << UInt64(slot & 63)
-        guard isLeftParityKnown[slot >> 6] & mask != 0 else { return nil }
-        return leftParity[slot >> 6] & mask != 0
+    func advanceSearch(ofBlock block: Int, key: UnsafeBufferPointer<UInt64>) -> Int {
+        guard hasOddErrorCount(block) else { return Self.blockIsEven }
+        let cursorRange = cursorRanges + 2 * block
+        var node = Int(cursorNodes[block])
+        var lower: Int
+        var upper: Int
+        if node == 0 {
+            clearKnownParitiesIfNeeded()
+            node = 1
+            let range = range(ofBlock: block)
+            lower = range.lowerBound
+            upper = range.upperBound
+        } else {
+            lower = Int(cursorRange[0])
+            upper = Int(cursorRange[1])
+        }
+        let slotBase = block * slotsPerBlock
+        while upper - lower > 1 {
+            let middle = lower + (upper - lower) / 2
+            let slot = slotBase + node
+            let mask: UInt64 = 1 << UInt64(slot & 63)
+            guard isLeftParityKnown[slot >> 6] & mask != 0 else {
+                cursorNodes[block] = UInt64(node)
+                cursorRange[0] = UInt64(lower)
+                cursorRange[1] = UInt64(upper)
+                return Self.searchAwaitsParity
+            }
+            if (leftParity[slot >> 6] & mask != 0) != parity(of: lower..<middle, key: key) {
+                upper = middle
+                node = 2 * node
+            } else {
+                lower = middle
+                node = 2 * node + 1
+            }
+        }
+        return originalIndex(atPosition: lower)
+    }
+
+    /// The parent node and the left-half range of the parity block `block`'s search awaits
+    /// (after `advanceSearch(ofBlock:key:)` returned `searchAwaitsParity`).
+    @inline(__always)
+    func awaitedQuery(ofBlock block: Int) -> (parentNode: Int, range: Range<Int>) {
+        let lower = Int(cursorRanges[2 * block])
+        return (Int(cursorNodes[block]), lower..<(lower + (Int(cursorRanges[2 * block + 1]) - lower) / 2))
     }
 
     /// Records that Bob flipped key index `originalIndex` (his original-order key is flipped by
@@ -202,6 +319,7 @@ final class CascadePassState: @unchecked Sendable {
             block = originalIndex / blockSize
         }
         oddBlocks[block >> 6] ^= 1 << UInt64(block & 63)
+        cursorNodes[block] = 0
         return block
     }
 }

@@ -5,12 +5,12 @@
 /// run without bounds checks or copies; callers guarantee the ranges lie inside the buffers.
 public enum PackedBits {
     /// The bits of a word at positions `lower..<64` (`lower` in `0...63`).
-    @usableFromInline @inline(__always)
-    static func maskFrom(_ lower: Int) -> UInt64 { ~0 << UInt64(lower) }
+    @inlinable @inline(__always)
+    static func maskFrom(_ lower: Int) -> UInt64 { ~0 &<< UInt64(truncatingIfNeeded: lower) }
 
     /// The bits of a word at positions `0..<upper` (`upper` in `1...64`).
-    @usableFromInline @inline(__always)
-    static func maskBelow(_ upper: Int) -> UInt64 { ~0 >> UInt64(64 - upper) }
+    @inlinable @inline(__always)
+    static func maskBelow(_ upper: Int) -> UInt64 { ~0 &>> UInt64(truncatingIfNeeded: 64 - upper) }
 
     /// The parity (XOR) of bits `range` of `words`, a word at a time.
     @inlinable @inline(__always)
