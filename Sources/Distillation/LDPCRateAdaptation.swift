@@ -14,20 +14,35 @@ import QKDCore
 ///   punctured symbols alone carry the frame to `maximumEfficiency` (revealing key bits beyond
 ///   that point is several times less effective: a key bit is already known to Bob with
 ///   probability `1 − QBER`). Without such a code, the lowest-rate one at the largest `N`;
-/// - punctures `p₀ = M − ⌈initialEfficiency · m h⌉` symbols (clamped to what can be punctured),
-///   so the first attempt discloses `initialEfficiency · m h` bits;
-/// - reveals `revealStep = ⌈efficiencyStep · m h⌉` symbols per blind round, punctured ones
+/// - punctures `p₀ = M − ⌈f₀ · m h⌉` symbols (clamped to what can be punctured), so the first
+///   attempt discloses `f₀ · m h` bits, `f₀` the `initialEfficiency` or, by default, the
+///   `automaticInitialEfficiency` for this QBER and block size;
+/// - reveals `revealStep = ⌈max(efficiencyStep, typicalEfficiency · σ / 5) · m h⌉` symbols per
+///   blind round (`σ` the `thresholdSpread`), punctured ones
 ///   first, then key bits, until `⌈failureEfficiency · m h⌉` bits are disclosed.
 ///
-/// Mean efficiency is set by where each frame first decodes, not by where the blind rounds
-/// start: a start below the codes' threshold costs round trips and decoder time (cut short by
-/// `stallIterations`), not disclosed bits.
+/// Mean efficiency is set by where each frame first decodes, rounded up to the step grid, not by
+/// where the blind rounds start: a start below a frame's threshold costs round trips and decoder
+/// time (cut short by `stallIterations`), not disclosed bits, while a start above it discloses
+/// bits the frame did not need. So the default start sits just below the spread of the
+/// thresholds (`automaticInitialEfficiency`), which lets the step be fine.
 public struct LDPCRateAdaptation: Sendable, Hashable {
-    /// The efficiency of the first decoding attempt. Default 1.04.
-    public var initialEfficiency: Double
-    /// The efficiency added by each blind round. Default 0.01 (0.015 cost about 0.007 in mean
-    /// efficiency at QBER 2 %, n = 10^5; see BENCHMARKS.md).
+    /// The efficiency of the first decoding attempt; nil (the default) starts at
+    /// `automaticInitialEfficiency(blockSize:qber:)`.
+    public var initialEfficiency: Double?
+    /// The smallest efficiency added by a blind round; the step is `max(efficiencyStep,
+    /// typicalEfficiency · σ / 5)`, `σ = thresholdSpread(blockSize:qber:)`, so that short blocks,
+    /// whose thresholds scatter widely, do not take dozens of rounds. Default 0.005 (0.01 cost
+    /// about 0.006 in mean efficiency at QBER 2 %, n = 10^5; see BENCHMARKS.md).
     public var efficiencyStep: Double
+    /// The efficiency around which frames of this code family decode (measured, BENCHMARKS.md:
+    /// 1.09-1.10 at QBER 2-7 %, n = 10^5-10^6; the lower end, since a start above a frame's
+    /// threshold discloses bits it did not need); the centre of the automatic start's spread.
+    /// Default 1.09.
+    public var typicalEfficiency: Double
+    /// How many standard deviations of the frame-to-frame spread of the decoding threshold the
+    /// automatic start lies below `typicalEfficiency`. Default 2.
+    public var startDeviations: Double
     /// The efficiency the chosen code must reach with every punctured symbol revealed (it
     /// chooses the mother code and the code length). Default 1.16.
     public var maximumEfficiency: Double
@@ -51,11 +66,13 @@ public struct LDPCRateAdaptation: Sendable, Hashable {
     public var stallIterations: Int
 
     /// Creates the settings; see each property for its default.
-    public init(initialEfficiency: Double = 1.04, efficiencyStep: Double = 0.01, maximumEfficiency: Double = 1.16,
-                failureEfficiency: Double = 1.3, minimumAdaptingFraction: Double = 0.03, maximumAdaptingFraction: Double = 0.12, codeSeed: UInt64 = 1, maximumIterations: Int = 100,
-                blindRoundIterations: Int = 50, stallIterations: Int = 15) {
+    public init(initialEfficiency: Double? = nil, efficiencyStep: Double = 0.005, typicalEfficiency: Double = 1.09, startDeviations: Double = 2,
+                maximumEfficiency: Double = 1.16, failureEfficiency: Double = 1.3, minimumAdaptingFraction: Double = 0.03, maximumAdaptingFraction: Double = 0.12,
+                codeSeed: UInt64 = 1, maximumIterations: Int = 100, blindRoundIterations: Int = 50, stallIterations: Int = 15) {
         self.initialEfficiency = initialEfficiency
         self.efficiencyStep = efficiencyStep
+        self.typicalEfficiency = typicalEfficiency
+        self.startDeviations = startDeviations
         self.maximumEfficiency = maximumEfficiency
         self.failureEfficiency = failureEfficiency
         self.minimumAdaptingFraction = minimumAdaptingFraction
@@ -64,6 +81,31 @@ public struct LDPCRateAdaptation: Sendable, Hashable {
         self.maximumIterations = maximumIterations
         self.blindRoundIterations = blindRoundIterations
         self.stallIterations = stallIterations
+    }
+
+    /// The relative standard deviation, from frame to frame, of the efficiency at which a frame
+    /// of `blockSize` key bits at `qber` first decodes. Two independent parts: the number of
+    /// errors is binomial, so the frame's own error rate has standard deviation
+    /// `√(q(1 − q)/n)` and its entropy, to first order, `h′(q) √(q(1 − q)/n)` with
+    /// `h′(q) = log₂((1 − q)/q)`, relative to `h(q)`; and the code's own finite-length scatter,
+    /// modelled as `3 / √n` (a rough fit: at n = 10^5 the measured standard deviation of `f` is
+    /// about 0.020 at QBER 2 % and 0.014 at 7 %, 0.019 and 0.013 relative, of which the error
+    /// count explains 0.018 and 0.008, leaving 0.006-0.010 for the code; BENCHMARKS.md).
+    public static func thresholdSpread(blockSize: Int, qber: Double) -> Double {
+        let n = Double(blockSize)
+        let errorCount = QKDMath.log2Of((1 - qber) / qber) * (qber * (1 - qber) / n).squareRoot() / QKDMath.binaryEntropy(qber)
+        let code = 3 / n.squareRoot()
+        return (errorCount * errorCount + code * code).squareRoot()
+    }
+
+    /// The default start of the blind rounds: `typicalEfficiency · (1 − startDeviations · σ)`,
+    /// `σ = thresholdSpread(blockSize:qber:)`, clamped to `1...maximumEfficiency`. Few frames
+    /// decode below it (about 1 in 40 for 2 deviations of a normal spread), and longer blocks,
+    /// whose thresholds scatter less, start closer to where they decode: 1.046 at QBER 2 % and
+    /// 1.063 at 7 % for n = 10^5, 1.076 and 1.081 for n = 10^6.
+    public func automaticInitialEfficiency(blockSize: Int, qber: Double) -> Double {
+        let start = typicalEfficiency * (1 - startDeviations * Self.thresholdSpread(blockSize: blockSize, qber: qber))
+        return min(max(start, 1), maximumEfficiency)
     }
 
     /// The QBER range the family serves: above it no mother code reaches the target efficiencies.
@@ -81,6 +123,10 @@ public struct LDPCRateAdaptation: Sendable, Hashable {
         guard minimumAdaptingFraction >= 0 && maximumAdaptingFraction >= minimumAdaptingFraction && maximumAdaptingFraction < 1 else {
             throw QKDError(.invalidParameter, "LDPC adapting fractions need 0 <= minimum (\(minimumAdaptingFraction)) <= maximum (\(maximumAdaptingFraction)) < 1")
         }
+        guard typicalEfficiency >= 1 && startDeviations >= 0 else {
+            throw QKDError(.invalidParameter, "LDPC typical efficiency (\(typicalEfficiency)) must be at least 1 and the start deviations (\(startDeviations)) at least 0")
+        }
+        let initialEfficiency = self.initialEfficiency ?? automaticInitialEfficiency(blockSize: blockSize, qber: estimatedQBER)
         guard initialEfficiency >= 1 && maximumEfficiency >= initialEfficiency && failureEfficiency >= initialEfficiency && efficiencyStep > 0 else {
             throw QKDError(.invalidParameter, "LDPC efficiencies need 1 <= initial (\(initialEfficiency)) <= maximum (\(maximumEfficiency)), initial <= failure (\(failureEfficiency)) and a positive step (\(efficiencyStep))")
         }
@@ -107,7 +153,8 @@ public struct LDPCRateAdaptation: Sendable, Hashable {
         let code = try cache.code(identifier)
         let puncturable = min(code.variableCount - blockSize, code.puncturingOrder.count)
         let punctured = min(max(code.checkCount - Int((initialEfficiency * keyEntropy).rounded(.up)), 0), puncturable)
-        let step = max(1, Int((efficiencyStep * keyEntropy).rounded(.up)))
+        let spreadStep = typicalEfficiency * Self.thresholdSpread(blockSize: blockSize, qber: estimatedQBER) / 5
+        let step = max(1, Int((max(efficiencyStep, spreadStep) * keyEntropy).rounded(.up)))
         let budget = Int((failureEfficiency * keyEntropy).rounded(.up)) - (code.checkCount - punctured)
         let reveals = min(max(budget, 0), punctured + blockSize)
         return try LDPCFramePlan(code: identifier, blockSize: blockSize, initialPuncturedCount: punctured, revealStep: step,

@@ -163,6 +163,35 @@ import Testing
         }
     }
 
+    @Test func automaticStartFollowsTheSpreadOfTheThresholds() throws {
+        let adaptation = LDPCRateAdaptation()
+        // Longer blocks scatter less, so they start closer to the typical efficiency.
+        for qber in [0.02, 0.07] {
+            let short = adaptation.automaticInitialEfficiency(blockSize: 100_000, qber: qber)
+            let long = adaptation.automaticInitialEfficiency(blockSize: 1_000_000, qber: qber)
+            #expect(short > 1 && short < long && long < adaptation.typicalEfficiency)
+        }
+        // At n = 10^5, QBER 2 % the error count alone gives log2(49) sqrt(0.0196 / 10^5) / h(0.02) = 0.0176;
+        // the code's part (3 / sqrt(10^5) = 0.0095) adds to it in quadrature.
+        let spread = LDPCRateAdaptation.thresholdSpread(blockSize: 100_000, qber: 0.02)
+        #expect(abs(spread - (0.0176 * 0.0176 + 0.0095 * 0.0095).squareRoot()) < 0.0005)
+        // A short block scatters so much that the start is clamped to f = 1.
+        #expect(adaptation.automaticInitialEfficiency(blockSize: 100, qber: 0.02) == 1)
+        // The first attempt discloses ceil(start n h) bits, unless the code cannot puncture enough.
+        let plan = try adaptation.plan(blockSize: blockSize, estimatedQBER: 0.02)
+        let code = try LDPCCodeCache.shared.code(plan.code)
+        let start = adaptation.automaticInitialEfficiency(blockSize: blockSize, qber: 0.02)
+        let entropy = Double(blockSize) * QKDMath.binaryEntropy(0.02)
+        let puncturable = min(plan.adaptingCount, code.puncturingOrder.count)
+        #expect(code.checkCount - plan.initialPuncturedCount == max(Int((start * entropy).rounded(.up)), code.checkCount - puncturable))
+        // The blind step is a fifth of the spread when that is above the 0.005 floor, as at 8000 bits.
+        let stepEfficiency = adaptation.typicalEfficiency * LDPCRateAdaptation.thresholdSpread(blockSize: blockSize, qber: 0.02) / 5
+        #expect(stepEfficiency > adaptation.efficiencyStep)
+        #expect(plan.revealStep == Int((stepEfficiency * entropy).rounded(.up)))
+        #expect(throws: QKDError.self) { try LDPCRateAdaptation(typicalEfficiency: 0.9).plan(blockSize: blockSize, estimatedQBER: 0.02) }
+        #expect(throws: QKDError.self) { try LDPCRateAdaptation(startDeviations: -1).plan(blockSize: blockSize, estimatedQBER: 0.02) }
+    }
+
     @Test func refusesBadInput() throws {
         let reconciler = LDPCReconciler()
         #expect(throws: QKDError.self) {

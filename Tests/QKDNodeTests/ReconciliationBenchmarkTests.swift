@@ -18,7 +18,7 @@ import Testing
     }
 
     /// 3 blocks of 4000 bits at QBER 2 % (seed 5) through the LDPC path: rate adaptation starts at
-    /// f = 1.04 and blind rounds may go up to 1.3 (`LDPCRateAdaptation`), so f outside [1.0, 1.3]
+    /// f = 1.0 for blocks this short and blind rounds may go up to 1.3 (`LDPCRateAdaptation`), so f outside [1.0, 1.3]
     /// or a wrong block means the wiring or the accounting is broken.
     @Test func ldpcCorrectsEveryBlockWithinItsDisclosureBudget() throws {
         let result = try ReconciliationBenchmark(method: .ldpc, blockSize: 4000, qber: 0.02, blocks: 3, threads: 1, seed: 5)
