@@ -67,6 +67,28 @@ import Testing
         await listener.stop()
     }
 
+    /// `peer_connect_timeout` and `peer_read_timeout` (seconds) set the peer timeouts; absent,
+    /// the defaults; not positive, an error naming the file and the field.
+    @Test func theConfigurationSetsThePeerTimeouts() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("KMETimeoutConfig-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pki = try DevelopmentPKI.create(in: directory)
+        let file = pki.path("kme-a.json")
+        #expect(try KMEConfiguration.load(file: file).peerTimeouts == .default)
+        var document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        document["peer_connect_timeout"] = 2
+        document["peer_read_timeout"] = 0.25
+        try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: file))
+        let configuration = try KMEConfiguration.load(file: file)
+        #expect(configuration.peerTimeouts == KMEClient.Timeouts(connect: .seconds(2), read: .milliseconds(250)))
+        try configuration.write(to: file)
+        #expect(try KMEConfiguration.load(file: file).peerTimeouts == configuration.peerTimeouts, "written and read back")
+        document["peer_read_timeout"] = -1
+        try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: file))
+        let error = #expect(throws: QKDError.self) { try KMEConfiguration.load(file: file) }
+        #expect(error?.message.contains("peer_read_timeout -1.0 must be a positive number of seconds") == true, "\(error?.message ?? "")")
+    }
+
     @Test func timeoutsMustBePositive() throws {
         #expect(throws: QKDError.self) { try KMEClient.Timeouts(connect: .zero, read: .seconds(1)).validate("test client") }
         #expect(throws: QKDError.self) { try KMEClient.Timeouts(connect: .seconds(1), read: .milliseconds(-1)).validate("test client") }
