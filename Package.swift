@@ -100,6 +100,7 @@ let package = Package(
                 "KeyManagementServer", "KeyManagement", "KeyManagementPostgres", "KeyRelay", "QKDCore",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "qkdTests", dependencies: ["qkd", "KeyManagement", "LinkProtocol", "QKDCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),

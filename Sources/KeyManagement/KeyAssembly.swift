@@ -40,6 +40,35 @@ public struct KeyAssembly: Sendable {
         pendingBytes = []
     }
 
+    /// Replaces the key cut from stored keys of `materials` (in order) by `derive`'s key of the
+    /// same ID and length, for a store that keeps a derived key in place of the key it was
+    /// derived from (``KeyDeliveryStore/recordPeerDelivery(_:sizeBits:pair:additionalSlaves:peerShare:deriving:)``):
+    /// returns the stored keys' new materials, each of its old length, that cut to the derived
+    /// key (bits of the last stored key beyond the key are kept as they were; they are never
+    /// delivered).
+    ///
+    /// Throws what `derive` throws, and `QKDError` `.storage` if the materials hold fewer than
+    /// `sizeBits` bits or `derive` changes the key's ID or length.
+    public static func replacing(
+        keyID: UUID, sizeBits: Int, materials: [[UInt8]], with derive: (DeliveredKey) throws -> DeliveredKey
+    ) throws -> [[UInt8]] {
+        let byteCount = sizeBits / 8
+        let key = DeliveredKey(id: keyID, bytes: Array(materials.joined().prefix(byteCount)))
+        guard key.bytes.count == byteCount else {
+            throw QKDError(.storage, "the stored keys of key \(keyID) hold fewer than \(sizeBits) bits")
+        }
+        let derived = try derive(key)
+        guard derived.id == keyID, derived.bytes.count == byteCount else {
+            throw QKDError(.storage, "the key derived from key \(keyID) changed its ID or its length")
+        }
+        var offset = 0
+        return materials.map { material in
+            let count = min(material.count, byteCount - offset)
+            defer { offset += count }
+            return Array(derived.bytes[offset..<offset + count]) + material.dropFirst(count)
+        }
+    }
+
     /// Throws `QKDError` `.invalidParameter` unless `count` is positive and `sizeBits` a positive
     /// multiple of 8.
     public static func validate(count: Int, sizeBits: Int) throws {

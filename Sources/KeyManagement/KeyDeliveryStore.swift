@@ -54,13 +54,16 @@ public protocol KeyDeliveryStore: Sendable {
 
     /// Records that the peer KME gave the keys of `reservations` (`sizeBits` bits each) to the
     /// master of `pair`, so that the slave and `additionalSlaves` can take them with
-    /// ``takeForSlave(ids:pair:)``.
+    /// ``takeForSlave(ids:pair:)``. With `derive`, each key is replaced in the same transaction
+    /// by `derive(key)`, a key of the same ID and length (a hybrid key, for instance), which is
+    /// what the slaves then get; the key it replaces is gone (``KeyAssembly/replacing(keyID:sizeBits:materials:with:)``).
     ///
     /// Throws `QKDError` (and records nothing) if a stored key is missing, is not in
     /// `peerShare`, or is already part of a delivery, if a reservation's key ID is not its first
-    /// stored key, or if its stored keys hold fewer than `sizeBits` bits.
+    /// stored key, or if its stored keys hold fewer than `sizeBits` bits; and what `derive` throws.
     func recordPeerDelivery(
-        _ reservations: [KeyReservation], sizeBits: Int, pair: SAEPair, additionalSlaves: [String], peerShare: KeyShare
+        _ reservations: [KeyReservation], sizeBits: Int, pair: SAEPair, additionalSlaves: [String], peerShare: KeyShare,
+        deriving derive: (@Sendable (DeliveredKey) throws -> DeliveredKey)?
     ) async throws
 }
 
@@ -72,6 +75,14 @@ extension KeyDeliveryStore {
 
     /// Records the peer KME's deliveries to the master of `pair` for its one slave.
     public func recordPeerDelivery(_ reservations: [KeyReservation], sizeBits: Int, pair: SAEPair, peerShare: KeyShare) async throws {
-        try await recordPeerDelivery(reservations, sizeBits: sizeBits, pair: pair, additionalSlaves: [], peerShare: peerShare)
+        try await recordPeerDelivery(reservations, sizeBits: sizeBits, pair: pair, additionalSlaves: [], peerShare: peerShare, deriving: nil)
+    }
+
+    /// Records the peer KME's deliveries to the master of `pair` and `additionalSlaves`, the keys as they are.
+    public func recordPeerDelivery(
+        _ reservations: [KeyReservation], sizeBits: Int, pair: SAEPair, additionalSlaves: [String], peerShare: KeyShare
+    ) async throws {
+        try await recordPeerDelivery(
+            reservations, sizeBits: sizeBits, pair: pair, additionalSlaves: additionalSlaves, peerShare: peerShare, deriving: nil)
     }
 }

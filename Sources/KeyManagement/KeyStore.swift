@@ -14,6 +14,12 @@ public protocol KeyStore: Sendable {
     /// The identifiers of all stored keys, oldest insertion first.
     func keyIDs() throws -> [UUID]
 
+    /// The oldest stored keys, in insertion order, up to the first at which they hold at least
+    /// `bitCount` bits together (all keys if they hold fewer): what a one-time pad of `bitCount`
+    /// bits takes (``KeyRelay``). Costs time in the number of keys returned, not in the number
+    /// stored.
+    func oldestKeys(holdingAtLeast bitCount: Int) throws -> [StoredKey]
+
     /// The number of stored keys.
     func count() throws -> Int
 

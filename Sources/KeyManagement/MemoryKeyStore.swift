@@ -9,8 +9,17 @@ import QKDCore
 /// touched under the lock.)
 public final class MemoryKeyStore: KeyStore, @unchecked Sendable {
     private let lock = NSLock()
-    private var idsInInsertionOrder: [UUID] = []
-    private var keysByID: [UUID: StoredKey] = [:]
+    /// The stored keys and the insertion number of each.
+    private var keysByID: [UUID: (key: StoredKey, insertion: Int)] = [:]
+    /// Every insertion, oldest first, from `oldest` on; an entry whose key was removed (or
+    /// removed and inserted again later, under a new insertion number) is stale and skipped.
+    /// Stale entries at the front are dropped as removals reach them, and the array is compacted
+    /// once most of it is stale, so removal costs O(1) amortised and the oldest keys are found
+    /// without a scan.
+    private var insertions: [(id: UUID, insertion: Int)] = []
+    private var oldest = 0
+    private var nextInsertion = 0
+    private var bitCount = 0
 
     /// Creates an empty store.
     public init() {}
@@ -29,20 +38,39 @@ public final class MemoryKeyStore: KeyStore, @unchecked Sendable {
                 }
             }
             for key in keys {
-                keysByID[key.id] = key
-                idsInInsertionOrder.append(key.id)
+                keysByID[key.id] = (key, nextInsertion)
+                insertions.append((key.id, nextInsertion))
+                nextInsertion += 1
+                bitCount += key.bitCount
             }
         }
     }
 
     /// The key with identifier `id`, or nil if the store does not hold it.
     public func key(id: UUID) -> StoredKey? {
-        lock.withLock { keysByID[id] }
+        lock.withLock { keysByID[id]?.key }
     }
 
     /// The identifiers of all stored keys, oldest insertion first.
     public func keyIDs() -> [UUID] {
-        lock.withLock { idsInInsertionOrder }
+        lock.withLock { insertions[oldest...].filter(isCurrent).map { $0.id } }
+    }
+
+    /// The oldest stored keys holding at least `bitCount` bits (all if they hold fewer).
+    public func oldestKeys(holdingAtLeast bitCount: Int) -> [StoredKey] {
+        lock.withLock {
+            var keys: [StoredKey] = []
+            var bits = 0
+            var index = oldest
+            while bits < bitCount, index < insertions.count {
+                if isCurrent(insertions[index]), let key = keysByID[insertions[index].id]?.key {
+                    keys.append(key)
+                    bits += key.bitCount
+                }
+                index += 1
+            }
+            return keys
+        }
     }
 
     /// The number of stored keys.
@@ -50,22 +78,35 @@ public final class MemoryKeyStore: KeyStore, @unchecked Sendable {
         lock.withLock { keysByID.count }
     }
 
-    /// The total length of all stored keys, in bits.
+    /// The total length of all stored keys, in bits (kept as keys come and go).
     public func totalBits() -> Int {
-        lock.withLock { keysByID.values.reduce(0) { $0 + $1.bitCount } }
+        lock.withLock { bitCount }
     }
 
     /// Deletes the key with identifier `id` and returns it, or returns nil if absent.
     public func remove(id: UUID) -> StoredKey? {
         lock.withLock {
-            guard let key = keysByID.removeValue(forKey: id) else { return nil }
-            idsInInsertionOrder.removeAll { $0 == id }
+            guard let key = keysByID.removeValue(forKey: id)?.key else { return nil }
+            bitCount -= key.bitCount
+            while oldest < insertions.count, !isCurrent(insertions[oldest]) { oldest += 1 }
+            if insertions.count - oldest > 2 * keysByID.count + 64 {
+                insertions = insertions[oldest...].filter(isCurrent)
+                oldest = 0
+            } else if oldest > insertions.count / 2 {
+                insertions.removeFirst(oldest)
+                oldest = 0
+            }
             return key
         }
     }
 
     /// The distinct distillation blocks that stored keys came from, in ascending order.
     public func blockIDs() -> [UInt64] {
-        lock.withLock { Set(keysByID.values.map(\.blockID)).sorted() }
+        lock.withLock { Set(keysByID.values.map { $0.key.blockID }).sorted() }
+    }
+
+    /// Whether `entry` is the insertion of a key still stored (called under `lock`).
+    private func isCurrent(_ entry: (id: UUID, insertion: Int)) -> Bool {
+        keysByID[entry.id]?.insertion == entry.insertion
     }
 }

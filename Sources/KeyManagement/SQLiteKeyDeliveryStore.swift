@@ -174,9 +174,11 @@ public final class SQLiteKeyDeliveryStore: KeyDeliveryStore {
         }
     }
 
-    /// Records the peer KME's deliveries to the master of `pair`, in one transaction.
+    /// Records the peer KME's deliveries to the master of `pair` (replaced by what `derive` makes
+    /// of them, if given), in one transaction.
     public func recordPeerDelivery(
-        _ reservations: [KeyReservation], sizeBits: Int, pair: SAEPair, additionalSlaves: [String], peerShare: KeyShare
+        _ reservations: [KeyReservation], sizeBits: Int, pair: SAEPair, additionalSlaves: [String], peerShare: KeyShare,
+        deriving derive: (@Sendable (DeliveredKey) throws -> DeliveredKey)?
     ) async throws {
         try KeyAssembly.validate(count: max(reservations.count, 1), sizeBits: sizeBits)
         try await immediateTransaction(during: "record the peer KME's deliveries to \(pair.master)") { database in
@@ -200,6 +202,16 @@ public final class SQLiteKeyDeliveryStore: KeyDeliveryStore {
                             """,
                         arguments: [reservation.keyID.uuidString, position, storedID.uuidString]
                     )
+                }
+                if let derive {
+                    let materials = try reservation.storedKeyIDs.map { storedID in
+                        [UInt8](try Data.fetchOne(database, sql: "SELECT material FROM keys WHERE id = ?", arguments: [storedID.uuidString]) ?? Data())
+                    }
+                    let replaced = try KeyAssembly.replacing(keyID: reservation.keyID, sizeBits: sizeBits, materials: materials, with: derive)
+                    for (storedID, material) in zip(reservation.storedKeyIDs, replaced) {
+                        try database.execute(
+                            sql: "UPDATE keys SET material = ? WHERE id = ?", arguments: [Data(material), storedID.uuidString])
+                    }
                 }
             }
         }

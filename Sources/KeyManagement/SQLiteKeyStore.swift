@@ -101,6 +101,23 @@ public final class SQLiteKeyStore: KeyStore {
         }
     }
 
+    /// The oldest stored keys holding at least `bitCount` bits (all if they hold fewer), read in
+    /// `sequence` order through the column's unique index: O(log n) to the first key, then one
+    /// row per key returned, however many keys the store holds.
+    public func oldestKeys(holdingAtLeast bitCount: Int) throws -> [StoredKey] {
+        try read(during: "read the oldest keys") { database in
+            let rows = try Row.fetchCursor(database, sql: "\(Self.selectKeyColumns) ORDER BY sequence")
+            var keys: [StoredKey] = []
+            var bits = 0
+            while bits < bitCount, let row = try rows.next() {
+                let key = try storedKey(from: row)
+                keys.append(key)
+                bits += key.bitCount
+            }
+            return keys
+        }
+    }
+
     /// The number of stored keys.
     public func count() throws -> Int {
         try read(during: "count keys") { database in

@@ -261,9 +261,11 @@ public final class PostgresKeyDeliveryStore: KeyDeliveryStore {
         }
     }
 
-    /// Records the peer KME's deliveries to the master of `pair`, in one transaction.
+    /// Records the peer KME's deliveries to the master of `pair` (replaced by what `derive` makes
+    /// of them, if given), in one transaction.
     public func recordPeerDelivery(
-        _ reservations: [KeyReservation], sizeBits: Int, pair: SAEPair, additionalSlaves: [String], peerShare: KeyShare
+        _ reservations: [KeyReservation], sizeBits: Int, pair: SAEPair, additionalSlaves: [String], peerShare: KeyShare,
+        deriving derive: (@Sendable (DeliveredKey) throws -> DeliveredKey)?
     ) async throws {
         try KeyAssembly.validate(count: max(reservations.count, 1), sizeBits: sizeBits)
         try await transaction(during: "record the peer KME's deliveries to \(pair.master)") { connection, logger in
@@ -291,6 +293,22 @@ public final class PostgresKeyDeliveryStore: KeyDeliveryStore {
                     FROM unnest(\(reservation.storedKeyIDs)::uuid[]) WITH ORDINALITY AS parts(id, position)
                     JOIN \(unescaped: self.schema).qkd_keys k ON k.id = parts.id
                     """, logger: logger)
+                if let derive {
+                    var materialsByID: [UUID: [UInt8]] = [:]
+                    let rows = try await connection.query("""
+                        SELECT id, material FROM \(unescaped: self.schema).qkd_keys WHERE id = ANY(\(reservation.storedKeyIDs)::uuid[])
+                        """, logger: logger)
+                    for try await (id, material) in rows.decode((UUID, ByteBuffer).self) {
+                        materialsByID[id] = Array(material.readableBytesView)
+                    }
+                    let replaced = try KeyAssembly.replacing(
+                        keyID: reservation.keyID, sizeBits: sizeBits, materials: reservation.storedKeyIDs.map { materialsByID[$0] ?? [] }, with: derive)
+                    for (storedID, material) in zip(reservation.storedKeyIDs, replaced) {
+                        try await connection.query("""
+                            UPDATE \(unescaped: self.schema).qkd_keys SET material = \(ByteBuffer(bytes: material)) WHERE id = \(storedID)
+                            """, logger: logger)
+                    }
+                }
             }
         }
     }

@@ -15,6 +15,7 @@ import QKDCore
 ///   "pairs": [{ "master": "SAE_A", "slave": "SAE_B" }],
 ///   "key_size": 256, "min_key_size": 8, "max_key_size": 4096,
 ///   "max_key_per_request": 128, "max_key_count": 100000, "max_sae_id_count": 4,
+///   "peer_connect_timeout": 10, "peer_read_timeout": 30,
 ///   "peer": { "host": "localhost", "port": 8444, "subject": "CN=KME_B,O=QKDKit development",
 ///             "certificate": "pki/kme-a-peer.pem", "private_key": "pki/kme-a-peer-key.pem" }
 /// }
@@ -27,7 +28,9 @@ import QKDCore
 /// of the link). With `peer`, each end of the link has its own KME and its own copy of the keys:
 /// every pair has one SAE attached to this KME (named in `sae_subjects`) and the other attached
 /// to the peer KME, and the two KMEs tell each other which keys they gave to masters over mutual
-/// TLS (``PeerKMEClient``).
+/// TLS (``PeerKMEClient``). `peer_connect_timeout` and `peer_read_timeout` (seconds) bound every
+/// request to another KME, the peer's or a relay neighbour's (``KMEClient/Timeouts``): a KME that
+/// does not answer in time fails the request with 503 rather than holding it.
 ///
 /// With `relay` (``KMERelayConfiguration``), the KME is a node of a QKD network and relays keys
 /// to and from the KMEs of other nodes; `peer_kme_id` may then be left out.
@@ -70,6 +73,8 @@ public struct KMEConfiguration: Sendable, Equatable {
     public var peer: PeerKME?
     /// The network this KME relays keys in, when it is a node of one; nil otherwise.
     public var relay: KMERelayConfiguration?
+    /// The time limits of every request to another KME (the peer, relay neighbours).
+    public var peerTimeouts: KMEClient.Timeouts
 
     /// Where and who the peer KME is, and the certificate this KME presents to it.
     public struct PeerKME: Sendable, Equatable {
@@ -115,7 +120,7 @@ public struct KMEConfiguration: Sendable, Equatable {
         saeIDsBySubject: [String: String], pairs: [SAEPair],
         keySize: Int = 256, minKeySize: Int = 8, maxKeySize: Int = 4096,
         maxKeyPerRequest: Int = 128, maxKeyCount: Int = 100_000, maxSAEIDCount: Int = 4, peer: PeerKME? = nil,
-        relay: KMERelayConfiguration? = nil
+        relay: KMERelayConfiguration? = nil, peerTimeouts: KMEClient.Timeouts = .default
     ) {
         self.kmeID = kmeID
         self.peerKMEID = peerKMEID
@@ -135,6 +140,7 @@ public struct KMEConfiguration: Sendable, Equatable {
         self.maxSAEIDCount = maxSAEIDCount
         self.peer = peer
         self.relay = relay
+        self.peerTimeouts = peerTimeouts
     }
 
     /// Reads the configuration file at `path`; throws `QKDError` `.malformedInput` naming the
@@ -187,7 +193,12 @@ public struct KMEConfiguration: Sendable, Equatable {
                 PeerKME(host: $0.host, port: $0.port, subject: $0.subject,
                         certificatePath: resolve($0.certificate), privateKeyPath: resolve($0.private_key))
             },
-            relay: relay
+            relay: relay,
+            peerTimeouts: KMEClient.Timeouts(
+                connect: try Self.seconds(document.peer_connect_timeout, field: "peer_connect_timeout", file: path)
+                    ?? KMEClient.Timeouts.default.connect,
+                read: try Self.seconds(document.peer_read_timeout, field: "peer_read_timeout", file: path)
+                    ?? KMEClient.Timeouts.default.read)
         )
         try configuration.validate(file: path)
         return configuration
@@ -201,6 +212,8 @@ public struct KMEConfiguration: Sendable, Equatable {
             sae_subjects: saeIDsBySubject, pairs: pairs.map { .init(master: $0.master, slave: $0.slave) },
             key_size: keySize, min_key_size: minKeySize, max_key_size: maxKeySize,
             max_key_per_request: maxKeyPerRequest, max_key_count: maxKeyCount, max_sae_id_count: maxSAEIDCount,
+            peer_connect_timeout: peerTimeouts.connect == KMEClient.Timeouts.default.connect ? nil : Self.seconds(peerTimeouts.connect),
+            peer_read_timeout: peerTimeouts.read == KMEClient.Timeouts.default.read ? nil : Self.seconds(peerTimeouts.read),
             peer: peer.map {
                 .init(host: $0.host, port: $0.port, subject: $0.subject, certificate: $0.certificatePath, private_key: $0.privateKeyPath)
             },
@@ -244,6 +257,20 @@ public struct KMEConfiguration: Sendable, Equatable {
         }
     }
 
+    /// `value` seconds of the field `field` as a duration, nil if absent; throws `QKDError`
+    /// `.malformedInput` naming the file and the field unless it is positive and finite.
+    private static func seconds(_ value: Double?, field: String, file path: String) throws -> Duration? {
+        guard let value else { return nil }
+        guard value > 0, value.isFinite else {
+            throw QKDError(.malformedInput, "KME configuration \(path): \(field) \(value) must be a positive number of seconds")
+        }
+        return .milliseconds(Int64((value * 1000).rounded(.up)))
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
     private static func describe(_ error: DecodingError) -> String {
         switch error {
         case .keyNotFound(let key, _): "missing field \"\(key.stringValue)\""
@@ -277,6 +304,8 @@ private struct KMEConfigurationDocument: Codable {
     let max_key_per_request: Int?
     let max_key_count: Int?
     let max_sae_id_count: Int?
+    let peer_connect_timeout: Double?
+    let peer_read_timeout: Double?
     let peer: Peer?
     let relay: Relay?
 

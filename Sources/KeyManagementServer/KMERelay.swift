@@ -82,7 +82,7 @@ final class KMERelay: Sendable {
                 pool: try SQLiteKeyDeliveryStore(path: link.storePath),
                 client: try KMEClient(
                     host: link.host, port: link.port, certificatePath: link.certificatePath,
-                    privateKeyPath: link.privateKeyPath, caPath: configuration.clientCAPath))
+                    privateKeyPath: link.privateKeyPath, caPath: configuration.clientCAPath, timeouts: configuration.peerTimeouts))
         }
         self.links = links
         relayedKeys = try SQLiteKeyStore(path: configuration.storePath)

@@ -67,8 +67,7 @@ public struct KMEServer: Sendable {
         }
         router.post(RouterPath(Self.peerDeliveriesPath)) { request, context in
             let notice = try PeerDeliveryNotice(body: try await Self.body(request, context))
-            try await entity.recordPeerDelivery(callerSubject: try await Self.callerSubject(context), notice: notice)
-            return try Self.json([String: String]())
+            return try Self.json(try await entity.recordPeerDelivery(callerSubject: try await Self.callerSubject(context), notice: notice))
         }
         router.post(RouterPath(Self.peerRelayLevelsPath)) { request, context in
             let levelsRequest = try RelayLevelsRequest(body: try await Self.body(request, context))

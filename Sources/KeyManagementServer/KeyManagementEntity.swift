@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import KeyManagement
 import KeyRelay
@@ -16,8 +17,16 @@ import QKDCore
 ///
 /// With a relay configuration (``KMEConfiguration/relay``), every pair has its other SAE at
 /// another node of the network: `enc_keys` relays fresh keys to that node's KME hop by hop
-/// (``KMERelay``), which keeps them for `dec_keys`; hybrid keys are served on request
-/// (``KeyRequest/Hybrid``).
+/// (``KMERelay``), which keeps them for `dec_keys`.
+///
+/// Hybrid keys (``KeyRequest/Hybrid``) are served on request by a KME with a peer or a relay
+/// configuration, where a second KME can take part in an ML-KEM-768 exchange. On a direct link
+/// the master's KME takes the QKD keys as for plain keys, draws an ephemeral ML-KEM-768 key pair
+/// and sends the encapsulation key with its ``PeerDeliveryNotice``; the peer KME encapsulates a
+/// fresh secret to it for each key, records the hybrid key of ``KeyRelay/HybridKeyDerivation`` in
+/// place of the QKD key (one transaction) and answers with the ciphertexts
+/// (``PeerDeliveryAnswer``); the master's KME decapsulates them, derives the same hybrid keys and
+/// hands them out under the QKD keys' IDs. The slave's `dec_keys` then returns the hybrid keys.
 public struct KeyManagementEntity: Sendable {
     /// The configuration (IDs, pairs, limits).
     public let configuration: KMEConfiguration
@@ -97,27 +106,61 @@ public struct KeyManagementEntity: Sendable {
                     count: number, sizeBits: size, pair: pair, additionalSlaves: additionalSlaves, hybrid: request.hybrid != .no)
             })
         }
-        if request.hybrid == .required {
-            throw .badRequest(
-                "hybrid keys (extension \(KeyRequest.hybridExtension)) are served only for keys relayed between KMEs",
-                details: [["extension_mandatory": KeyRequest.hybridExtension]])
-        }
         guard let peer else {
+            if request.hybrid == .required {
+                throw .badRequest(
+                    "hybrid keys (extension \(KeyRequest.hybridExtension)) need a second KME to exchange an ML-KEM-768 secret with: "
+                        + "\(configuration.kmeID) serves both SAEs of \(pair) from one store, with neither a peer nor a relay configured",
+                    details: [["extension_mandatory": KeyRequest.hybridExtension]])
+            }
             return KeyContainer(try await storeCall {
                 try await store.takeForMaster(count: number, sizeBits: size, pair: pair, additionalSlaves: additionalSlaves)
             })
         }
+        let hybrid = request.hybrid != .no
+        let hybridSizes = (HybridKeyDerivation.minimumKeyByteCount * 8)...(HybridKeyDerivation.maximumKeyByteCount * 8)
+        if hybrid, !hybridSizes.contains(size) {
+            throw .badRequest(
+                "size \(size) bits: a hybrid key needs \(hybridSizes.lowerBound)...\(hybridSizes.upperBound) bits", details: [["parameter": "size"]])
+        }
+        let kemKey = try await storeCall { hybrid ? try MLKEM768.PrivateKey() : nil }
         let share = configuration.share
         let deliveries = try await storeCall { try await store.takeForPeerDelivery(count: number, sizeBits: size, share: share) }
-        let notice = PeerDeliveryNotice(pair: pair, additionalSlaves: additionalSlaves, sizeBits: size, deliveries: deliveries)
-        try await storeCall { try await peer.confirm(notice) }
-        return KeyContainer(deliveries.map(\.key))
+        let notice = PeerDeliveryNotice(
+            pair: pair, additionalSlaves: additionalSlaves, sizeBits: size, deliveries: deliveries,
+            hybridPublicKey: kemKey?.publicKey.rawRepresentation)
+        let answer = try await storeCall { try await peer.confirm(notice) }
+        guard let kemKey else {
+            return KeyContainer(deliveries.map(\.key))
+        }
+        return KeyContainer(try await storeCall { try Self.hybridKeys(deliveries, answer: answer, privateKey: kemKey, peer: peer.peerKMEID) })
+    }
+
+    /// The master's half of a direct link's hybrid keys: the keys of `deliveries` joined with the
+    /// ML-KEM-768 secrets the peer encapsulated to `privateKey` (its `answer`). Throws `QKDError`
+    /// `.protocolFailure` naming the peer if the answer has no usable ciphertext for every key.
+    private static func hybridKeys(
+        _ deliveries: [KeyAssembly.Delivery], answer: PeerDeliveryAnswer, privateKey: MLKEM768.PrivateKey, peer: String
+    ) throws -> [DeliveredKey] {
+        guard let ciphertexts = answer.hybrid_ciphertexts, ciphertexts.count == deliveries.count else {
+            throw QKDError(.protocolFailure, "the peer KME \(peer) returned no ML-KEM-768 ciphertext for every hybrid key")
+        }
+        do {
+            return try zip(deliveries, ciphertexts).map { delivery, ciphertext in
+                try HybridKeyDerivation.decapsulate(
+                    qkdKey: delivery.key, ciphertext: [UInt8](Data(base64Encoded: ciphertext) ?? Data()), privateKey: privateKey)
+            }
+        } catch let error as QKDError {
+            throw QKDError(.protocolFailure, "the peer KME \(peer) returned an unusable ML-KEM-768 ciphertext (\(error.message))")
+        }
     }
 
     /// The peer KME's notice that it gave keys to a master whose slave is attached here: records
-    /// them for the slave. `callerSubject` is the subject of the caller's client certificate,
-    /// which must be the configured peer's (else 401); a notice the store cannot record is 400.
-    public func recordPeerDelivery(callerSubject: String, notice: PeerDeliveryNotice) async throws(ETSIError) {
+    /// them for the slave, as hybrid keys if the notice carries an ML-KEM-768 encapsulation key
+    /// (the answer then has the ciphertexts). `callerSubject` is the subject of the caller's
+    /// client certificate, which must be the configured peer's (else 401); a notice the store
+    /// cannot record, or whose encapsulation key is not one, is 400.
+    public func recordPeerDelivery(callerSubject: String, notice: PeerDeliveryNotice) async throws(ETSIError) -> PeerDeliveryAnswer {
         guard let peer = configuration.peer, callerSubject == peer.subject else {
             throw .unauthorized("\"\(callerSubject)\" is not the peer KME of \(configuration.kmeID)")
         }
@@ -129,9 +172,27 @@ public struct KeyManagementEntity: Sendable {
             }
         }
         let peerShare = configuration.peerShare
+        var derive: (@Sendable (DeliveredKey) throws -> DeliveredKey)?
+        var ciphertexts: [String]?
+        if let publicKeyText = notice.hybrid_public_key {
+            guard let raw = Data(base64Encoded: publicKeyText), let publicKey = try? MLKEM768.PublicKey(rawRepresentation: raw) else {
+                throw .badRequest("hybrid_public_key is not a Base64 ML-KEM-768 encapsulation key")
+            }
+            let encapsulations = try await storeCall { try notice.keys.map { _ in try HybridKeyDerivation.encapsulation(to: publicKey) } }
+            let byKeyID = Dictionary(zip(notice.keys.map(\.key_ID), encapsulations)) { first, _ in first }
+            derive = { key in
+                guard let encapsulation = byKeyID[key.id] else {
+                    throw QKDError(.invalidParameter, "key \(key.id) of the notice has no ML-KEM-768 secret")
+                }
+                return try HybridKeyDerivation.derive(qkdKey: key, sharedSecret: encapsulation.sharedSecret, ciphertext: encapsulation.ciphertext)
+            }
+            ciphertexts = encapsulations.map { Data($0.ciphertext).base64EncodedString() }
+        }
         do {
             try await store.recordPeerDelivery(
-                notice.reservations, sizeBits: notice.size, pair: pair, additionalSlaves: additionalSlaves, peerShare: peerShare)
+                notice.reservations, sizeBits: notice.size, pair: pair, additionalSlaves: additionalSlaves, peerShare: peerShare,
+                deriving: derive)
+            return PeerDeliveryAnswer(hybridCiphertexts: ciphertexts)
         } catch let error as QKDError where [.notFound, .invalidParameter].contains(error.code) {
             throw .badRequest(error.message)
         } catch {

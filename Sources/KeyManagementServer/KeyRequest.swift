@@ -102,10 +102,17 @@ public struct KeyRequest: Equatable, Sendable {
         }
     }
 
+    /// Throws 400 naming the value unless it is ``hybridKEM`` (in `extension_optional` too: an
+    /// SAE that names another KEM asks for something no KME here can give).
     private static func checkHybrid(_ value: JSONBody, field: String) throws(ETSIError) {
-        guard case .string(let kem) = value, kem == hybridKEM else {
+        guard case .string(let kem) = value else {
             throw .badRequest(
-                "extension \"\(hybridExtension)\" in \(field) must be \"\(hybridKEM)\"", details: [[field: hybridExtension]])
+                "extension \"\(hybridExtension)\" in \(field) must be the string \"\(hybridKEM)\"", details: [[field: hybridExtension]])
+        }
+        guard kem == hybridKEM else {
+            throw .badRequest(
+                "extension \"\(hybridExtension)\" in \(field): \"\(kem)\" is not a supported KEM (the only one is \"\(hybridKEM)\")",
+                details: [[field: hybridExtension]])
         }
     }
 

@@ -8,8 +8,13 @@ import KeyManagement
 ///
 /// ```json
 /// {"master_SAE_ID": "SAE_A", "slave_SAE_ID": "SAE_B", "additional_slave_SAE_IDs": ["SAE_C"], "size": 256,
-///  "keys": [{"key_ID": "UUID", "stored_key_IDs": ["UUID", ...]}]}
+///  "hybrid_public_key": "Base64", "keys": [{"key_ID": "UUID", "stored_key_IDs": ["UUID", ...]}]}
 /// ```
+///
+/// For hybrid keys (``KeyRequest/Hybrid``) the notice carries the master's KME's ephemeral
+/// ML-KEM-768 encapsulation key (`hybrid_public_key`, optional): the slave's KME encapsulates a
+/// secret to it for each key, records the hybrid key (``KeyRelay/HybridKeyDerivation``) in place
+/// of the QKD key, and answers with the ciphertexts (``PeerDeliveryAnswer``).
 public struct PeerDeliveryNotice: Codable, Equatable, Sendable {
     /// One delivered key.
     public struct Key: Codable, Equatable, Sendable {
@@ -27,15 +32,22 @@ public struct PeerDeliveryNotice: Codable, Equatable, Sendable {
     public let additional_slave_SAE_IDs: [String]?
     /// The size of each key, in bits.
     public let size: Int
+    /// For hybrid keys, the master's KME's ephemeral ML-KEM-768 encapsulation key (Base64 of its
+    /// raw representation); nil for plain keys.
+    public let hybrid_public_key: String?
     /// The keys.
     public let keys: [Key]
 
-    /// The notice of `deliveries` of `sizeBits` bits each to `pair` and `additionalSlaves`.
-    public init(pair: SAEPair, additionalSlaves: [String], sizeBits: Int, deliveries: [KeyAssembly.Delivery]) {
+    /// The notice of `deliveries` of `sizeBits` bits each to `pair` and `additionalSlaves`;
+    /// hybrid keys if `hybridPublicKey` (raw ML-KEM-768 encapsulation key) is given.
+    public init(
+        pair: SAEPair, additionalSlaves: [String], sizeBits: Int, deliveries: [KeyAssembly.Delivery], hybridPublicKey: Data? = nil
+    ) {
         master_SAE_ID = pair.master
         slave_SAE_ID = pair.slave
         additional_slave_SAE_IDs = additionalSlaves.isEmpty ? nil : additionalSlaves
         size = sizeBits
+        hybrid_public_key = hybridPublicKey?.base64EncodedString()
         keys = deliveries.map { Key(key_ID: $0.key.id, stored_key_IDs: $0.storedKeyIDs) }
     }
 

@@ -4,7 +4,8 @@ import QKDCore
 
 /// The KME-to-KME channel as the master's KME uses it: tells the peer KME (the slave's) which
 /// keys were given to a master, over mutual TLS with this KME's peer certificate, and waits for
-/// its confirmation (``KMEServer/peerDeliveriesPath``).
+/// its confirmation (``KMEServer/peerDeliveriesPath``), bounded by the configuration's
+/// ``KMEConfiguration/peerTimeouts``.
 public struct PeerKMEClient: Sendable {
     /// The peer KME's ID, for messages.
     public let peerKMEID: String
@@ -16,12 +17,14 @@ public struct PeerKMEClient: Sendable {
         peerKMEID = configuration.peerKMEID
         client = try KMEClient(
             host: peer.host, port: peer.port, certificatePath: peer.certificatePath,
-            privateKeyPath: peer.privateKeyPath, caPath: configuration.clientCAPath)
+            privateKeyPath: peer.privateKeyPath, caPath: configuration.clientCAPath, timeouts: configuration.peerTimeouts)
     }
 
-    /// Sends `notice` and returns once the peer has recorded it. Throws `QKDError`
-    /// `.unavailable` naming the peer and why if it cannot be reached or does not confirm.
-    public func confirm(_ notice: PeerDeliveryNotice) async throws {
+    /// Sends `notice` and returns the peer's answer once it has recorded the keys. Throws
+    /// `QKDError` `.unavailable` naming the peer and why if it cannot be reached, does not answer
+    /// in time or does not confirm.
+    @discardableResult
+    public func confirm(_ notice: PeerDeliveryNotice) async throws -> PeerDeliveryAnswer {
         let encoder = JSONEncoder()
         let answer: KMEClient.Answer
         do {
@@ -33,5 +36,9 @@ public struct PeerKMEClient: Sendable {
             let message = (try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any])?["message"] as? String
             throw QKDError(.unavailable, "the peer KME \(peerKMEID) refused the delivery (HTTP \(answer.status): \(message ?? "no message"))")
         }
+        guard let decoded = try? JSONDecoder().decode(PeerDeliveryAnswer.self, from: answer.body) else {
+            throw QKDError(.protocolFailure, "the peer KME \(peerKMEID) confirmed the delivery with an unreadable answer")
+        }
+        return decoded
     }
 }

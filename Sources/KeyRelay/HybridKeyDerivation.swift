@@ -6,8 +6,10 @@ import QKDCore
 /// Hybrid keys: the key handed to an SAE derived from both a QKD key and an ML-KEM-768 shared
 /// secret that the two KMEs of the link exchange, so that it stays secret if either input does.
 ///
-/// One KME (the master's) encapsulates a fresh ML-KEM-768 secret to the other KME's public key
-/// with ``encapsulate(qkdKey:peerPublicKey:)`` and sends it the ciphertext; the other KME
+/// The master's KME sends an ephemeral ML-KEM-768 public key to the slave's KME (along the relay
+/// route, or over the peer channel of a direct link); the slave's KME encapsulates a fresh secret
+/// to it with ``encapsulate(qkdKey:peerPublicKey:)`` (or ``encapsulation(to:)`` and
+/// ``derive(qkdKey:sharedSecret:ciphertext:)``) and sends back the ciphertext; the master's KME
 /// decapsulates it with ``decapsulate(qkdKey:ciphertext:privateKey:)``. Both then hold the same
 /// hybrid key, of the QKD key's length and under the QKD key's ID.
 ///
@@ -58,15 +60,23 @@ public enum HybridKeyDerivation {
         qkdKey: DeliveredKey, peerPublicKey: MLKEM768.PublicKey
     ) throws -> (key: DeliveredKey, ciphertext: [UInt8]) {
         try validate(qkdKey: qkdKey)
+        let (sharedSecret, ciphertext) = try encapsulation(to: peerPublicKey)
+        let key = try derive(qkdKey: qkdKey, sharedSecret: sharedSecret, ciphertext: ciphertext)
+        return (key, ciphertext)
+    }
+
+    /// A fresh ML-KEM-768 shared secret encapsulated to `peerPublicKey` and its ciphertext, for
+    /// an encapsulating KME that derives the hybrid key later with ``derive(qkdKey:sharedSecret:ciphertext:)``
+    /// (the KME at the slave's end of a direct link derives it where it records the key). Send
+    /// `ciphertext` to the peer KME. Throws `QKDError` `.protocolFailure` if the encapsulation fails.
+    public static func encapsulation(to peerPublicKey: MLKEM768.PublicKey) throws -> (sharedSecret: [UInt8], ciphertext: [UInt8]) {
         let encapsulation: KEM.EncapsulationResult
         do {
             encapsulation = try peerPublicKey.encapsulate()
         } catch {
-            throw QKDError(.protocolFailure, "ML-KEM-768 encapsulation for key \(qkdKey.id) failed (\(error))")
+            throw QKDError(.protocolFailure, "ML-KEM-768 encapsulation failed (\(error))")
         }
-        let ciphertext = [UInt8](encapsulation.encapsulated)
-        let key = try derive(qkdKey: qkdKey, sharedSecret: bytes(of: encapsulation.sharedSecret), ciphertext: ciphertext)
-        return (key, ciphertext)
+        return (bytes(of: encapsulation.sharedSecret), [UInt8](encapsulation.encapsulated))
     }
 
     /// The decapsulating KME's half: recovers the ML-KEM-768 secret of `ciphertext` with

@@ -185,15 +185,14 @@ public actor KeyRelayNetwork {
     }
 
     /// The sender's pad: the oldest stored keys of its copy of the link's pool holding at least
-    /// `sizeBits` bits, deleted from it; the pad is their first `sizeBits` bits.
+    /// `sizeBits` bits, deleted from it; the pad is their first `sizeBits` bits. The pool finds
+    /// them without a scan (``KeyManagement/KeyStore/oldestKeys(holdingAtLeast:)``), so a pad
+    /// costs the same however much key the pool holds.
     private func takePad(sizeBits: Int, node: String, link: String) throws -> (ids: [UUID], pad: [UInt8], consumedBits: Int) {
         let pool = stores[.linkPool(node: node, link: link)]!
-        var ids: [UUID] = [], material: [UInt8] = []
-        for id in try pool.keyIDs() where material.count < sizeBits / 8 {
-            guard let stored = try pool.key(id: id) else { continue }
-            ids.append(id)
-            material += stored.bytes
-        }
+        let stored = try pool.oldestKeys(holdingAtLeast: sizeBits)
+        let ids = stored.map(\.id)
+        let material = stored.flatMap(\.bytes)
         guard material.count >= sizeBits / 8 else {
             throw QKDError(.unavailable, "link \(link) holds \(material.count * 8) bits at node \(node), fewer than \(sizeBits)")
         }

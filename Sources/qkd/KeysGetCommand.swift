@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// `qkd keys get SLAVE [--number N] [--size BITS]`.
+/// `qkd keys get SLAVE [--number N] [--size BITS] [--hybrid]`.
 struct KeysGetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "get", abstract: "New keys shared with SLAVE (as its master).")
 
@@ -14,11 +14,16 @@ struct KeysGetCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Key size in bits (a multiple of 8); the KME's default if omitted.", valueName: "bits"))
     var size: Int?
 
+    @Flag(help: "Hybrid QKD + ML-KEM-768 keys (extension qkdkit_hybrid, mandatory: the KME answers 400 if it cannot derive them).")
+    var hybrid = false
+
     @OptionGroup var connection: KMEConnectionOptions
 
     func run() throws {
-        var request: [String: Int] = ["number": number]
+        var request: [String: Any] = ["number": number]
         if let size { request["size"] = size }
-        try connection.call("/\(try PathSegment.encode(slave))/enc_keys", body: try JSONEncoder().encode(request))
+        if hybrid { request["extension_mandatory"] = [["qkdkit_hybrid": "ML-KEM-768"]] }
+        try connection.call(
+            "/\(try PathSegment.encode(slave))/enc_keys", body: try JSONSerialization.data(withJSONObject: request, options: [.sortedKeys]))
     }
 }

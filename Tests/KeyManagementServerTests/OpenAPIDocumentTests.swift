@@ -34,7 +34,8 @@ import Testing
         func takeForSlave(ids: [UUID], pair: SAEPair) async throws -> [DeliveredKey] { [] }
         func takeForPeerDelivery(count: Int, sizeBits: Int, share: KeyShare) async throws -> [KeyAssembly.Delivery] { [] }
         func recordPeerDelivery(
-            _ reservations: [KeyReservation], sizeBits: Int, pair: SAEPair, additionalSlaves: [String], peerShare: KeyShare
+            _ reservations: [KeyReservation], sizeBits: Int, pair: SAEPair, additionalSlaves: [String], peerShare: KeyShare,
+            deriving derive: (@Sendable (DeliveredKey) throws -> DeliveredKey)?
         ) async throws {}
     }
 }

@@ -88,6 +88,68 @@ import Testing
         await a.stop()
     }
 
+    /// A hybrid key on a direct link: KME_A and KME_B exchange an ML-KEM-768 secret over their
+    /// peer channel; the master and the slave get the same key under the QKD key's ID, and it is
+    /// not the QKD key (512-bit keys: each is cut from two stored keys, both replaced at KME_B).
+    @Test func hybridKeysOnADirectLinkAreTheSameAtBothEndsAndNotTheQKDKeys() async throws {
+        let (a, b) = try await startPair(keyCount: 32)
+        let body = #"{"number": 2, "size": 512, "extension_mandatory": [{"qkdkit_hybrid": "ML-KEM-768"}]}"#
+        let master = try await a.curl("\(Self.keys)/SAE_B/enc_keys", as: "SAE_A", body: body)
+        #expect(master.status == 200, "\(master.json ?? [:])")
+        let masterKeys = try #require(master.json?["keys"] as? [[String: String]])
+        let evenKeys = a.keys.filter { KeyShare.even.contains($0.id) }
+        #expect(masterKeys.map { $0["key_ID"] } == [evenKeys[0].id, evenKeys[2].id].map { $0.uuidString.lowercased() },
+                "the key IDs are the plain QKD keys' IDs")
+        let qkdKeys = [evenKeys[0].bytes + evenKeys[1].bytes, evenKeys[2].bytes + evenKeys[3].bytes]
+        let hybridKeys = masterKeys.map { [UInt8](Data(base64Encoded: $0["key"] ?? "") ?? Data()) }
+        #expect(hybridKeys.map(\.count) == [64, 64])
+        #expect(hybridKeys[0] != qkdKeys[0] && hybridKeys[1] != qkdKeys[1], "the QKD keys went through the combiner")
+        #expect(hybridKeys[0] != hybridKeys[1])
+
+        let slave = try await b.curl(
+            "\(Self.keys)/SAE_A/dec_keys", as: "SAE_B",
+            body: #"{"key_IDs": [{"key_ID": "\#(masterKeys[0]["key_ID"]!)"}, {"key_ID": "\#(masterKeys[1]["key_ID"]!)"}]}"#)
+        #expect(slave.status == 200, "\(slave.json ?? [:])")
+        #expect(slave.json?["keys"] as? [[String: String]] == masterKeys, "the slave's KME derived the same hybrid keys")
+        let used = Set(evenKeys.prefix(4).map(\.id))
+        #expect(try storedKeyIDs(a, file: "kme-a.sqlite") == Set(a.keys.map(\.id)).subtracting(used))
+        #expect(try storedKeyIDs(b, file: "kme-b.sqlite") == Set(b.keys.map(\.id)).subtracting(used))
+
+        // The optional extension gives a hybrid key too where, as here, the KMEs can derive one.
+        let optional = try await a.curl(
+            "\(Self.keys)/SAE_B/enc_keys", as: "SAE_A", body: #"{"extension_optional": [{"qkdkit_hybrid": "ML-KEM-768"}]}"#)
+        let optionalKey = try #require((optional.json?["keys"] as? [[String: String]])?.first)
+        #expect(optionalKey["key_ID"] == evenKeys[4].id.uuidString.lowercased())
+        #expect(optionalKey["key"] != Data(evenKeys[4].bytes).base64EncodedString())
+        let optionalSlave = try await b.curl("\(Self.keys)/SAE_A/dec_keys?key_ID=\(optionalKey["key_ID"]!)", as: "SAE_B")
+        #expect((optionalSlave.json?["keys"] as? [[String: String]])?.first == optionalKey)
+        await a.stop()
+        await b.stop()
+    }
+
+    /// A hybrid request the KMEs cannot serve is refused before any key is taken: another KEM,
+    /// a value that is not a string, a key too short for the combiner.
+    @Test func aBadHybridRequestIs400AndConsumesNoKey() async throws {
+        let (a, b) = try await startPair(keyCount: 8)
+        let requests = [
+            (#"{"extension_mandatory": [{"qkdkit_hybrid": "X25519"}]}"#, #"extension "qkdkit_hybrid" in extension_mandatory: "X25519" is not a supported KEM"#),
+            (#"{"extension_optional": [{"qkdkit_hybrid": 768}]}"#, #"extension "qkdkit_hybrid" in extension_optional must be the string "ML-KEM-768""#),
+            (#"{"size": 64, "extension_mandatory": [{"qkdkit_hybrid": "ML-KEM-768"}]}"#, "size 64 bits: a hybrid key needs 128..."),
+        ]
+        for (body, message) in requests {
+            let result = try await a.curl("\(Self.keys)/SAE_B/enc_keys", as: "SAE_A", body: body)
+            #expect(result.status == 400, "\(body)")
+            #expect((result.json?["message"] as? String)?.contains(message) == true, "\(result.json ?? [:])")
+            #expect(result.json?["keys"] == nil)
+        }
+        #expect(try storedKeyIDs(a, file: "kme-a.sqlite") == Set(a.keys.map(\.id)))
+        #expect(try storedKeyIDs(b, file: "kme-b.sqlite") == Set(b.keys.map(\.id)))
+        let evenCount = a.keys.filter { KeyShare.even.contains($0.id) }.count
+        #expect(try await a.curl("\(Self.keys)/SAE_B/status", as: "SAE_A").json?["stored_key_count"] as? Int == evenCount)
+        await a.stop()
+        await b.stop()
+    }
+
     /// 32 clients ask KME_A at once: the keys they get are disjoint, and KME_B gives the slave
     /// exactly those keys with the same bits.
     @Test func thirtyTwoConcurrentMastersGetDisjointKeysTheSlaveGetsToo() async throws {

@@ -234,12 +234,12 @@ import Testing
         await corridor.stop()
     }
 
-    @Test func aMandatoryHybridKeyIsRefusedWhereNoKeyIsRelayed() async throws {
+    @Test func aMandatoryHybridKeyIsRefusedByAKMEWithNoSecondKME() async throws {
         let kme = try await TestKME(keyCount: 4)
         let result = try await kme.curl(
             "\(Self.keys)/SAE_B/enc_keys", as: "SAE_A", body: #"{"extension_mandatory": [{"qkdkit_hybrid": "ML-KEM-768"}]}"#)
         #expect(result.status == 400)
-        #expect((result.json?["message"] as? String)?.contains("only for keys relayed between KMEs") == true)
+        #expect((result.json?["message"] as? String)?.contains("need a second KME to exchange an ML-KEM-768 secret with") == true)
         let optional = try await kme.curl(
             "\(Self.keys)/SAE_B/enc_keys", as: "SAE_A", body: #"{"extension_optional": [{"qkdkit_hybrid": "ML-KEM-768"}]}"#)
         #expect(optional.status == 200, "an optional extension the KME cannot honour gives the plain key")

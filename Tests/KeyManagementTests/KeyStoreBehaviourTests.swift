@@ -117,6 +117,53 @@ struct KeyStoreBehaviourTests {
     }
 
     @Test(arguments: KeyStoreKind.allCases)
+    func oldestKeysStopAtTheRequestedBitsSkipRemovedKeysAndPutReinsertedKeysLast(kind: KeyStoreKind) throws {
+        let directory = try TemporaryDirectory()
+        let store = try kind.makeStore(in: directory)
+        let keys = SampleKeys.make(count: 6, blockID: 3)
+        try store.insert(keys)
+        _ = try store.remove(id: keys[1].id)
+        _ = try store.remove(id: keys[3].id)
+        #expect(try store.oldestKeys(holdingAtLeast: 0) == [])
+        #expect(try store.oldestKeys(holdingAtLeast: 256) == [keys[0]])
+        #expect(try store.oldestKeys(holdingAtLeast: 257) == [keys[0], keys[2]])
+        #expect(try store.oldestKeys(holdingAtLeast: 10_000) == [keys[0], keys[2], keys[4], keys[5]])
+        _ = try store.remove(id: keys[0].id)
+        try store.insert([keys[0]])
+        #expect(try store.oldestKeys(holdingAtLeast: 10_000) == [keys[2], keys[4], keys[5], keys[0]])
+        #expect(try store.keyIDs() == [keys[2], keys[4], keys[5], keys[0]].map(\.id))
+    }
+
+    /// Seeded random removals (mostly not of the oldest key) and reinsertions, checked after
+    /// every step against a plain array: the bookkeeping that spares `oldestKeys` a scan (the
+    /// in-memory store drops and compacts stale entries) never loses, repeats or reorders a key.
+    @Test(arguments: KeyStoreKind.allCases)
+    func oldestKeysAgreeWithAPlainListThroughRandomRemovalsAndReinsertions(kind: KeyStoreKind) throws {
+        let directory = try TemporaryDirectory()
+        let store = try kind.makeStore(in: directory)
+        let keys = SampleKeys.make(count: 200, blockID: 4)
+        try store.insert(keys)
+        var expected = keys
+        var removed: [StoredKey] = []
+        var generator = SeededGenerator(seed: 11, stream: "key store removals")
+        for step in 0..<400 {
+            if !removed.isEmpty, step % 5 == 4 {
+                let key = removed.remove(at: Int.random(in: removed.indices, using: &generator))
+                try store.insert([key])
+                expected.append(key)
+            } else if !expected.isEmpty {
+                let key = expected.remove(at: Int.random(in: expected.indices, using: &generator))
+                #expect(try store.remove(id: key.id) == key)
+                removed.append(key)
+            }
+            let bits = Int.random(in: 1...2048, using: &generator)
+            #expect(try store.oldestKeys(holdingAtLeast: bits) == Array(expected.prefix((bits + 255) / 256)), "step \(step)")
+            #expect(try store.totalBits() == expected.count * 256)
+        }
+        #expect(try store.keyIDs() == expected.map(\.id))
+    }
+
+    @Test(arguments: KeyStoreKind.allCases)
     func blockIDsAreDistinctAndAscending(kind: KeyStoreKind) throws {
         let directory = try TemporaryDirectory()
         let store = try kind.makeStore(in: directory)

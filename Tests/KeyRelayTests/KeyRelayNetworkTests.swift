@@ -151,6 +151,46 @@ struct KeyRelayNetworkTests {
         #expect(try await relay.route(from: "n1", to: "n3", sizeBits: 256).nodes == ["n1", "n5", "n4", "n3"])
     }
 
+    /// Keys of mixed sizes (pads of part of a stored key, of several) until the corridor runs
+    /// dry, on in-memory and SQLite pools: each hop's pads are the link's stored keys in the
+    /// order they were deposited, each used once (the bits of a pad's last stored key beyond
+    /// the key are dropped with it, never reused), and every key is the same at both ends.
+    @Test(arguments: ["memory", "sqlite"])
+    func padsTakeEachStoredKeyOnceOldestFirstAndBothEndsAgree(storeKind: String) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("KeyRelayPads-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let relay = try KeyRelayNetwork(network: try Self.corridor()) { role in
+            storeKind == "memory" ? MemoryKeyStore() as any KeyStore
+                : try SQLiteKeyStore(path: directory.appendingPathComponent("\(role).sqlite").path)
+        }
+        var deposited: [String: [StoredKey]] = [:]
+        for link in relay.network.links { deposited[link.id] = Self.linkKeys(40, link: link.id) }
+        for (link, keys) in deposited { try await relay.deposit(keys, onLink: link) }
+        var outcomes: [RelayOutcome] = []
+        let sizes = [128, 256, 384, 512, 136]
+        while true {
+            do {
+                outcomes.append(try await relay.relay(from: "A", to: "C", sizeBits: sizes[outcomes.count % sizes.count]))
+            } catch let error as QKDError where error.code == .unavailable {
+                break
+            }
+        }
+        #expect(outcomes.count >= 20)
+        for (hop, link) in ["A-B", "B-C"].enumerated() {
+            let pads = outcomes.flatMap { $0.padKeyIDs[hop] }
+            #expect(pads == deposited[link]!.prefix(pads.count).map(\.id), "\(link): stored keys in deposit order, each once")
+            let left = try await relay.availableBits(onLink: link)
+            #expect(left == (40 - pads.count) * 256)
+            #expect(left < sizes[outcomes.count % sizes.count], "\(link): the relay stopped for lack of key")
+        }
+        for outcome in outcomes {
+            let atA = try await relay.relayedKeys(node: "A", peer: "C").key(id: outcome.keyID)
+            let atC = try await relay.relayedKeys(node: "C", peer: "A").key(id: outcome.keyID)
+            #expect(atA != nil && atA?.bytes == atC?.bytes && atA?.bitCount == outcome.sizeBits)
+        }
+    }
+
     @Test func noLinkKeyIsEverUsedTwice() async throws {
         let relay = try KeyRelayNetwork(network: try Self.ring())
         try await Self.fill(relay, keysPerLink: 12)

@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import Testing
 
 /// `qkd pki init`, `qkd kme serve` and `qkd keys` together, as a user runs them: the built
@@ -47,6 +49,32 @@ import Testing
         let wrongSAE = try runQKD(["keys", "status", "SAE_A"] + slave)
         #expect(wrongSAE.status == 2)
         #expect(wrongSAE.stderr.contains("401"), "\(wrongSAE.stderr)")
+
+        // --hybrid sends the mandatory extension; one KME for both ends has no peer to derive with.
+        let hybrid = try runQKD(["keys", "get", "SAE_B", "--hybrid"] + master)
+        #expect(hybrid.status == 2)
+        #expect(hybrid.stderr.contains("need a second KME to exchange an ML-KEM-768 secret with"), "\(hybrid.stderr)")
+    }
+
+    /// `qkd keys` against a listener that accepts and never answers gives up after
+    /// --read-timeout, with one line naming the host and the timeout.
+    @Test func keysGivesUpOnASilentKMEAfterTheReadTimeout() async throws {
+        let folder = NSTemporaryDirectory() + "qkd-keys-timeout-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try runQKD(["pki", "init", folder, "--port", "0"]).status == 0)
+        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        let port = try #require(listener.localAddress?.port)
+        let options = ["--kme", "localhost:\(port)", "--cert", folder + "/sae-a.pem", "--key", folder + "/sae-a-key.pem", "--cacert", folder + "/ca.pem"]
+        let silent = try runQKD(["keys", "status", "SAE_B", "--read-timeout", "0.5s"] + options)
+        #expect(silent.status == 2)
+        #expect(silent.stderr == "error: the KME at localhost:\(port) did not answer within 500 ms (read timeout)\n", "\(silent.stderr)")
+        let zero = try runQKD(["keys", "status", "SAE_B", "--connect-timeout", "0s"] + options)
+        #expect(zero.status == 2)
+        #expect(zero.stderr.contains("--connect-timeout: duration \"0s\" must be positive"), "\(zero.stderr)")
+        try await listener.close()
     }
 
     /// `qkd pki init --network` on the corridor example, the three KMEs served by `qkd kme serve`,
