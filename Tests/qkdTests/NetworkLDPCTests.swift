@@ -10,6 +10,7 @@ struct NetworkLDPCTests {
     /// both stores end with the same verified keys, and Bob's log names the method and f of every block.
     @Test(.timeLimit(.minutes(3))) func ldpcOverTCPGivesIdenticalStores() throws {
         let fixture = try LinkFixture()
+        defer { fixture.remove() }
         let folder = fixture.folder
         let optics = try fixture.startOptics(duration: "30s")
         defer { optics.process.stop() }
