@@ -113,8 +113,8 @@ public final class BobEndpoint {
 
     /// Creates Bob's endpoint; `sink` receives the keys of every block with key. Up to
     /// `maximumBlocksInFlight` blocks are distilled at once (pipelining over a slow channel; one at
-    /// a time until a block has measured the Z-basis QBER), numbered from `firstBlockID`, and `authenticationReserveBits` of each block's secret key go
-    /// to the authentication pool. Each sifting announcement carries at most
+    /// a time until a block has measured the Z-basis QBER), numbered from `firstBlockID`, and
+    /// `authenticationReserveBits` of each block's secret key go to the authentication pool. Each sifting announcement carries at most
     /// `maximumZResultsPerAnnouncement` Z results (an upper bound on the sifted bits it adds), so a
     /// block, made of whole announcements, ends within that many bits of the block size (nil:
     /// one announcement per device frame). The value of a multi-click pulse (a Z one becomes a key bit)
