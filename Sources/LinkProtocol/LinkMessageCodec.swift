@@ -162,20 +162,31 @@ public struct LinkMessageCodec: Sendable {
             message = .blockStart(BlockStart(blockID: blockID, siftedBits: sifted, pulses: pulses, estimatedQBER: qber, method: method))
         case .cascadeRequest:
             let blockID = try reader.readUInt64("block ID")
-            let keyLength = try reader.readCount("key length", limit: limit)
-            let count = try reader.readCount("parity queries", limit: min(limit, reader.remaining / 20))
-            var queries = [CascadeParityQuery]()
-            queries.reserveCapacity(count)
-            for _ in 0..<count {
-                let pass = Int(try reader.readUInt32("query pass"))
-                let start = try reader.readCount("query start", limit: limit)
-                let end = try reader.readCount("query end", limit: limit)
-                queries.append(CascadeParityQuery(pass: pass, start: start, end: end))
+            do {
+                let keyLength = try reader.readCount("key length", limit: limit)
+                let count = try reader.readCount("parity queries", limit: min(limit, reader.remaining / 20))
+                var queries = [CascadeParityQuery]()
+                queries.reserveCapacity(count)
+                for _ in 0..<count {
+                    let pass = Int(try reader.readUInt32("query pass"))
+                    let start = try reader.readCount("query start", limit: limit)
+                    let end = try reader.readCount("query end", limit: limit)
+                    queries.append(CascadeParityQuery(pass: pass, start: start, end: end))
+                }
+                try reader.expectEnd("Cascade parity request")
+                message = .cascade(blockID: blockID, .parityRequest(keyLength: keyLength, queries: queries))
+            } catch let error as QKDError {
+                throw QKDError(.malformedInput, "Cascade parity request for block \(blockID): \(error.message)")
             }
-            message = .cascade(blockID: blockID, .parityRequest(keyLength: keyLength, queries: queries))
         case .cascadeResponse:
             let blockID = try reader.readUInt64("block ID")
-            message = .cascade(blockID: blockID, .parityResponse(parities: try reader.readBitVector("parities", limit: limit)))
+            do {
+                let parities = try reader.readBitVector("parities", limit: limit)
+                try reader.expectEnd("Cascade parity response")
+                message = .cascade(blockID: blockID, .parityResponse(parities: parities))
+            } catch let error as QKDError {
+                throw QKDError(.malformedInput, "Cascade parity response for block \(blockID): \(error.message)")
+            }
         case .verificationTag:
             let blockID = try reader.readUInt64("block ID")
             var fields: [[UInt64]] = []
@@ -225,12 +236,14 @@ public struct LinkMessageCodec: Sendable {
     }
 
     /// The block an undecodable message concerns, when only that block need be discarded: the
-    /// block ID of an LDPC message whose header (version, type, block ID) is intact; nil for
-    /// every other message, whose damage ends the session.
+    /// block ID of a reconciliation message (Cascade parity request or response, LDPC) whose
+    /// header (version, type, block ID) is intact; nil for every other message, whose damage
+    /// ends the session.
     public func blockScope(ofUndecodable bytes: [UInt8]) -> UInt64? {
         var reader = ByteReader(bytes)
+        let blockScoped: Set<UInt8> = [Tag.cascadeRequest.rawValue, Tag.cascadeResponse.rawValue, Tag.ldpc.rawValue]
         guard (try? reader.readByte("protocol version")) == Self.protocolVersion,
-              (try? reader.readByte("message type")) == Tag.ldpc.rawValue else { return nil }
+              let tag = try? reader.readByte("message type"), blockScoped.contains(tag) else { return nil }
         return try? reader.readUInt64("block ID")
     }
 }

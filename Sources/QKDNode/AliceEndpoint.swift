@@ -15,9 +15,11 @@ import Security
 /// for reproducible runs; a hardware node draws them from its entropy source), which also fills
 /// LDPC's punctured symbols.
 ///
-/// An LDPC message that is malformed, out of turn or for a block that is not open with LDPC
-/// costs only its block: Alice discards the block (telling Bob with `blockDiscarded`), reports
-/// the error to `onBlockError`, and carries on with the other blocks.
+/// A Cascade or LDPC message that is malformed, out of turn or inconsistent with its block (a
+/// different key length, a query outside the key) costs only its block: Alice discards the
+/// block (telling Bob with `blockDiscarded`), reports the error to `onBlockError`, and carries
+/// on with the other blocks. A message for a block that is not open is reported and answered
+/// with `blockDiscarded`.
 public final class AliceEndpoint {
     private enum Reconciliation {
         case cascade(CascadeAlice)
@@ -97,13 +99,7 @@ public final class AliceEndpoint {
         case .blockStart(let start):
             try openBlock(start)
         case .cascade(let blockID, let cascadeMessage):
-            guard var current = blocks[blockID], case .cascade(var cascade) = current.reconciliation else {
-                throw QKDError(.protocolFailure, "Cascade message for block \(blockID), which is not open with Cascade")
-            }
-            let response = try cascade.respond(to: cascadeMessage)
-            current.reconciliation = .cascade(cascade)
-            blocks[blockID] = current
-            channel.send(.cascade(blockID: blockID, response))
+            continueCascade(blockID: blockID, cascadeMessage)
         case .ldpc(let blockID, let ldpcMessage):
             continueLDPC(blockID: blockID, ldpcMessage)
         case .blockDiscarded(let blockID, let reason):
@@ -151,13 +147,14 @@ public final class AliceEndpoint {
             channel.send(.abandonedBlock(blockID: start.blockID, aliceBits: key))
             return
         }
-        switch start.method {
-        case .cascade:
-            let parameters = CascadeParameters.tuned(forQBER: start.estimatedQBER)
-            blocks[start.blockID] = OpenBlock(key: key, counts: counts, reconciliation: .cascade(try CascadeAlice(referenceKey: key, estimatedQBER: start.estimatedQBER, parameters: parameters)))
-        case .ldpc:
-            let ldpc: LDPCAlice
-            do {
+        do {
+            switch start.method {
+            case .cascade:
+                let parameters = CascadeParameters.tuned(forQBER: start.estimatedQBER)
+                let cascade = try CascadeAlice(referenceKey: key, estimatedQBER: start.estimatedQBER, parameters: parameters)
+                blocks[start.blockID] = OpenBlock(key: key, counts: counts, reconciliation: .cascade(cascade))
+            case .ldpc:
+                let ldpc: LDPCAlice
                 let plan = try ReconciliationSelector.ldpcAdaptation.plan(blockSize: key.count, estimatedQBER: start.estimatedQBER)
                 if drawsPuncturedBitsFromSystem {
                     var system = SystemRandomNumberGenerator()
@@ -165,21 +162,37 @@ public final class AliceEndpoint {
                 } else {
                     ldpc = try LDPCAlice(key: key, plan: plan, randomness: &generator)
                 }
-            } catch let error as QKDError {
-                onBlockError?(QKDError(error.code, "block \(start.blockID): \(error.message)"))
-                channel.send(.blockDiscarded(blockID: start.blockID, reason: error.message))
-                return
+                blocks[start.blockID] = OpenBlock(key: key, counts: counts, reconciliation: .ldpc(ldpc))
+                channel.send(.ldpc(blockID: start.blockID, ldpc.syndromeMessage))
             }
-            blocks[start.blockID] = OpenBlock(key: key, counts: counts, reconciliation: .ldpc(ldpc))
-            channel.send(.ldpc(blockID: start.blockID, ldpc.syndromeMessage))
+        } catch let error as QKDError {
+            onBlockError?(QKDError(error.code, "block \(start.blockID): \(error.message)"))
+            channel.send(.blockDiscarded(blockID: start.blockID, reason: error.message))
         }
+    }
+
+    /// Answers Bob's Cascade parity request; an error costs only the block.
+    private func continueCascade(blockID: UInt64, _ message: CascadeMessage) {
+        guard var current = blocks[blockID], case .cascade(var cascade) = current.reconciliation else {
+            return refuseMessage(forBlock: blockID, method: "Cascade")
+        }
+        let response: CascadeMessage
+        do {
+            response = try cascade.respond(to: message)
+        } catch let error as QKDError {
+            return discardBlock(blockID, because: QKDError(error.code, "block \(blockID): \(error.message)"), tellingPeer: true)
+        } catch {
+            preconditionFailure("CascadeAlice throws only QKDError: \(error)")
+        }
+        current.reconciliation = .cascade(cascade)
+        blocks[blockID] = current
+        channel.send(.cascade(blockID: blockID, response))
     }
 
     /// Answers Bob's LDPC message; an error costs only the block.
     private func continueLDPC(blockID: UInt64, _ message: LDPCMessage) {
         guard var current = blocks[blockID], case .ldpc(var ldpc) = current.reconciliation else {
-            onBlockError?(QKDError(.protocolFailure, "LDPC message for block \(blockID), which is not open with LDPC: ignored"))
-            return
+            return refuseMessage(forBlock: blockID, method: "LDPC")
         }
         let reply: LDPCMessage?
         do {
@@ -192,6 +205,17 @@ public final class AliceEndpoint {
         current.reconciliation = .ldpc(ldpc)
         blocks[blockID] = ldpc.status == .failed ? nil : current
         if let reply { channel.send(.ldpc(blockID: blockID, reply)) }
+    }
+
+    /// Refuses a `method` message for a block that is not open with that method: a block open with
+    /// the other method is discarded on both sides (the two nodes disagree about it); otherwise
+    /// the error is reported and Bob told with `blockDiscarded`, so that he drops the block if
+    /// he holds it.
+    private func refuseMessage(forBlock blockID: UInt64, method: String) {
+        let error = QKDError(.protocolFailure, "\(method) message for block \(blockID), which is not open with \(method)")
+        guard blocks[blockID] == nil else { return discardBlock(blockID, because: error, tellingPeer: true) }
+        onBlockError?(QKDError(error.code, error.message + ": ignored"))
+        channel.send(.blockDiscarded(blockID: blockID, reason: error.message))
     }
 
     /// Discards open block `blockID` after an error that concerns only it (telling Bob unless he

@@ -39,11 +39,18 @@ public struct BlockReport: Sendable, Equatable, Codable {
     /// message), nil otherwise.
     public var discardReason: String? = nil
 
-    /// Z-basis QBER measured by error correction.
+    /// Whether `correctedErrors`, hence `qberZ` and `efficiency`, are the block's true errors:
+    /// after verification, or for a block abandoned before error correction (Alice revealed her
+    /// bits). A block that failed error correction or verification, or was discarded, has
+    /// unknown errors; its `correctedErrors` count only what was corrected before it stopped
+    /// (0 for a failed LDPC frame), so its QBER and f mean nothing.
+    public var errorsAreKnown: Bool { verified || method == nil }
+
+    /// Z-basis QBER measured by error correction (see `errorsAreKnown`).
     public var qberZ: Double { siftedBits == 0 ? 0 : Double(correctedErrors) / Double(siftedBits) }
 
     /// Reconciliation efficiency f = disclosed / (n h(QBER)), 0 if undefined (also in the JSON
-    /// encoding, as `efficiency`, next to the stored fields).
+    /// encoding, as `efficiency`, next to the stored fields; see `errorsAreKnown`).
     public var efficiency: Double {
         let ideal = Double(siftedBits) * QKDMath.binaryEntropy(qberZ)
         return ideal > 0 ? Double(disclosedBits) / ideal : 0

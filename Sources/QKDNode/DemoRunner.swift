@@ -45,9 +45,11 @@ public struct DemoRunner {
     public func summary(of reports: [BlockReport], pulses: UInt64, detections: UInt64, storePaths: [String]) throws -> DemoSummary {
         let configuration = settings.configuration
         let sifted = reports.reduce(0) { $0 + $1.siftedBits }
-        let errors = reports.reduce(0) { $0 + $1.correctedErrors }
+        let measured = reports.filter(\.errorsAreKnown)
+        let measuredBits = measured.reduce(0) { $0 + $1.siftedBits }
+        let errors = measured.reduce(0) { $0 + $1.correctedErrors }
         let counts = reports.reduce(ThreeStateCounts.zero) { $0 + $1.counts }
-        let reconciled = reports.filter { $0.disclosedBits > 0 && $0.discardReason == nil }
+        let reconciled = measured.filter { $0.disclosedBits > 0 }
         let reconciledBits = reconciled.reduce(0) { $0 + $1.siftedBits }
         let efficiency = reconciledBits == 0 ? 0 : reconciled.reduce(0) { $0 + $1.efficiency * Double($1.siftedBits) } / Double(reconciledBits)
         let secretBits = reports.reduce(0) { $0 + $1.secretBits }
@@ -60,7 +62,7 @@ public struct DemoRunner {
             preset: configuration.name, distanceKm: configuration.link.fiber.lengthKm, lossDb: lossDb,
             durationSeconds: settings.durationSeconds, pulses: pulses, detections: detections,
             siftedBitsZ: UInt64(sifted), siftedBitsX: counts.siftedX,
-            qberZ: sifted == 0 ? 0 : Double(errors) / Double(sifted), qberX: counts.qberX,
+            qberZ: measuredBits == 0 ? 0 : Double(errors) / Double(measuredBits), qberX: counts.qberX,
             disclosedBits: reports.reduce(0) { $0 + $1.disclosedBits },
             verificationBits: reports.reduce(0) { $0 + $1.verificationBits },
             efficiency: efficiency, roundTrips: reports.reduce(0) { $0 + $1.roundTrips },

@@ -16,7 +16,8 @@ public struct DemoSummary: Sendable, Codable, Equatable {
     public var siftedBitsZ: UInt64
     /// Sifted X-basis events (Alice |+>, Bob X).
     public var siftedBitsX: UInt64
-    /// Z-basis QBER measured by error correction (or by revealing abandoned blocks).
+    /// Z-basis QBER measured by error correction (or by revealing abandoned blocks), over the
+    /// blocks whose errors are known (`BlockReport.errorsAreKnown`).
     public var qberZ: Double
     /// X-basis QBER.
     public var qberX: Double
@@ -24,7 +25,8 @@ public struct DemoSummary: Sendable, Codable, Equatable {
     public var disclosedBits: Int
     /// Verification tag bits disclosed.
     public var verificationBits: Int
-    /// Mean reconciliation efficiency f = disclosed / (n h(QBER_Z)) over reconciled blocks.
+    /// Mean reconciliation efficiency f = disclosed / (n h(QBER_Z)) over reconciled blocks whose
+    /// errors are known.
     public var efficiency: Double
     /// Error-correction round trips, all blocks.
     public var roundTrips: Int

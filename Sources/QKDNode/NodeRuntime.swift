@@ -469,12 +469,16 @@ public final class NodeRuntime: @unchecked Sendable {
         for report in bob.reports.dropFirst(reportedBlocks) {
             blockReports.append(report)
             metrics.secretBits.increment(by: report.secretBits)
-            metrics.qber.record(report.qberZ)
             let method = report.method?.rawValue ?? "none"
             metrics.disclosedBits(method: method).increment(by: report.disclosedBits)
-            if report.efficiency > 0 { metrics.efficiency(method: method).record(report.efficiency) }
-            log(String(format: "bob: block %llu: %d sifted bits, QBER Z %.2f %%, %@ disclosed %d bits (f = %.3f) in %d round trips, %d secret bits, %d keys%@",
-                       report.blockID, report.siftedBits, report.qberZ * 100, method, report.disclosedBits, report.efficiency, report.roundTrips,
+            if report.errorsAreKnown {
+                metrics.qber.record(report.qberZ)
+                if report.efficiency > 0 { metrics.efficiency(method: method).record(report.efficiency) }
+            }
+            let qber = report.errorsAreKnown ? String(format: "QBER Z %.2f %%", report.qberZ * 100) : "QBER Z unknown"
+            let efficiency = report.errorsAreKnown ? String(format: "f = %.3f", report.efficiency) : "f unknown"
+            log(String(format: "bob: block %llu: %d sifted bits, %@, %@ disclosed %d bits (%@) in %d round trips, %d secret bits, %d keys%@",
+                       report.blockID, report.siftedBits, qber, method, report.disclosedBits, efficiency, report.roundTrips,
                        report.secretBits, report.keysStored, report.discardReason.map { "; discarded: \($0)" } ?? ""))
         }
         reportedBlocks = bob.reports.count

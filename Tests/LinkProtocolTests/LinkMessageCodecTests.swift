@@ -41,6 +41,30 @@ import Testing
         }
     }
 
+    /// A Cascade message cut after its header (version, type, block ID) or carrying trailing bytes
+    /// is refused naming its block, and `blockScope` gives that block, so that only it is
+    /// discarded; a cut header, or any other message, has no block scope.
+    @Test func damagedCascadeMessagesAreScopedToTheirBlock() throws {
+        for message in try sampleMessages() {
+            let bytes = codec.encode(message)
+            guard case .cascade(let blockID, let cascade) = message else {
+                #expect(codec.blockScope(ofUndecodable: Array(bytes.dropLast())) == nil)
+                continue
+            }
+            let name = if case .parityRequest = cascade { "Cascade parity request" } else { "Cascade parity response" }
+            for length in 0..<bytes.count {
+                let prefix = Array(bytes.prefix(length))
+                #expect(codec.blockScope(ofUndecodable: prefix) == (length >= 10 ? blockID : nil))
+                guard length >= 10 else { continue }
+                let error = #expect(throws: QKDError.self) { try codec.decode(prefix) }
+                #expect(error?.message.hasPrefix("\(name) for block \(blockID): ") == true, "\(String(describing: error))")
+            }
+            #expect(throws: QKDError(.malformedInput, "\(name) for block \(blockID): \(name) has 1 unexpected trailing bytes")) {
+                try codec.decode(bytes + [0])
+            }
+        }
+    }
+
     @Test func wrongVersionUnknownTypeAndTrailingBytesAreRefused() throws {
         var bytes = codec.encode(.verificationResult(blockID: 1, matched: false))
         bytes[0] = 9

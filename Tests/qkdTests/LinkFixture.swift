@@ -20,6 +20,11 @@ struct LinkFixture {
             .write(to: URL(fileURLWithPath: folder + "/boot.key"))
     }
 
+    /// Removes the folder and everything in it (call once the processes have stopped).
+    func remove() {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
     /// The optics of `link-50.json` as a process emulating `duration` of link time in 1 s frames,
     /// and the ports it serves Alice and Bob on.
     func startOptics(duration: String) throws -> (process: QKDProcess, alicePort: Int, bobPort: Int) {

@@ -5,6 +5,7 @@ import Testing
 @Suite(.serialized) struct NetworkDemoTests {
     @Test(.timeLimit(.minutes(2))) func networkDemoGivesIdenticalStoresAndASummary() throws {
         let fixture = try LinkFixture()
+        defer { fixture.remove() }
         let demo = try QKDProcess(["demo", "--network", "--config", "link-50.json", "--duration", "15s", "--key-dir", "keys", "--json"],
                                   in: fixture.folder, name: "demo")
         defer { demo.stop() }

@@ -4,6 +4,7 @@ import Testing
 @Suite(.serialized) struct NetworkLinkTests {
     @Test(.timeLimit(.minutes(2))) func threeProcessesOnLoopbackGiveIdenticalStores() throws {
         let fixture = try LinkFixture()
+        defer { fixture.remove() }
         let optics = try fixture.startOptics(duration: "60s")
         defer { optics.process.stop() }
         let alice = try fixture.startNode("alice", peerPort: 0, opticsPort: optics.alicePort)
@@ -19,7 +20,9 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func badInputIsAClearError() throws {
-        let folder = try LinkFixture(lengthsKm: [50, 60]).folder
+        let fixture = try LinkFixture(lengthsKm: [50, 60])
+        defer { fixture.remove() }
+        let folder = fixture.folder
         let missing = try QKDProcess(["node", "--role", "alice", "--config", "link-50.json", "--peer", "127.0.0.1:0", "--time-tags", "none",
                                       "--store", "a.sqlite", "--bootstrap-key", "absent.key"], in: folder, name: "missing")
         #expect(missing.waitForExit(seconds: 20) == 2)

@@ -8,6 +8,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(3))) func killedNodesResumeAndStoresStayIdentical() throws {
         let fixture = try LinkFixture()
+        defer { fixture.remove() }
         let optics = try fixture.startOptics(duration: "60s")
         defer { optics.process.stop() }
         // Two blocks in flight: a killed node then loses little link time.

@@ -8,6 +8,7 @@ import Testing
 @Suite(.serialized) struct TamperingProxyTests {
     @Test(.timeLimit(.minutes(3))) func tamperedFramesAreRefusedAndTheLinkRecovers() throws {
         let fixture = try LinkFixture()
+        defer { fixture.remove() }
         let optics = try fixture.startOptics(duration: "60s")
         defer { optics.process.stop() }
         // One block in flight: a broken session then costs one block of link time, not four.
