@@ -13,8 +13,8 @@ import QKDCore
 /// The block sizes are those of "Cascade opt. (7)" of J. Martinez-Mateo, C. Pacher, M. Peev,
 /// A. Ciurana, V. Martin, "Demystifying the information reconciliation protocol Cascade",
 /// Quantum Inf. Comput. 15 (2015) 453, arXiv:1407.3257: power-of-two blocks with
-/// `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁`, then `n/2` for the remaining passes (`tuned(forQBER:)`
-/// moves `k₁` and `k₂` per QBER band). On top of that, as the paper recommends:
+/// `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁`, then `n/2` for the remaining passes (`tuned(forQBER:blockSize:)`
+/// moves `k₁` and `k₂` per QBER band and key length). On top of that, as the paper recommends:
 /// - block reuse: every parity Alice discloses (blocks and the halves asked during binary
 ///   searches) is kept, and when a correction makes a block of an earlier pass odd again its
 ///   search starts from the known sub-block parities (the cascade effect over all passes),
@@ -121,26 +121,46 @@ public struct CascadeParameters: Sendable, Hashable {
         self.permutationSeed = permutationSeed
     }
 
-    /// The settings this implementation uses for a block whose QBER is estimated at
-    /// `estimatedQBER`: the first two block sizes that gave the lowest mean f in our sweeps over
-    /// 2^14-bit blocks (BENCHMARKS.md, "Cascade"), 16 passes, spread pass-2 blocks, lowest pass
-    /// first, and `seed`.
+    /// The key length from which `tuned(forQBER:blockSize:)` switches to its long-key schedule.
+    public static let longKeyLength = 1 << 16
+
+    /// The settings this implementation uses for a block of `blockSize` bits whose QBER is
+    /// estimated at `estimatedQBER`: the first two block sizes and the pass count that gave the
+    /// lowest mean f at a residual frame error rate of 0 in our sweeps (BENCHMARKS.md, "Cascade
+    /// block-size schedule per key length"), spread pass-2 blocks, lowest pass first, and `seed`.
+    /// Later passes are random halves in every case. Alice and Bob must call it with the same
+    /// arguments (the pass-2 order depends on the block sizes).
     ///
+    /// Keys shorter than `longKeyLength` (measured at 2^14 bits), 16 passes:
     /// - QBER below 1.5 %: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 2 k₁` (at 1 %: 128, 256),
-    /// - 1.5 % up to 6 %: `k₁ = 2^⌈log₂(1/QBER) − 1⌉`, `k₂ = 8 k₁` (at 2 %: 32, 256; at 5 %: 16, 128),
-    /// - 6 % and above: "Cascade opt. (7)", `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁` (at 7 %: 16, 64).
+    /// - 1.5 % up to 3.5 %: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁` (at 2 %: 64, 256),
+    /// - 3.5 % up to 6 %: `k₁ = 2^⌈log₂(1/QBER) − 1⌉`, `k₂ = 8 k₁` (at 5 %: 16, 128),
+    /// - 6 % and above: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 8 k₁` (at 7 %: 16, 128).
     ///
-    /// Larger `k₂` lower f a little more (at 2 %: 64, 256 gave 1.050 against 1.052; at 5 %:
-    /// 16, 256 gave 1.050 against 1.051) but double the round trips (430-870 per block), so
-    /// they are not used. Later passes are random halves in every case.
-    public static func tuned(forQBER estimatedQBER: Double, permutationSeed seed: UInt64 = defaultPermutationSeed) -> CascadeParameters {
-        if estimatedQBER < 0.015 {
-            return CascadeParameters(blockSizeGrowthFactor: 2, permutationSeed: seed)
+    /// Keys of `longKeyLength` bits or more (measured at 10^5 bits) take a larger `k₂` (lower f
+    /// there, at 2.5-7 times the round trips) and 24 passes: with fewer pass-2 blocks more
+    /// frames reach the half-key passes with an error pair left (16 passes left 1 of 300 frames
+    /// wrong at 5 %, 24 none), and a pass costs one disclosed bit, about 10^-4 of f at 10^5 bits:
+    /// - QBER below 1.5 %: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁` (at 1 %: 128, 512),
+    /// - 1.5 % up to 3.5 %: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁` (at 2 %: 64, 256),
+    /// - 3.5 % up to 6 %: `k₁ = 2^⌈log₂(1/QBER) − 1⌉`, `k₂ = 16 k₁` (at 5 %: 16, 256),
+    /// - 6 % and above: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 16 k₁` (at 7 %: 16, 256).
+    ///
+    /// Every size is a power of two: sizes in between (k₁ = 48 or 40 at 2 %, 24 or 20 at 5 %,
+    /// 112-144 at 1 %) gave f higher by 0.004-0.016 at 2^14 bits.
+    public static func tuned(forQBER estimatedQBER: Double, blockSize: Int, permutationSeed seed: UInt64 = defaultPermutationSeed) -> CascadeParameters {
+        let isLong = blockSize >= longKeyLength
+        let passCount = isLong ? 24 : 16
+        let (offset, growth): (Double, Int)
+        switch estimatedQBER {
+        case ..<0.015: (offset, growth) = (0, isLong ? 4 : 2)
+        case ..<0.035: (offset, growth) = (0, 4)
+        case ..<0.06: (offset, growth) = (1, isLong ? 16 : 8)
+        default: (offset, growth) = (0, isLong ? 16 : 8)
         }
-        if estimatedQBER < 0.06 {
-            return CascadeParameters(firstBlockSizeExponentOffset: 1, blockSizeGrowthFactor: 8, permutationSeed: seed)
-        }
-        return CascadeParameters(permutationSeed: seed)
+        return CascadeParameters(
+            passCount: passCount, firstBlockSizeExponentOffset: offset, blockSizeGrowthFactor: growth,
+            permutationSeed: seed)
     }
 
     /// Throws `QKDError.invalidParameter` naming the first setting out of range.

@@ -153,7 +153,7 @@ public final class AliceEndpoint {
         }
         switch start.method {
         case .cascade:
-            let parameters = CascadeParameters.tuned(forQBER: start.estimatedQBER)
+            let parameters = CascadeParameters.tuned(forQBER: start.estimatedQBER, blockSize: key.count)
             blocks[start.blockID] = OpenBlock(key: key, counts: counts, reconciliation: .cascade(try CascadeAlice(referenceKey: key, estimatedQBER: start.estimatedQBER, parameters: parameters)))
         case .ldpc:
             let ldpc: LDPCAlice

@@ -17,16 +17,25 @@ import Testing
     }
 
     @Test func tunedScheduleFollowsTheDocumentedTable() {
-        func firstTwo(_ qber: Double) -> [Int] {
-            let parameters = CascadeParameters.tuned(forQBER: qber)
-            return (0..<2).map { parameters.blockSize(pass: $0, keyLength: 1 << 20, estimatedQBER: qber) }
+        func schedule(_ qber: Double, keyLength: Int) -> [Int] {
+            let parameters = CascadeParameters.tuned(forQBER: qber, blockSize: keyLength)
+            return (0..<2).map { parameters.blockSize(pass: $0, keyLength: keyLength, estimatedQBER: qber) } + [parameters.passCount]
         }
-        #expect(firstTwo(0.01) == [128, 256])
-        #expect(firstTwo(0.02) == [32, 256])
-        #expect(firstTwo(0.05) == [16, 128])
-        #expect(firstTwo(0.07) == [16, 64])
-        #expect(CascadeParameters.tuned(forQBER: 0.03).passCount == 16)
-        #expect(CascadeParameters.tuned(forQBER: 0.03).permutationSeed == CascadeParameters.defaultPermutationSeed)
+        let short = 1 << 14
+        #expect(schedule(0.01, keyLength: short) == [128, 256, 16])
+        #expect(schedule(0.02, keyLength: short) == [64, 256, 16])
+        #expect(schedule(0.05, keyLength: short) == [16, 128, 16])
+        #expect(schedule(0.07, keyLength: short) == [16, 128, 16])
+        let long = 100_000
+        #expect(schedule(0.01, keyLength: long) == [128, 512, 24])
+        #expect(schedule(0.02, keyLength: long) == [64, 256, 24])
+        #expect(schedule(0.05, keyLength: long) == [16, 256, 24])
+        #expect(schedule(0.07, keyLength: long) == [16, 256, 24])
+        // The switch sits exactly at `longKeyLength`.
+        #expect(schedule(0.01, keyLength: CascadeParameters.longKeyLength - 1) == [128, 256, 16])
+        #expect(schedule(0.01, keyLength: CascadeParameters.longKeyLength) == [128, 512, 24])
+        #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short).permutationSeed == CascadeParameters.defaultPermutationSeed)
+        #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short, permutationSeed: 7).permutationSeed == 7)
     }
 
     @Test func blockSizesNeverExceedHalfTheKey() {
