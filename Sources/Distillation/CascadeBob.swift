@@ -15,7 +15,8 @@ import QKDCore
 /// block holding it in every pass (the cascade effect); blocks of the passes reached so far
 /// that become odd are searched too, those of the lowest pass first when
 /// `CascadeParameters.searchesLowestPassFirst` is set (the others wait, and often turn even
-/// meanwhile). Every parity Alice discloses is kept, so none is asked
+/// meanwhile), and then at most `CascadeParameters.concurrentSearchLimit` blocks of a pass
+/// after the first at a time. Every parity Alice discloses is kept, so none is asked
 /// twice and searches re-entering a block reuse the halves already known. A pass whose blocks
 /// all agree costs no round trip.
 public struct CascadeBob: Sendable {
@@ -245,7 +246,8 @@ public struct CascadeBob: Sendable {
                 deferredBlocks = []
                 for query in waiting {
                     if let last = queries.last, last.block.pass == query.block.pass, last.block.block == query.block.block { continue }
-                    if parameters.searchesLowestPassFirst, let first = queries.first, query.block.pass != first.block.pass {
+                    if parameters.searchesLowestPassFirst, let first = queries.first,
+                       query.block.pass != first.block.pass || (query.block.pass > 0 && queries.count >= parameters.concurrentSearchLimit) {
                         if deferredBlocks.last.map({ $0.pass != query.block.pass || $0.block != query.block.block }) ?? true {
                             deferredBlocks.append(query.block)
                         }

@@ -80,6 +80,20 @@ public struct CascadeParameters: Sendable, Hashable {
     /// suits links where round trips dominate.
     public var searchesLowestPassFirst: Bool
 
+    /// With `searchesLowestPassFirst`, the largest number of blocks of a pass after the first
+    /// whose binary searches advance in the same round; the other odd blocks of that pass wait
+    /// (those of lower index go first) and are searched once a slot frees up, if still odd.
+    ///
+    /// Default `Int.max` (every odd block of the lowest pass at once). After the first pass
+    /// nearly every error left is one of a pair inside a first-pass block, and the spread pass 2
+    /// puts the two into different blocks, both odd. Searched together, each costs `log₂ k₂`
+    /// parities; searched one after the other, the first correction makes the pair's first-pass
+    /// block odd, its search (lowest pass first, `log₂ k₁` parities) finds the partner, and the
+    /// partner's pass-2 block turns even and is never searched. A limit of 1 lowered f by
+    /// 0.02-0.03 at 2^14 bits (BENCHMARKS.md) at 4-5 times the round trips. Ignored when
+    /// `searchesLowestPassFirst` is false.
+    public var concurrentSearchLimit: Int
+
     /// The seed from which the order of every pass after the first is derived (see
     /// `CascadePermutation` and `CascadeSplit`). Alice and Bob must use the same value.
     ///
@@ -110,9 +124,11 @@ public struct CascadeParameters: Sendable, Hashable {
         growingPassCount: Int = 1,
         spreadsFirstPassBlocks: Bool = true,
         searchesLowestPassFirst: Bool = true,
+        concurrentSearchLimit: Int = .max,
         permutationSeed: UInt64 = Self.defaultPermutationSeed
     ) {
         self.searchesLowestPassFirst = searchesLowestPassFirst
+        self.concurrentSearchLimit = concurrentSearchLimit
         self.spreadsFirstPassBlocks = spreadsFirstPassBlocks
         self.passCount = passCount
         self.firstBlockSizeExponentOffset = firstBlockSizeExponentOffset
@@ -127,18 +143,20 @@ public struct CascadeParameters: Sendable, Hashable {
     /// The settings this implementation uses for a block of `blockSize` bits whose QBER is
     /// estimated at `estimatedQBER`: the first two block sizes and the pass count that gave the
     /// lowest mean f at a residual frame error rate of 0 in our sweeps (BENCHMARKS.md, "Cascade
-    /// block-size schedule per key length"), spread pass-2 blocks, lowest pass first, and `seed`.
+    /// with one search at a time per pass"), spread pass-2 blocks, lowest pass first, and `seed`.
     /// Later passes are random halves in every case. Alice and Bob must call it with the same
     /// arguments (the pass-2 order depends on the block sizes).
     ///
-    /// Keys shorter than `longKeyLength` (measured at 2^14 bits), 16 passes:
+    /// Keys shorter than `longKeyLength` (measured at 2^14 bits), 16 passes, one search at a
+    /// time in passes after the first (`concurrentSearchLimit` 1; 2 gave f higher by 0.004-0.010):
     /// - QBER below 1.5 %: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 2 k₁` (at 1 %: 128, 256),
     /// - 1.5 % up to 3.5 %: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁` (at 2 %: 64, 256),
     /// - 3.5 % up to 6 %: `k₁ = 2^⌈log₂(1/QBER) − 1⌉`, `k₂ = 8 k₁` (at 5 %: 16, 128),
     /// - 6 % and above: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 8 k₁` (at 7 %: 16, 128).
     ///
     /// Keys of `longKeyLength` bits or more (measured at 10^5 bits) take a larger `k₂` (lower f
-    /// there, at 2.5-7 times the round trips) and 24 passes: with fewer pass-2 blocks more
+    /// there, at 2.5-7 times the round trips), eight searches at a time (one would double the
+    /// round trips again, about 20 000 per block at 7 %) and 24 passes: with fewer pass-2 blocks more
     /// frames reach the half-key passes with an error pair left (16 passes left 1 of 300 frames
     /// wrong at 5 %, 24 none), and a pass costs one disclosed bit, about 10^-4 of f at 10^5 bits:
     /// - QBER below 1.5 %: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁` (at 1 %: 128, 512),
@@ -160,7 +178,7 @@ public struct CascadeParameters: Sendable, Hashable {
         }
         return CascadeParameters(
             passCount: passCount, firstBlockSizeExponentOffset: offset, blockSizeGrowthFactor: growth,
-            permutationSeed: seed)
+            concurrentSearchLimit: isLong ? 8 : 1, permutationSeed: seed)
     }
 
     /// Throws `QKDError.invalidParameter` naming the first setting out of range.
@@ -173,6 +191,9 @@ public struct CascadeParameters: Sendable, Hashable {
         }
         guard blockSizeGrowthFactor >= 1 && blockSizeGrowthFactor <= 1 << 20 else {
             throw QKDError(.invalidParameter, "Cascade block size growth factor \(blockSizeGrowthFactor) is not in 1...\(1 << 20)")
+        }
+        guard concurrentSearchLimit >= 1 else {
+            throw QKDError(.invalidParameter, "Cascade concurrent search limit \(concurrentSearchLimit) is not positive")
         }
         guard growingPassCount >= 0 else {
             throw QKDError(.invalidParameter, "Cascade growing pass count \(growingPassCount) is negative")

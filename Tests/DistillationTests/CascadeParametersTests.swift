@@ -7,6 +7,7 @@ import Testing
         let parameters = CascadeParameters(permutationSeed: 0)
         #expect(parameters.passCount == 16)
         #expect(parameters.spreadsFirstPassBlocks && parameters.searchesLowestPassFirst)
+        #expect(parameters.concurrentSearchLimit == .max)
         // 2^⌈log₂(1/q)⌉: 1/0.01 = 100 → 128; 1/0.02 = 50 → 64; 1/0.05 = 20 → 32; 1/0.07 ≈ 14.3 → 16.
         #expect(parameters.firstBlockSize(estimatedQBER: 0.01) == 128)
         #expect(parameters.firstBlockSize(estimatedQBER: 0.02) == 64)
@@ -34,6 +35,8 @@ import Testing
         // The switch sits exactly at `longKeyLength`.
         #expect(schedule(0.01, keyLength: CascadeParameters.longKeyLength - 1) == [128, 256, 16])
         #expect(schedule(0.01, keyLength: CascadeParameters.longKeyLength) == [128, 512, 24])
+        #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short).concurrentSearchLimit == 1)
+        #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: long).concurrentSearchLimit == 8)
         #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short).permutationSeed == CascadeParameters.defaultPermutationSeed)
         #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short, permutationSeed: 7).permutationSeed == 7)
     }
@@ -63,6 +66,8 @@ import Testing
         parameters = CascadeParameters(firstBlockSizeExponentOffset: .nan, permutationSeed: 0)
         #expect(throws: QKDError.self) { try parameters.validate() }
         parameters = CascadeParameters(growingPassCount: -1, permutationSeed: 0)
+        #expect(throws: QKDError.self) { try parameters.validate() }
+        parameters = CascadeParameters(concurrentSearchLimit: 0, permutationSeed: 0)
         #expect(throws: QKDError.self) { try parameters.validate() }
     }
 }
