@@ -14,20 +14,22 @@ import QKDCore
 /// A. Ciurana, V. Martin, "Demystifying the information reconciliation protocol Cascade",
 /// Quantum Inf. Comput. 15 (2015) 453, arXiv:1407.3257: power-of-two blocks with
 /// `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁`, then `n/2` for the remaining passes (`tuned(forQBER:blockSize:)`
-/// moves `k₁` and `k₂` per QBER band and key length). On top of that, as the paper recommends:
+/// moves `k₁` and `k₂` per QBER band). On top of that, as the paper recommends:
 /// - block reuse: every parity Alice discloses (blocks and the halves asked during binary
 ///   searches) is kept, and when a correction makes a block of an earlier pass odd again its
 ///   search starts from the known sub-block parities (the cascade effect over all passes),
 /// - the parity of the last block of every pass after the first follows from the parity of
 ///   the whole key (the XOR of the first pass's block parities), so it is never asked for.
-/// Two choices of ours lower the disclosed bits further (both measured in BENCHMARKS.md,
+/// Three choices of ours lower the disclosed bits further (all measured in BENCHMARKS.md,
 /// "Cascade"): pass 2's order spreads every first-pass block over distinct pass-2 blocks
-/// (`spreadsFirstPassBlocks`), and odd blocks are searched smallest pass first
-/// (`searchesLowestPassFirst`), so an error is found through the cheapest block that shows it.
+/// (`spreadsFirstPassBlocks`), odd blocks are searched smallest pass first
+/// (`searchesLowestPassFirst`), so an error is found through the cheapest block that shows it,
+/// and only a few blocks of a pass after the first are searched at once
+/// (`concurrentSearchLimit`), so an error pair split over two of them is searched only once.
 /// For round trips: the block parities of every pass are asked in the first message (they do
 /// not depend on Bob's corrections), and each later message batches the next binary-search
 /// level of every block being searched, so a wave of searches costs about `log₂ k` round trips
-/// however many blocks it covers.
+/// however many blocks it covers (with `concurrentSearchLimit`, however many slots it covers).
 public struct CascadeParameters: Sendable, Hashable {
     /// The number of passes, each with its own permutation and block size.
     ///
@@ -141,44 +143,40 @@ public struct CascadeParameters: Sendable, Hashable {
     public static let longKeyLength = 1 << 16
 
     /// The settings this implementation uses for a block of `blockSize` bits whose QBER is
-    /// estimated at `estimatedQBER`: the first two block sizes and the pass count that gave the
-    /// lowest mean f at a residual frame error rate of 0 in our sweeps (BENCHMARKS.md, "Cascade
-    /// with one search at a time per pass"), spread pass-2 blocks, lowest pass first, and `seed`.
-    /// Later passes are random halves in every case. Alice and Bob must call it with the same
-    /// arguments (the pass-2 order depends on the block sizes).
+    /// estimated at `estimatedQBER`: the first two block sizes that gave the lowest mean f in
+    /// our sweeps (BENCHMARKS.md, "Cascade"), spread pass-2 blocks, lowest pass first, a
+    /// `concurrentSearchLimit` and pass count by key length, and `seed`. Alice and Bob must call
+    /// it with the same arguments (the pass-2 order depends on the block sizes).
     ///
-    /// Keys shorter than `longKeyLength` (measured at 2^14 bits), 16 passes, one search at a
-    /// time in passes after the first (`concurrentSearchLimit` 1; 2 gave f higher by 0.004-0.010):
     /// - QBER below 1.5 %: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 2 k₁` (at 1 %: 128, 256),
-    /// - 1.5 % up to 3.5 %: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁` (at 2 %: 64, 256),
-    /// - 3.5 % up to 6 %: `k₁ = 2^⌈log₂(1/QBER) − 1⌉`, `k₂ = 8 k₁` (at 5 %: 16, 128),
-    /// - 6 % and above: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 8 k₁` (at 7 %: 16, 128).
+    /// - 1.5 % up to 6 %: `k₁ = 2^⌈log₂(1/QBER) − 1⌉`, `k₂ = 8 k₁` (at 2 %: 32, 256; at 5 %: 16, 128),
+    /// - 6 % and above: "Cascade opt. (7)", `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁` (at 7 %: 16, 64).
+    /// Later passes are random halves in every case. Every size is a power of two: sizes in
+    /// between (k₁ = 48 or 40 at 2 %, 24 or 20 at 5 %, 112-144 at 1 %) gave f higher by
+    /// 0.004-0.016 at 2^14 bits; larger `k₂` gave f lower by up to 0.005 without a search
+    /// limit but multiplied the round trips, also where every pass is searched at once (the
+    /// node link, `ReconciliationSelector`), so they are not used.
     ///
-    /// Keys of `longKeyLength` bits or more (measured at 10^5 bits) take a larger `k₂` (lower f
-    /// there, at 2.5-7 times the round trips), eight searches at a time (one would double the
-    /// round trips again, about 20 000 per block at 7 %) and 24 passes: with fewer pass-2 blocks more
-    /// frames reach the half-key passes with an error pair left (16 passes left 1 of 300 frames
-    /// wrong at 5 %, 24 none), and a pass costs one disclosed bit, about 10^-4 of f at 10^5 bits:
-    /// - QBER below 1.5 %: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁` (at 1 %: 128, 512),
-    /// - 1.5 % up to 3.5 %: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁` (at 2 %: 64, 256),
-    /// - 3.5 % up to 6 %: `k₁ = 2^⌈log₂(1/QBER) − 1⌉`, `k₂ = 16 k₁` (at 5 %: 16, 256),
-    /// - 6 % and above: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 16 k₁` (at 7 %: 16, 256).
-    ///
-    /// Every size is a power of two: sizes in between (k₁ = 48 or 40 at 2 %, 24 or 20 at 5 %,
-    /// 112-144 at 1 %) gave f higher by 0.004-0.016 at 2^14 bits.
+    /// Keys shorter than `longKeyLength` (measured at 2^14 bits): 16 passes, one search at a
+    /// time in passes after the first (`concurrentSearchLimit` 1; 2 gave f higher by 0.004-0.01).
+    /// Longer keys (measured at 10^5 bits): eight searches at a time (one would double the
+    /// round trips again, to about 20 000 per 10^5-bit block at 7 %) and 24 passes, since more
+    /// frames reach the half-key passes with an error pair left at this length (16 passes left
+    /// 1 of 300 frames wrong with `k₂ = 32 k₁` at 5 %), while a pass costs one disclosed bit,
+    /// about 10^-4 of f at 10^5 bits.
     public static func tuned(forQBER estimatedQBER: Double, blockSize: Int, permutationSeed seed: UInt64 = defaultPermutationSeed) -> CascadeParameters {
         let isLong = blockSize >= longKeyLength
-        let passCount = isLong ? 24 : 16
-        let (offset, growth): (Double, Int)
-        switch estimatedQBER {
-        case ..<0.015: (offset, growth) = (0, isLong ? 4 : 2)
-        case ..<0.035: (offset, growth) = (0, 4)
-        case ..<0.06: (offset, growth) = (1, isLong ? 16 : 8)
-        default: (offset, growth) = (0, isLong ? 16 : 8)
+        var parameters: CascadeParameters
+        if estimatedQBER < 0.015 {
+            parameters = CascadeParameters(blockSizeGrowthFactor: 2, permutationSeed: seed)
+        } else if estimatedQBER < 0.06 {
+            parameters = CascadeParameters(firstBlockSizeExponentOffset: 1, blockSizeGrowthFactor: 8, permutationSeed: seed)
+        } else {
+            parameters = CascadeParameters(permutationSeed: seed)
         }
-        return CascadeParameters(
-            passCount: passCount, firstBlockSizeExponentOffset: offset, blockSizeGrowthFactor: growth,
-            concurrentSearchLimit: isLong ? 8 : 1, permutationSeed: seed)
+        parameters.passCount = isLong ? 24 : 16
+        parameters.concurrentSearchLimit = isLong ? 8 : 1
+        return parameters
     }
 
     /// Throws `QKDError.invalidParameter` naming the first setting out of range.

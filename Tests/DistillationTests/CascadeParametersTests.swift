@@ -24,17 +24,17 @@ import Testing
         }
         let short = 1 << 14
         #expect(schedule(0.01, keyLength: short) == [128, 256, 16])
-        #expect(schedule(0.02, keyLength: short) == [64, 256, 16])
+        #expect(schedule(0.02, keyLength: short) == [32, 256, 16])
         #expect(schedule(0.05, keyLength: short) == [16, 128, 16])
-        #expect(schedule(0.07, keyLength: short) == [16, 128, 16])
+        #expect(schedule(0.07, keyLength: short) == [16, 64, 16])
         let long = 100_000
-        #expect(schedule(0.01, keyLength: long) == [128, 512, 24])
-        #expect(schedule(0.02, keyLength: long) == [64, 256, 24])
-        #expect(schedule(0.05, keyLength: long) == [16, 256, 24])
-        #expect(schedule(0.07, keyLength: long) == [16, 256, 24])
+        #expect(schedule(0.01, keyLength: long) == [128, 256, 24])
+        #expect(schedule(0.02, keyLength: long) == [32, 256, 24])
+        #expect(schedule(0.05, keyLength: long) == [16, 128, 24])
+        #expect(schedule(0.07, keyLength: long) == [16, 64, 24])
         // The switch sits exactly at `longKeyLength`.
         #expect(schedule(0.01, keyLength: CascadeParameters.longKeyLength - 1) == [128, 256, 16])
-        #expect(schedule(0.01, keyLength: CascadeParameters.longKeyLength) == [128, 512, 24])
+        #expect(schedule(0.01, keyLength: CascadeParameters.longKeyLength) == [128, 256, 24])
         #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short).concurrentSearchLimit == 1)
         #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: long).concurrentSearchLimit == 8)
         #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short).permutationSeed == CascadeParameters.defaultPermutationSeed)
