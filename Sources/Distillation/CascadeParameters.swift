@@ -92,7 +92,7 @@ public struct CascadeParameters: Sendable, Hashable {
     /// parities; searched one after the other, the first correction makes the pair's first-pass
     /// block odd, its search (lowest pass first, `log₂ k₁` parities) finds the partner, and the
     /// partner's pass-2 block turns even and is never searched. A limit of 1 lowered f by
-    /// 0.02-0.03 at 2^14 bits (BENCHMARKS.md) at 4-5 times the round trips. Ignored when
+    /// 0.012-0.023 at 2^14 bits (BENCHMARKS.md) at 4-7.5 times the round trips. Ignored when
     /// `searchesLowestPassFirst` is false.
     public var concurrentSearchLimit: Int
 
@@ -143,8 +143,8 @@ public struct CascadeParameters: Sendable, Hashable {
     public static let longKeyLength = 1 << 16
 
     /// The settings this implementation uses for a block of `blockSize` bits whose QBER is
-    /// estimated at `estimatedQBER`: the first two block sizes that gave the lowest mean f in
-    /// our sweeps (BENCHMARKS.md, "Cascade"), spread pass-2 blocks, lowest pass first, a
+    /// estimated at `estimatedQBER`: the first two block sizes from our sweeps (BENCHMARKS.md,
+    /// "Cascade" and its subsections), spread pass-2 blocks, lowest pass first, a
     /// `concurrentSearchLimit` and pass count by key length, and `seed`. Alice and Bob must call
     /// it with the same arguments (the pass-2 order depends on the block sizes).
     ///
@@ -159,8 +159,8 @@ public struct CascadeParameters: Sendable, Hashable {
     ///
     /// Keys shorter than `longKeyLength` (measured at 2^14 bits): 16 passes, one search at a
     /// time in passes after the first (`concurrentSearchLimit` 1; 2 gave f higher by 0.004-0.01).
-    /// Longer keys (measured at 10^5 bits): eight searches at a time (one would double the
-    /// round trips again, to about 20 000 per 10^5-bit block at 7 %) and 24 passes, since more
+    /// Longer keys (measured at 10^5 bits): eight searches at a time (5700 round trips per
+    /// 10^5-bit block at 7 %; one at a time took about 20 000 for 0.003 less f) and 24 passes, since more
     /// frames reach the half-key passes with an error pair left at this length (16 passes left
     /// 1 of 300 frames wrong with `k₂ = 32 k₁` at 5 %), while a pass costs one disclosed bit,
     /// about 10^-4 of f at 10^5 bits.

@@ -200,7 +200,7 @@ import Testing
 
     /// One search at a time in passes after the first, against all at once, on the same 40
     /// blocks of 4096 bits at QBER 2 % (paired, fixed seeds). Release runs over 1000 blocks of
-    /// 2^14 bits show 1.5 % of n h(Q) fewer bits or more (BENCHMARKS.md); requiring any saving
+    /// 2^14 bits show 1.2-2.3 % of n h(Q) fewer bits (BENCHMARKS.md); requiring any saving
     /// over 40 blocks leaves a wide margin, yet fails if the limit were ignored (same bits) or
     /// waiting blocks were dropped (frames would stay wrong).
     @Test func oneSearchAtATimeDisclosesFewerBits() throws {
