@@ -15,7 +15,8 @@ import QKDCore
 /// block holding it in every pass (the cascade effect); blocks of the passes reached so far
 /// that become odd are searched too, those of the lowest pass first when
 /// `CascadeParameters.searchesLowestPassFirst` is set (the others wait, and often turn even
-/// meanwhile). Every parity Alice discloses is kept, so none is asked
+/// meanwhile), and then at most `CascadeParameters.concurrentSearchLimit` blocks of a pass
+/// after the first at a time. Every parity Alice discloses is kept, so none is asked
 /// twice and searches re-entering a block reuse the halves already known. A pass whose blocks
 /// all agree costs no round trip.
 public struct CascadeBob: Sendable {
@@ -282,7 +283,8 @@ public struct CascadeBob: Sendable {
         var previous: BlockReference?
         for block in waitingBlocks where block != previous {
             previous = block
-            if parameters.searchesLowestPassFirst, let first = blocksAwaitingParities.first, block.pass != first.pass {
+            if parameters.searchesLowestPassFirst, let first = blocksAwaitingParities.first,
+               block.pass != first.pass || (block.pass > 0 && blocksAwaitingParities.count >= parameters.concurrentSearchLimit) {
                 deferredBlocks.append(block)
                 continue
             }

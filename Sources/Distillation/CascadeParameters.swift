@@ -13,21 +13,23 @@ import QKDCore
 /// The block sizes are those of "Cascade opt. (7)" of J. Martinez-Mateo, C. Pacher, M. Peev,
 /// A. Ciurana, V. Martin, "Demystifying the information reconciliation protocol Cascade",
 /// Quantum Inf. Comput. 15 (2015) 453, arXiv:1407.3257: power-of-two blocks with
-/// `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁`, then `n/2` for the remaining passes (`tuned(forQBER:)`
+/// `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁`, then `n/2` for the remaining passes (`tuned(forQBER:blockSize:)`
 /// moves `k₁` and `k₂` per QBER band). On top of that, as the paper recommends:
 /// - block reuse: every parity Alice discloses (blocks and the halves asked during binary
 ///   searches) is kept, and when a correction makes a block of an earlier pass odd again its
 ///   search starts from the known sub-block parities (the cascade effect over all passes),
 /// - the parity of the last block of every pass after the first follows from the parity of
 ///   the whole key (the XOR of the first pass's block parities), so it is never asked for.
-/// Two choices of ours lower the disclosed bits further (both measured in BENCHMARKS.md,
+/// Three choices of ours lower the disclosed bits further (all measured in BENCHMARKS.md,
 /// "Cascade"): pass 2's order spreads every first-pass block over distinct pass-2 blocks
-/// (`spreadsFirstPassBlocks`), and odd blocks are searched smallest pass first
-/// (`searchesLowestPassFirst`), so an error is found through the cheapest block that shows it.
+/// (`spreadsFirstPassBlocks`), odd blocks are searched smallest pass first
+/// (`searchesLowestPassFirst`), so an error is found through the cheapest block that shows it,
+/// and only a few blocks of a pass after the first are searched at once
+/// (`concurrentSearchLimit`), so an error pair split over two of them is searched only once.
 /// For round trips: the block parities of every pass are asked in the first message (they do
 /// not depend on Bob's corrections), and each later message batches the next binary-search
 /// level of every block being searched, so a wave of searches costs about `log₂ k` round trips
-/// however many blocks it covers.
+/// however many blocks it covers (with `concurrentSearchLimit`, however many slots it covers).
 public struct CascadeParameters: Sendable, Hashable {
     /// The number of passes, each with its own permutation and block size.
     ///
@@ -80,6 +82,20 @@ public struct CascadeParameters: Sendable, Hashable {
     /// suits links where round trips dominate.
     public var searchesLowestPassFirst: Bool
 
+    /// With `searchesLowestPassFirst`, the largest number of blocks of a pass after the first
+    /// whose binary searches advance in the same round; the other odd blocks of that pass wait
+    /// (those of lower index go first) and are searched once a slot frees up, if still odd.
+    ///
+    /// Default `Int.max` (every odd block of the lowest pass at once). After the first pass
+    /// nearly every error left is one of a pair inside a first-pass block, and the spread pass 2
+    /// puts the two into different blocks, both odd. Searched together, each costs `log₂ k₂`
+    /// parities; searched one after the other, the first correction makes the pair's first-pass
+    /// block odd, its search (lowest pass first, `log₂ k₁` parities) finds the partner, and the
+    /// partner's pass-2 block turns even and is never searched. A limit of 1 lowered f by
+    /// 0.012-0.023 at 2^14 bits (BENCHMARKS.md) at 4-7.5 times the round trips. Ignored when
+    /// `searchesLowestPassFirst` is false.
+    public var concurrentSearchLimit: Int
+
     /// The seed from which the order of every pass after the first is derived (see
     /// `CascadePermutation` and `CascadeSplit`). Alice and Bob must use the same value.
     ///
@@ -110,9 +126,11 @@ public struct CascadeParameters: Sendable, Hashable {
         growingPassCount: Int = 1,
         spreadsFirstPassBlocks: Bool = true,
         searchesLowestPassFirst: Bool = true,
+        concurrentSearchLimit: Int = .max,
         permutationSeed: UInt64 = Self.defaultPermutationSeed
     ) {
         self.searchesLowestPassFirst = searchesLowestPassFirst
+        self.concurrentSearchLimit = concurrentSearchLimit
         self.spreadsFirstPassBlocks = spreadsFirstPassBlocks
         self.passCount = passCount
         self.firstBlockSizeExponentOffset = firstBlockSizeExponentOffset
@@ -121,26 +139,44 @@ public struct CascadeParameters: Sendable, Hashable {
         self.permutationSeed = permutationSeed
     }
 
-    /// The settings this implementation uses for a block whose QBER is estimated at
-    /// `estimatedQBER`: the first two block sizes that gave the lowest mean f in our sweeps over
-    /// 2^14-bit blocks (BENCHMARKS.md, "Cascade"), 16 passes, spread pass-2 blocks, lowest pass
-    /// first, and `seed`.
+    /// The key length from which `tuned(forQBER:blockSize:)` switches to its long-key schedule.
+    public static let longKeyLength = 1 << 16
+
+    /// The settings this implementation uses for a block of `blockSize` bits whose QBER is
+    /// estimated at `estimatedQBER`: the first two block sizes from our sweeps (BENCHMARKS.md,
+    /// "Cascade" and its subsections), spread pass-2 blocks, lowest pass first, a
+    /// `concurrentSearchLimit` and pass count by key length, and `seed`. Alice and Bob must call
+    /// it with the same arguments (the pass-2 order depends on the block sizes).
     ///
     /// - QBER below 1.5 %: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 2 k₁` (at 1 %: 128, 256),
     /// - 1.5 % up to 6 %: `k₁ = 2^⌈log₂(1/QBER) − 1⌉`, `k₂ = 8 k₁` (at 2 %: 32, 256; at 5 %: 16, 128),
     /// - 6 % and above: "Cascade opt. (7)", `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁` (at 7 %: 16, 64).
+    /// Later passes are random halves in every case. Every size is a power of two: sizes in
+    /// between (k₁ = 48 or 40 at 2 %, 24 or 20 at 5 %, 112-144 at 1 %) gave f higher by
+    /// 0.004-0.016 at 2^14 bits; larger `k₂` gave f lower by up to 0.005 without a search
+    /// limit but multiplied the round trips, also where every pass is searched at once (the
+    /// node link, `ReconciliationSelector`), so they are not used.
     ///
-    /// Larger `k₂` lower f a little more (at 2 %: 64, 256 gave 1.050 against 1.052; at 5 %:
-    /// 16, 256 gave 1.050 against 1.051) but double the round trips (430-870 per block), so
-    /// they are not used. Later passes are random halves in every case.
-    public static func tuned(forQBER estimatedQBER: Double, permutationSeed seed: UInt64 = defaultPermutationSeed) -> CascadeParameters {
+    /// Keys shorter than `longKeyLength` (measured at 2^14 bits): 16 passes, one search at a
+    /// time in passes after the first (`concurrentSearchLimit` 1; 2 gave f higher by 0.004-0.01).
+    /// Longer keys (measured at 10^5 bits): eight searches at a time (5700 round trips per
+    /// 10^5-bit block at 7 %; one at a time took about 20 000 for 0.003 less f) and 24 passes, since more
+    /// frames reach the half-key passes with an error pair left at this length (16 passes left
+    /// 1 of 300 frames wrong with `k₂ = 32 k₁` at 5 %), while a pass costs one disclosed bit,
+    /// about 10^-4 of f at 10^5 bits.
+    public static func tuned(forQBER estimatedQBER: Double, blockSize: Int, permutationSeed seed: UInt64 = defaultPermutationSeed) -> CascadeParameters {
+        let isLong = blockSize >= longKeyLength
+        var parameters: CascadeParameters
         if estimatedQBER < 0.015 {
-            return CascadeParameters(blockSizeGrowthFactor: 2, permutationSeed: seed)
+            parameters = CascadeParameters(blockSizeGrowthFactor: 2, permutationSeed: seed)
+        } else if estimatedQBER < 0.06 {
+            parameters = CascadeParameters(firstBlockSizeExponentOffset: 1, blockSizeGrowthFactor: 8, permutationSeed: seed)
+        } else {
+            parameters = CascadeParameters(permutationSeed: seed)
         }
-        if estimatedQBER < 0.06 {
-            return CascadeParameters(firstBlockSizeExponentOffset: 1, blockSizeGrowthFactor: 8, permutationSeed: seed)
-        }
-        return CascadeParameters(permutationSeed: seed)
+        parameters.passCount = isLong ? 24 : 16
+        parameters.concurrentSearchLimit = isLong ? 8 : 1
+        return parameters
     }
 
     /// Throws `QKDError.invalidParameter` naming the first setting out of range.
@@ -153,6 +189,9 @@ public struct CascadeParameters: Sendable, Hashable {
         }
         guard blockSizeGrowthFactor >= 1 && blockSizeGrowthFactor <= 1 << 20 else {
             throw QKDError(.invalidParameter, "Cascade block size growth factor \(blockSizeGrowthFactor) is not in 1...\(1 << 20)")
+        }
+        guard concurrentSearchLimit >= 1 else {
+            throw QKDError(.invalidParameter, "Cascade concurrent search limit \(concurrentSearchLimit) is not positive")
         }
         guard growingPassCount >= 0 else {
             throw QKDError(.invalidParameter, "Cascade growing pass count \(growingPassCount) is negative")

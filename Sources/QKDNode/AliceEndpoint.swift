@@ -150,7 +150,7 @@ public final class AliceEndpoint {
         do {
             switch start.method {
             case .cascade:
-                let parameters = CascadeParameters.tuned(forQBER: start.estimatedQBER)
+                let parameters = CascadeParameters.tuned(forQBER: start.estimatedQBER, blockSize: key.count)
                 let cascade = try CascadeAlice(referenceKey: key, estimatedQBER: start.estimatedQBER, parameters: parameters)
                 blocks[start.blockID] = OpenBlock(key: key, counts: counts, reconciliation: .cascade(cascade))
             case .ldpc:

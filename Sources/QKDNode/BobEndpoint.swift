@@ -277,7 +277,7 @@ public final class BobEndpoint {
         }
         switch method {
         case .cascade:
-            var cascade = try CascadeBob(noisyKey: key, estimatedQBER: estimate, parameters: selector.cascadeParameters(estimatedQBER: estimate))
+            var cascade = try CascadeBob(noisyKey: key, estimatedQBER: estimate, parameters: selector.cascadeParameters(estimatedQBER: estimate, blockSize: key.count))
             let first = try cascade.start()
             blocks[start.blockID] = OpenBlock(start: start, noisyKey: key, counts: counts, reconciliation: .cascade(cascade))
             channel.send(.cascade(blockID: start.blockID, first))

@@ -4,7 +4,7 @@ import QKDCore
 
 /// The error-correction methods `qkd bench reconcile` can measure.
 public enum ReconciliationMethod: String, CaseIterable, Codable, Sendable {
-    /// Cascade with `CascadeParameters.tuned(forQBER:)` (block reuse, batched searches).
+    /// Cascade with `CascadeParameters.tuned(forQBER:blockSize:)` (block reuse, batched searches).
     case cascade
     /// Rate-adaptive LDPC with blind rounds (`LDPCReconciler`, default `LDPCRateAdaptation`).
     case ldpc
@@ -149,7 +149,7 @@ public struct ReconciliationBenchmark: Codable, Sendable {
         }
         switch method {
         case .cascade:
-            let parameters = CascadeParameters.tuned(forQBER: qber)
+            let parameters = CascadeParameters.tuned(forQBER: qber, blockSize: blockSize)
             var alice = try CascadeAlice(referenceKey: aliceKey, estimatedQBER: qber, parameters: parameters)
             var bob = try CascadeBob(noisyKey: bobKey, estimatedQBER: qber, parameters: parameters)
             var request: CascadeMessage? = try bob.start()

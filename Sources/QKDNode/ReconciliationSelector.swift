@@ -4,7 +4,7 @@ import QKDCore
 
 /// Chooses each block's error-correction method from its estimated QBER and size; the method's
 /// parameters then follow from the same two numbers and the price of a round trip
-/// (``cascadeParameters(estimatedQBER:)``, `LDPCRateAdaptation.plan(blockSize:estimatedQBER:)`).
+/// (``cascadeParameters(estimatedQBER:blockSize:)``, `LDPCRateAdaptation.plan(blockSize:estimatedQBER:)`).
 ///
 /// With `auto`, the rule is: take the method whose expected key cost for the block is smaller,
 /// the cost being the bits it discloses, `f · n · h(QBER)`, plus `roundTripCostBits` per round
@@ -70,14 +70,15 @@ public struct ReconciliationSelector: Sendable, Equatable {
         }
     }
 
-    /// Cascade's parameters for a block at `estimatedQBER`: `CascadeParameters.tuned(forQBER:)`,
+    /// Cascade's parameters for a block of `blockSize` bits at `estimatedQBER`:
+    /// `CascadeParameters.tuned(forQBER:blockSize:)`,
     /// searching the lowest pass first (fewer disclosed bits, about twice the round trips) only
     /// where a round trip costs no key. On an authenticated link the extra round trips cost
     /// 128 bits of pad each, far more than the parities they save (about 0.007 n h(QBER) against
     /// several hundred round trips per 8·10^5-bit block; BENCHMARKS.md, Cascade section), so
     /// every pass's odd blocks are searched at once.
-    public func cascadeParameters(estimatedQBER: Double) -> CascadeParameters {
-        var parameters = CascadeParameters.tuned(forQBER: estimatedQBER)
+    public func cascadeParameters(estimatedQBER: Double, blockSize: Int) -> CascadeParameters {
+        var parameters = CascadeParameters.tuned(forQBER: estimatedQBER, blockSize: blockSize)
         parameters.searchesLowestPassFirst = roundTripCostBits == 0
         return parameters
     }

@@ -7,6 +7,7 @@ import Testing
         let parameters = CascadeParameters(permutationSeed: 0)
         #expect(parameters.passCount == 16)
         #expect(parameters.spreadsFirstPassBlocks && parameters.searchesLowestPassFirst)
+        #expect(parameters.concurrentSearchLimit == .max)
         // 2^⌈log₂(1/q)⌉: 1/0.01 = 100 → 128; 1/0.02 = 50 → 64; 1/0.05 = 20 → 32; 1/0.07 ≈ 14.3 → 16.
         #expect(parameters.firstBlockSize(estimatedQBER: 0.01) == 128)
         #expect(parameters.firstBlockSize(estimatedQBER: 0.02) == 64)
@@ -17,16 +18,27 @@ import Testing
     }
 
     @Test func tunedScheduleFollowsTheDocumentedTable() {
-        func firstTwo(_ qber: Double) -> [Int] {
-            let parameters = CascadeParameters.tuned(forQBER: qber)
-            return (0..<2).map { parameters.blockSize(pass: $0, keyLength: 1 << 20, estimatedQBER: qber) }
+        func schedule(_ qber: Double, keyLength: Int) -> [Int] {
+            let parameters = CascadeParameters.tuned(forQBER: qber, blockSize: keyLength)
+            return (0..<2).map { parameters.blockSize(pass: $0, keyLength: keyLength, estimatedQBER: qber) } + [parameters.passCount]
         }
-        #expect(firstTwo(0.01) == [128, 256])
-        #expect(firstTwo(0.02) == [32, 256])
-        #expect(firstTwo(0.05) == [16, 128])
-        #expect(firstTwo(0.07) == [16, 64])
-        #expect(CascadeParameters.tuned(forQBER: 0.03).passCount == 16)
-        #expect(CascadeParameters.tuned(forQBER: 0.03).permutationSeed == CascadeParameters.defaultPermutationSeed)
+        let short = 1 << 14
+        #expect(schedule(0.01, keyLength: short) == [128, 256, 16])
+        #expect(schedule(0.02, keyLength: short) == [32, 256, 16])
+        #expect(schedule(0.05, keyLength: short) == [16, 128, 16])
+        #expect(schedule(0.07, keyLength: short) == [16, 64, 16])
+        let long = 100_000
+        #expect(schedule(0.01, keyLength: long) == [128, 256, 24])
+        #expect(schedule(0.02, keyLength: long) == [32, 256, 24])
+        #expect(schedule(0.05, keyLength: long) == [16, 128, 24])
+        #expect(schedule(0.07, keyLength: long) == [16, 64, 24])
+        // The switch sits exactly at `longKeyLength`.
+        #expect(schedule(0.01, keyLength: CascadeParameters.longKeyLength - 1) == [128, 256, 16])
+        #expect(schedule(0.01, keyLength: CascadeParameters.longKeyLength) == [128, 256, 24])
+        #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short).concurrentSearchLimit == 1)
+        #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: long).concurrentSearchLimit == 8)
+        #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short).permutationSeed == CascadeParameters.defaultPermutationSeed)
+        #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short, permutationSeed: 7).permutationSeed == 7)
     }
 
     @Test func blockSizesNeverExceedHalfTheKey() {
@@ -54,6 +66,8 @@ import Testing
         parameters = CascadeParameters(firstBlockSizeExponentOffset: .nan, permutationSeed: 0)
         #expect(throws: QKDError.self) { try parameters.validate() }
         parameters = CascadeParameters(growingPassCount: -1, permutationSeed: 0)
+        #expect(throws: QKDError.self) { try parameters.validate() }
+        parameters = CascadeParameters(concurrentSearchLimit: 0, permutationSeed: 0)
         #expect(throws: QKDError.self) { try parameters.validate() }
     }
 }

@@ -48,7 +48,7 @@ import Testing
         for seed in 0..<6 as Range<UInt64> {
             roundTrips += try expectSameTranscript(
                 length: 2500 + Int(seed) * 97, qber: qber, seed: seed,
-                parameters: .tuned(forQBER: qber, permutationSeed: seed + 1))
+                parameters: .tuned(forQBER: qber, blockSize: 2500, permutationSeed: seed + 1))
         }
         // Enough rounds that searches resume, defer and cascade across passes.
         #expect(roundTrips > 6 * 20)
@@ -57,7 +57,7 @@ import Testing
     @Test(arguments: [false, true])
     func everyPassSearchedAtOnceMatchesTheReference(spreads: Bool) throws {
         for seed in 10..<16 as Range<UInt64> {
-            var parameters = CascadeParameters.tuned(forQBER: 0.04, permutationSeed: seed)
+            var parameters = CascadeParameters.tuned(forQBER: 0.04, blockSize: 3000, permutationSeed: seed)
             parameters.searchesLowestPassFirst = false
             parameters.spreadsFirstPassBlocks = spreads
             try expectSameTranscript(length: 3000, qber: 0.04, seed: seed, parameters: parameters)

@@ -31,6 +31,7 @@ struct ReferenceCascadeBob {
     private let length: Int
     private let passCount: Int
     private let lowestPassFirst: Bool
+    private let concurrentSearchLimit: Int
     /// `order[pass][position]` is the key index at `position` of the pass's order.
     private let order: [[Int]]
     /// The blocks of every pass as position ranges.
@@ -56,6 +57,7 @@ struct ReferenceCascadeBob {
         self.length = length
         passCount = parameters.passCount
         lowestPassFirst = parameters.searchesLowestPassFirst
+        concurrentSearchLimit = parameters.concurrentSearchLimit
         key = (0..<noisyKey.count).map { noisyKey[$0] }
         let layout = CascadeLayout.shared(length: length, parameters: parameters, estimatedQBER: estimatedQBER)
         var order: [[Int]] = []
@@ -165,7 +167,8 @@ struct ReferenceCascadeBob {
                 deferred = []
                 for query in waiting.sorted(by: { $0.block < $1.block }) {
                     if queries.last?.block == query.block || deferred.last == query.block { continue }
-                    if lowestPassFirst, let first = queries.first, query.block.pass != first.block.pass {
+                    if lowestPassFirst, let first = queries.first,
+                       query.block.pass != first.block.pass || (query.block.pass > 0 && queries.count >= concurrentSearchLimit) {
                         deferred.append(query.block)
                     } else {
                         queries.append(query)

@@ -42,11 +42,11 @@ import Testing
     /// Searching the lowest pass first saves parities but doubles Cascade's round trips, so the
     /// selector asks for it only where round trips are free.
     @Test func cascadeSearchesLowestPassFirstOnlyWhereRoundTripsAreFree() {
-        #expect(inProcess.cascadeParameters(estimatedQBER: 0.05).searchesLowestPassFirst)
-        #expect(!node.cascadeParameters(estimatedQBER: 0.05).searchesLowestPassFirst)
-        var expected = node.cascadeParameters(estimatedQBER: 0.05)
+        #expect(inProcess.cascadeParameters(estimatedQBER: 0.05, blockSize: 20_000).searchesLowestPassFirst)
+        #expect(!node.cascadeParameters(estimatedQBER: 0.05, blockSize: 20_000).searchesLowestPassFirst)
+        var expected = node.cascadeParameters(estimatedQBER: 0.05, blockSize: 20_000)
         expected.searchesLowestPassFirst = true
-        #expect(expected == CascadeParameters.tuned(forQBER: 0.05), "only the search order differs")
+        #expect(expected == CascadeParameters.tuned(forQBER: 0.05, blockSize: 20_000), "only the search order differs")
     }
 
     @Test func fixedSettings() {
