@@ -77,26 +77,23 @@ private func feed(_ controller: inout GateWidthController, seconds: Double, cond
         #expect(throws: QKDError.self) { try controller.observe(histogram: [1, 2, 3], pulses: 100) }
     }
 
-    /// The paper's link without drift (blocks of 200 000 bits so that a 4 h run holds many),
-    /// the room warming from 1.5 h for 2.5 h (dark counts +40 %): with the controller the gate
-    /// narrows during the warm spell, and the key during it and over the run beats the fixed
-    /// 2 ns gate's, which keeps its width throughout. Accelerated; deterministic (seed 1).
+    /// The paper's link without drift for 8 h, the room warming from 2 h to the end (dark
+    /// counts +40 %, 140 Hz): with the controller the gate narrows during the warm spell and the
+    /// blocks keep giving key, while the fixed 2 ns gate keeps its width and gives none at 140 Hz
+    /// (the 24 h table in BENCHMARKS.md). Accelerated; deterministic (seed 1).
     @Test func aWarmRoomNarrowsTheGateAndTheKeyBeatsTheFixedGate() throws {
-        let folder = try temporaryFolder()
+        let folder = try temporaryFolder()  // the accelerated run stores no keys
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = try writeFile("""
-            { "preset": "paper-120km", "postProcessing": { "blockSize": 200000 } }
-            """, named: "small-blocks.json", in: folder)
-        let warmFrom = 5400.0
+        let warmFrom = 7200.0
         func run(gate: Bool) throws -> (StabilitySummary, [StabilityBlockRow]) {
             var runner = try StabilityRunner(
-                configuration: try PresetCatalog.configuration(file: path), durationSeconds: 4 * 3600, seed: 1, keyDirectory: folder)
+                configuration: try paperConfiguration(), durationSeconds: 8 * 3600, seed: 1, keyDirectory: folder)
             runner.phaseDiffusion = nil
             runner.deviceWander = false
             runner.timingDrift = false
             runner.accelerated = true
             runner.gateControl = gate
-            runner.faults = [try InjectedFault(kind: .roomWarming, startSeconds: warmFrom, durationSeconds: 2.5 * 3600)]
+            runner.faults = [try InjectedFault(kind: .roomWarming, startSeconds: warmFrom, durationSeconds: 6 * 3600)]
             var rows: [StabilityBlockRow] = []
             let summary = try runner.run { rows.append($0) }
             return (summary, rows)
@@ -116,7 +113,7 @@ private func feed(_ controller: inout GateWidthController, seconds: Double, cond
             let warm = rows.filter { $0.startSeconds >= warmFrom + 3600 }
             return Double(warm.reduce(0) { $0 + $1.secretBits }) / max(1, warm.reduce(0) { $0 + $1.durationSeconds })
         }
-        #expect(warmRate(adaptiveRows) > 1.2 * warmRate(fixedRows), "\(warmRate(adaptiveRows)) vs \(warmRate(fixedRows)) bit/s")
+        #expect(warmRate(adaptiveRows) > 0 && warmRate(adaptiveRows) > 1.2 * warmRate(fixedRows), "\(warmRate(adaptiveRows)) vs \(warmRate(fixedRows)) bit/s")
         #expect(adaptive.secretKeyRate > fixed.secretKeyRate, "\(adaptive.secretKeyRate) vs \(fixed.secretKeyRate) bit/s")
     }
 }
