@@ -14,11 +14,21 @@ public struct InjectedFault: Sendable, Equatable, Codable {
         /// light or a bias glitch stays resistive until its bias is reset) and gives no click:
         /// detector 1, whose silence would hide the X-basis errors.
         case detectorLatch = "detector-latch"
+        /// The laboratory warms (its air conditioning fails): the room-temperature fibre ahead of
+        /// Bob's cryostat sends more black-body photons into the detectors, whose dark counts
+        /// rise by `roomWarmingDarkCountFactor`. Not a fault the alarm must catch: the key of
+        /// those frames stays secure (their errors count in the finite-key analysis), only
+        /// thinner; Bob's gate-width controller narrows his windows.
+        case roomWarming = "room-warming"
     }
 
     /// Background clicks per detector during a stray-light burst (Hz): room light leaking into
     /// a fibre patch saturates nothing but swamps the ~1 kHz signal of the 120 km link.
     public static let strayLightRate = 1e5
+
+    /// Factor on the dark counts while the room is warm: 4 K warmer at about 10 % per kelvin
+    /// (the black-body photon flux into the fibre near 1.5-2 µm, see `LinkDrift.darkCountWander`).
+    public static let roomWarmingDarkCountFactor = 1.4
 
     /// What goes wrong.
     public var kind: Kind
@@ -47,6 +57,7 @@ public struct InjectedFault: Sendable, Equatable, Codable {
         case .fibreCut: faulty.channelTransmittanceFactor = 0
         case .strayLight: faulty.backgroundRate += Self.strayLightRate
         case .detectorLatch: faulty.latchedDetector = 1
+        case .roomWarming: faulty.darkCountRateFactor *= Self.roomWarmingDarkCountFactor
         }
         return faulty
     }

@@ -30,6 +30,9 @@ public struct LinkConditions: Sendable, Equatable {
     public var clockJitter = 0.0
     /// A detector that has latched and gives no click (nil: both work).
     public var latchedDetector: Int?
+    /// Width of Bob's gate windows (s) as his gate-width controller sets it; nil keeps the
+    /// calibrated width.
+    public var gateWidth: Double?
 
     /// The neutral conditions.
     public init() {}
@@ -44,6 +47,7 @@ public struct LinkConditions: Sendable, Equatable {
         link.detector.efficiency = min(1, max(1e-12, configuration.detector.efficiency * detectorEfficiencyFactor))
         link.detector.darkCountRate = max(0, configuration.detector.darkCountRate * darkCountRateFactor + backgroundRate)
         link.tagger.gateOffset = configuration.tagger.gateOffset - arrivalTimeOffset
+        if let gateWidth { link.tagger.gateWidth = gateWidth }
         if clockJitter > 0 {
             let jitter = configuration.detector.timingJitter
             link.detector.timingJitter = (jitter * jitter + clockJitter * clockJitter).squareRoot()

@@ -24,14 +24,21 @@ public struct StabilityBlockRow: Sendable, Equatable {
     /// Root-mean-square offset of the photons' arrival from Bob's windows over the block (ps),
     /// the emulator's truth; 0 when the timing does not drift.
     public var timingErrorPs: Double
+    /// Mean width of Bob's gate windows over the block's frames (ns): the gate-width
+    /// controller's setting, or the calibrated width without it.
+    public var gateWidthNs: Double
+    /// The gate-width controller's latest estimate of the dark-count rate per detector when the
+    /// block closed (Hz), from Bob's arrival histogram; 0 without one.
+    public var darkCountEstimateHz: Double
 
     /// The CSV header line.
-    public static let csvHeader = "startSeconds,durationSeconds,qberZ,qberX,siftedBits,secretBits,phaseErrorRad,controllerState,pausedSeconds,timingErrorPs"
+    public static let csvHeader = "startSeconds,durationSeconds,qberZ,qberX,siftedBits,secretBits,phaseErrorRad,controllerState,pausedSeconds,timingErrorPs,gateWidthNs,darkCountEstimateHz"
 
     /// The block as a CSV line.
     public var csvLine: String {
         [String(format: "%.1f", startSeconds), String(format: "%.1f", durationSeconds), String(format: "%.5f", qberZ),
          String(format: "%.5f", qberX), String(siftedBits), String(secretBits), String(format: "%.4f", phaseErrorRad),
-         controllerState, String(format: "%.1f", pausedSeconds), String(format: "%.1f", timingErrorPs)].joined(separator: ",")
+         controllerState, String(format: "%.1f", pausedSeconds), String(format: "%.1f", timingErrorPs),
+         String(format: "%.3f", gateWidthNs), String(format: "%.1f", darkCountEstimateHz)].joined(separator: ",")
     }
 }

@@ -7,8 +7,9 @@ import Security
 /// the devices and the arrival time drift (`LinkDrift`), Bob's phase lock corrects the phase
 /// from the X-basis errors he observes, his time-bin synchronisation keeps the gate windows on
 /// the photons (`TimeBinSynchronizer`: a pilot before key exchange, then one update per second
-/// from his time tags), the link alarm withholds the frames of a fault (`LinkAlarm`), and
-/// injected faults exercise it.
+/// from his time tags), his gate-width controller sets the windows' width from the dark-count
+/// floor of his arrival histogram (`GateWidthController`), the link alarm withholds the frames
+/// of a fault (`LinkAlarm`), and injected faults exercise it.
 /// It streams one `StabilityBlockRow` per block and keeps only running sums and the frames of
 /// the block in progress, so memory does not grow with the duration.
 ///
@@ -35,6 +36,9 @@ public struct StabilityRunner {
     /// Whether Bob's time-bin synchronisation acquires and tracks the arrival time; off, his
     /// windows stay where a calibration by hand put them at the start.
     public var synchronization = true
+    /// Whether Bob's gate-width controller sets his windows' width (with `controllers`); off,
+    /// they keep the calibrated width.
+    public var gateControl = true
     /// The link alarm both endpoints start from.
     public var alarm = LinkAlarm(maximumQBERX: 0.15)
     /// Whether frames come from the analytic model instead of the event-level emulator.
@@ -55,6 +59,7 @@ public struct StabilityRunner {
         var residualPhase: Double
         var timingErrorSquares: Double
         var acquiring: Bool
+        var gateWidth: Double
     }
 
     /// Runs the link; `onBlock` receives every block as it closes, `onFrame` the link time and
@@ -74,6 +79,9 @@ public struct StabilityRunner {
             fibreLengthKm: link.fiber.lengthKm, seed: settings.seed)
         var stabilizer = PhaseStabilizer(visibility: link.decoder.visibility, lockLossQBER: alarm.maximumQBERX)
         var synchronizer = TimeBinSynchronizer(configuration: link)
+        var gate = try GateWidthController(configuration: settings.configuration)
+        let adaptsGate = controllers && gateControl
+        let tracksTime = timingDrift && synchronization
         var tagGenerator = SeededGenerator(seed: settings.seed, stream: "time-tags")
         var totals = RunningTotals(faults: faults.map { FaultReport(fault: $0) })
         if timingDrift {
@@ -99,6 +107,7 @@ public struct StabilityRunner {
                 frames.removeFirst(consumed)
                 let endSlot = covered.last.map { $0.startSlot + $0.slotCount } ?? blockStartSlot
                 let squares = covered.reduce(0) { $0 + $1.residualPhase * $1.residualPhase }
+                let gateWidths = covered.reduce(0) { $0 + $1.gateWidth }
                 let timingSquares = covered.reduce(0) { $0 + $1.timingErrorSquares }
                 let row = StabilityBlockRow(
                     startSeconds: Double(blockStartSlot) / rate, durationSeconds: Double(endSlot - blockStartSlot) / rate,
@@ -106,7 +115,9 @@ public struct StabilityRunner {
                     phaseErrorRad: covered.isEmpty ? 0 : (squares / Double(covered.count)).squareRoot(),
                     controllerState: controllers ? (covered.contains { $0.acquiring } ? "acquiring" : "locked") : "off",
                     pausedSeconds: Double(withheld) / rate,
-                    timingErrorPs: covered.isEmpty ? 0 : (timingSquares / Double(covered.count)).squareRoot() * 1e12)
+                    timingErrorPs: covered.isEmpty ? 0 : (timingSquares / Double(covered.count)).squareRoot() * 1e12,
+                    gateWidthNs: covered.isEmpty ? gate.width * 1e9 : gateWidths / Double(covered.count) * 1e9,
+                    darkCountEstimateHz: adaptsGate ? gate.darkCountRate ?? 0 : 0)
                 totals.add(report)
                 blockStartSlot = endSlot
                 try onBlock(row)
@@ -117,12 +128,14 @@ public struct StabilityRunner {
         while slot < totalSlots {
             let count = min(frameSlots, totalSlots - slot)
             var frameSegments: [FrameSegment] = []
+            var frameHistogram = [UInt64](repeating: 0, count: ArrivalTimeProfile.binCount)
             var phaseSquares = 0.0, timingSquares = 0.0, pieces = 0.0
             var piece = slot
             while piece < slot + count {
                 let pieceCount = min(pieceSlots, slot + count - piece)
                 var conditions = drift.conditions
                 conditions.decoderPhaseOffset -= controllers ? stabilizer.shifterPhase : 0
+                if adaptsGate { conditions.gateWidth = gate.width }
                 let pieceEnd = Double(piece + pieceCount) / rate
                 if timingDrift {
                     // Both the arrival and the windows (at the estimated frequency) move on during
@@ -131,8 +144,10 @@ public struct StabilityRunner {
                 }
                 let pieceSegments = segments(from: piece, count: pieceCount, conditions: conditions, rate: rate)
                 frameSegments += pieceSegments
-                if timingDrift, synchronization {
-                    synchronizer.track(histogram: observedHistogram(pieceSegments, generator: &tagGenerator), end: pieceEnd)
+                if tracksTime || adaptsGate {
+                    let histogram = observedHistogram(pieceSegments, generator: &tagGenerator)
+                    if tracksTime { synchronizer.track(histogram: histogram, end: pieceEnd) }
+                    frameHistogram = zip(frameHistogram, histogram).map { $0 + $1 }
                 }
                 let phase = remainder(conditions.decoderPhaseOffset, 2 * Double.pi)
                 phaseSquares += phase * phase
@@ -146,7 +161,9 @@ public struct StabilityRunner {
             let residual = (phaseSquares / pieces).squareRoot()
             frames.append(FrameRecord(
                 startSlot: slot, slotCount: count, paused: frame.verdict.paused, residualPhase: residual,
-                timingErrorSquares: timingSquares / pieces, acquiring: controllers && stabilizer.state == .acquiring))
+                timingErrorSquares: timingSquares / pieces, acquiring: controllers && stabilizer.state == .acquiring,
+                gateWidth: adaptsGate ? gate.width : link.tagger.gateWidth))
+            totals.gateWidths.add(adaptsGate ? gate.width : link.tagger.gateWidth)
             let startSeconds = Double(slot) / rate, endSeconds = Double(slot + count) / rate
             totals.add(frame: frame, residualPhase: residual, startSeconds: startSeconds, endSeconds: endSeconds)
             totals.timingSquares += timingSquares / pieces
@@ -160,6 +177,8 @@ public struct StabilityRunner {
             // Loss and stray light say nothing about the phase; the loop waits them out.
             if controllers, frame.verdict.fault != .loss, frame.verdict.fault != .background {
                 stabilizer.update(frameCounts: frame.counts)
+                // Nor do they say anything about the dark-count floor.
+                if adaptsGate { try gate.observe(histogram: frameHistogram, pulses: count) }
             }
             slot += count
             try emitBlocks()
@@ -209,6 +228,20 @@ public struct StabilityRunner {
         }
     }
 
+    /// The gate widths of the frames: their mean, smallest and largest.
+    private struct WidthStatistics {
+        var sum = 0.0, count = 0, minimum = 0.0, maximum = 0.0
+
+        mutating func add(_ width: Double) {
+            minimum = count == 0 ? width : min(minimum, width)
+            maximum = count == 0 ? width : max(maximum, width)
+            sum += width
+            count += 1
+        }
+
+        var mean: Double { count == 0 ? 0 : sum / Double(count) }
+    }
+
     /// The sums a summary needs, updated frame by frame and block by block.
     private struct RunningTotals {
         var blocks = 0, blocksWithoutKey = 0, siftedBits = 0, secretBits = 0
@@ -221,6 +254,7 @@ public struct StabilityRunner {
         var timingSquares = 0.0
         var acquisition: TimeBinSynchronizer.Acquisition?
         var acquisitionErrorPs: Double?
+        var gateWidths = WidthStatistics()
         var faults: [FaultReport]
 
         mutating func add(_ report: BlockReport) {
@@ -262,7 +296,9 @@ public struct StabilityRunner {
                 phaseErrorRmsRad: frames == 0 ? 0 : (phaseSquares / Double(frames)).squareRoot(),
                 timingDrift: runner.timingDrift, synchronization: runner.synchronization,
                 timingErrorRmsPs: frames == 0 ? 0 : (timingSquares / Double(frames)).squareRoot() * 1e12,
-                acquisition: acquisition, acquisitionErrorPs: acquisitionErrorPs, faults: faults,
+                acquisition: acquisition, acquisitionErrorPs: acquisitionErrorPs,
+                gateControl: runner.controllers && runner.gateControl, meanGateWidthNs: gateWidths.mean * 1e9,
+                minimumGateWidthNs: gateWidths.minimum * 1e9, maximumGateWidthNs: gateWidths.maximum * 1e9, faults: faults,
                 seed: settings.seed)
         }
     }

@@ -58,6 +58,14 @@ public struct StabilitySummary: Sendable, Codable, Equatable {
     public var acquisition: TimeBinSynchronizer.Acquisition?
     /// The acquisition's estimate minus the true arrival offset at the run's start (ps).
     public var acquisitionErrorPs: Double?
+    /// Whether Bob's gate-width controller ran.
+    public var gateControl: Bool
+    /// Mean width of Bob's gate windows over every frame (ns).
+    public var meanGateWidthNs: Double
+    /// Narrowest gate width of a frame (ns).
+    public var minimumGateWidthNs: Double
+    /// Widest gate width of a frame (ns).
+    public var maximumGateWidthNs: Double
     /// The injected faults and how the link rode them out.
     public var faults: [FaultReport]
     /// The seed.

@@ -16,7 +16,9 @@ struct RunCommand: ParsableCommand {
             walk, the source and detectors wander, and the two nodes' clocks and the fibre's \
             delay move the photons' arrival time; Bob's phase lock corrects the phase from the \
             X-basis errors, his time-bin synchronisation acquires the arrival time from a 10 s \
-            pilot and tracks it from his time tags every second, and the link alarm \
+            pilot and tracks it from his time tags every second, his gate-width controller sets \
+            the windows' width every 5 minutes from the dark-count floor of his arrival \
+            histogram, and the link alarm \
             withholds the frames of a fault (X QBER above the limit, loss, stray light) from the \
             key and resumes on its own. With --accelerated the frames' counts are drawn from the \
             analytic link model and each block's key length from the finite-key bound (no \
@@ -27,6 +29,7 @@ struct RunCommand: ParsableCommand {
               qkd run --duration 6h --csv run.csv --plot run.svg
               qkd run --duration 6h --controllers off --plot ablation.svg
               qkd run --duration 6h --sync off --json
+              qkd run --duration 6h --gate off --fault room-warming@1h+3h --json
               qkd run --duration 6h --fault detector-latch@1h+60s --json
               qkd run --duration 6h --fault fibre-cut@1h+30s --fault stray-light@2h+20s --json
               qkd run --duration 72h --accelerated --json
@@ -53,11 +56,14 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Drift of the interferometer phase, the source's brightness, the detectors' efficiency and dark counts, the clocks and the fibre's delay: on or off.")
     var drift: Switch = .on
 
-    @Option(help: "Bob's controllers, the phase lock and the time-bin synchronisation: on or off.")
+    @Option(help: "Bob's controllers, the phase lock, the time-bin synchronisation and the gate-width controller: on or off.")
     var controllers: Switch = .on
 
     @Option(help: "Bob's time-bin synchronisation alone (acquisition and tracking): on or off.")
     var sync: Switch = .on
+
+    @Option(help: "Bob's gate-width controller alone (the windows' width from the dark-count floor of his arrival histogram): on or off.")
+    var gate: Switch = .on
 
     @Option(help: ArgumentHelp("Phase diffusion of the drift.", valueName: "rad/√s"))
     var phaseDiffusion: Double = InterferometerPhaseDrift.defaultDiffusion
@@ -100,6 +106,7 @@ struct RunCommand: ParsableCommand {
         runner.controllers = controllers == .on
         runner.timingDrift = drift == .on
         runner.synchronization = controllers == .on && sync == .on
+        runner.gateControl = gate == .on
         runner.alarm = LinkAlarm(maximumQBERX: alarmQber)
         runner.accelerated = accelerated
         runner.faults = try fault.map(Self.parseFault)
@@ -158,6 +165,12 @@ struct RunCommand: ParsableCommand {
         return acquired + String(format: "arrival %.1f ps rms from the windows", summary.timingErrorRmsPs)
     }
 
+    private static func gateWidths(_ summary: StabilitySummary) -> String {
+        guard summary.gateControl else { return String(format: "gate width %.2f ns (calibrated, gate-width controller off)", summary.meanGateWidthNs) }
+        return String(format: "gate width %.2f ns mean (%.2f-%.2f ns), set from the arrival histogram's dark-count floor",
+                      summary.meanGateWidthNs, summary.minimumGateWidthNs, summary.maximumGateWidthNs)
+    }
+
     private static func text(_ summary: StabilitySummary) -> String {
         func percent(_ value: Double) -> String { String(format: "%.2f %%", value * 100) }
         let drift = summary.phaseDiffusion.map { "\($0) rad/√s" } ?? "off"
@@ -168,6 +181,7 @@ struct RunCommand: ParsableCommand {
             QBER Z \(percent(summary.meanQberZ)), X \(percent(summary.meanQberX)) (largest block X \(percent(summary.maxQberX)); all frames X \(percent(summary.meanQberXAllFrames)))
             residual phase \(String(format: "%.3f", summary.phaseErrorRmsRad)) rad rms, lock losses: \(summary.lockLossEvents)\(summary.firstLockLossSeconds.map { String(format: " (first at %.0f s)", $0) } ?? "")
             \(timing(summary))
+            \(gateWidths(summary))
             secret bits \(summary.secretBits), \(String(format: "%.2f", summary.secretKeyRate)) bit/s
             """ + summary.faults.map { fault in
                 let resume = fault.resumeSeconds.map { String(format: "resumed %.0f s after it", $0) } ?? "did not resume"

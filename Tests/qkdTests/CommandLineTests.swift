@@ -130,7 +130,8 @@ func runQKD(_ arguments: [String]) throws -> (status: Int32, stdout: String, std
         }
         #expect(object["durationSeconds"] as? Double == 40)
         let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
-        #expect(lines.first == "startSeconds,durationSeconds,qberZ,qberX,siftedBits,secretBits,phaseErrorRad,controllerState,pausedSeconds,timingErrorPs")
+        #expect(lines.first == "startSeconds,durationSeconds,qberZ,qberX,siftedBits,secretBits,phaseErrorRad,controllerState,pausedSeconds,timingErrorPs,gateWidthNs,darkCountEstimateHz")
+        #expect(object["gateControl"] as? Bool == true && abs((object["meanGateWidthNs"] as? Double ?? 0) - 2) < 1e-9, "no update within 40 s")
         #expect(lines.count == 1 + (object["blocks"] as? Int ?? -1))
         let svg = try String(contentsOfFile: plot, encoding: .utf8)
         #expect(svg.contains("QBER X of the blocks (%)") && svg.contains("QBER X of the frames (%)"))
@@ -149,7 +150,7 @@ func runQKD(_ arguments: [String]) throws -> (status: Int32, stdout: String, std
 
     @Test(arguments: [
         ["run", "--drift", "sideways"], ["run", "--duration", "-1h"], ["run", "--alarm-qber", "0.7"],
-        ["run", "--fault", "meteor@1h+1s"], ["run", "--fault", "fibre-cut@1h"],
+        ["run", "--fault", "meteor@1h+1s"], ["run", "--fault", "fibre-cut@1h"], ["run", "--gate", "narrow"],
     ])
     func badInputIsExitCodeTwo(arguments: [String]) throws {
         let result = try runQKD(arguments)
