@@ -163,7 +163,11 @@ public struct CascadeParameters: Sendable, Hashable {
     /// 10^5-bit block at 7 %; one at a time took about 20 000 for 0.003 less f) and 24 passes, since more
     /// frames reach the half-key passes with an error pair left at this length (16 passes left
     /// 1 of 300 frames wrong with `k₂ = 32 k₁` at 5 %), while a pass costs one disclosed bit,
-    /// about 10^-4 of f at 10^5 bits.
+    /// about 10^-4 of f at 10^5 bits. The limit grows with the key, one search slot per 12 500
+    /// bits (8 at 10^5, 64 at the demo's 8·10^5-bit blocks), so the waiting blocks every round
+    /// re-examines stay about as many per slot as at 10^5: a fixed 8 at 8·10^5 bits ran the
+    /// demo's Cascade for minutes instead of seconds; 64 gives f 1.043 at QBER 6.8 % with 7 600
+    /// round trips per block, in 0.35 s (BENCHMARKS.md).
     public static func tuned(forQBER estimatedQBER: Double, blockSize: Int, permutationSeed seed: UInt64 = defaultPermutationSeed) -> CascadeParameters {
         let isLong = blockSize >= longKeyLength
         var parameters: CascadeParameters
@@ -175,7 +179,7 @@ public struct CascadeParameters: Sendable, Hashable {
             parameters = CascadeParameters(permutationSeed: seed)
         }
         parameters.passCount = isLong ? 24 : 16
-        parameters.concurrentSearchLimit = isLong ? 8 : 1
+        parameters.concurrentSearchLimit = isLong ? max(8, blockSize / 12_500) : 1
         return parameters
     }
 

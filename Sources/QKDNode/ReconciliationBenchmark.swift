@@ -33,6 +33,11 @@ public struct ReconciliationBenchmark: Codable, Sendable {
     public let threads: Int
     /// The generator seed.
     public let seed: UInt64
+    /// Whether Cascade searched the lowest pass first (`CascadeParameters.searchesLowestPassFirst`:
+    /// fewest disclosed bits, the in-process link's setting) rather than every pass's odd blocks
+    /// at once (fewest round trips, the node link's setting; `ReconciliationSelector`). Always
+    /// false for LDPC.
+    public let lowestPassFirst: Bool
     /// Mean efficiency `f = disclosed / (n h(qber))` over the blocks (disclosed: every parity
     /// bit Alice sent; h: binary entropy).
     public let efficiency: Double
@@ -54,9 +59,11 @@ public struct ReconciliationBenchmark: Codable, Sendable {
     /// Sifted megabits reconciled per CPU second (user + system), i.e. per busy core.
     public let cpuMbps: Double
 
-    /// Runs the benchmark. Throws `QKDError.invalidParameter` if `blockSize <= 0`, `qber` is
-    /// not in (0, 0.5), `blocks <= 0` or `threads <= 0`.
-    public init(method: ReconciliationMethod, blockSize: Int, qber: Double, blocks: Int, threads: Int = 1, seed: UInt64 = 1) throws {
+    /// Runs the benchmark; Cascade uses `CascadeParameters.tuned(forQBER:blockSize:)` with
+    /// `searchesLowestPassFirst` set to `lowestPassFirst`. Throws `QKDError.invalidParameter` if
+    /// `blockSize <= 0`, `qber` is not in (0, 0.5), `blocks <= 0` or `threads <= 0`.
+    public init(method: ReconciliationMethod, blockSize: Int, qber: Double, blocks: Int, threads: Int = 1, seed: UInt64 = 1,
+                lowestPassFirst: Bool = true) throws {
         guard blockSize > 0 else {
             throw QKDError(.invalidParameter, "block size \(blockSize) must be positive")
         }
@@ -82,7 +89,7 @@ public struct ReconciliationBenchmark: Codable, Sendable {
             do {
                 var block = worker
                 while block < blocks {
-                    results.store(try Self.reconcileOne(method: method, blockSize: blockSize, qber: qber, seed: seed, block: block), at: block)
+                    results.store(try Self.reconcileOne(method: method, blockSize: blockSize, qber: qber, seed: seed, lowestPassFirst: lowestPassFirst, block: block), at: block)
                     block += workers
                 }
             } catch {
@@ -104,6 +111,7 @@ public struct ReconciliationBenchmark: Codable, Sendable {
         self.blocks = blocks
         self.threads = workers
         self.seed = seed
+        self.lowestPassFirst = method == .cascade && lowestPassFirst
         efficiency = meanEfficiency
         efficiencyStandardDeviation = variance.squareRoot()
         disclosedBits = Double(outcomes.reduce(0) { $0 + $1.disclosedBits }) / Double(blocks)
@@ -118,7 +126,8 @@ public struct ReconciliationBenchmark: Codable, Sendable {
     /// One line for people.
     public var text: String {
         func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
-        return "\(method) n = \(blockSize), QBER \(fixed(qber * 100, 2)) %, \(blocks) blocks: f = \(fixed(efficiency, 4)) "
+        let order = lowestPassFirst ? " (lowest pass first)" : method == ReconciliationMethod.cascade.rawValue ? " (all passes at once)" : ""
+        return "\(method)\(order) n = \(blockSize), QBER \(fixed(qber * 100, 2)) %, \(blocks) blocks: f = \(fixed(efficiency, 4)) "
             + "(sd \(fixed(efficiencyStandardDeviation, 4))), frame error rate \(fixed(frameErrorRate, 5)), "
             + "\(fixed(roundTrips, 1)) round trips per block, \(fixed(throughputMbps, 2)) Mbit/s wall "
             + "(\(threads) threads), \(fixed(cpuMbps, 2)) Mbit/s per CPU second"
@@ -133,7 +142,7 @@ public struct ReconciliationBenchmark: Codable, Sendable {
     }
 
     /// Draws block `block`'s keys and reconciles them.
-    static func reconcileOne(method: ReconciliationMethod, blockSize: Int, qber: Double, seed: UInt64, block: Int) throws -> BlockOutcome {
+    static func reconcileOne(method: ReconciliationMethod, blockSize: Int, qber: Double, seed: UInt64, lowestPassFirst: Bool, block: Int) throws -> BlockOutcome {
         var generator = SeededGenerator(seed: seed, stream: "reconcile-block-\(block)")
         let aliceKey = BitVector(randomCount: blockSize, using: &generator)
         var bobKey = aliceKey
@@ -149,7 +158,8 @@ public struct ReconciliationBenchmark: Codable, Sendable {
         }
         switch method {
         case .cascade:
-            let parameters = CascadeParameters.tuned(forQBER: qber, blockSize: blockSize)
+            var parameters = CascadeParameters.tuned(forQBER: qber, blockSize: blockSize)
+            parameters.searchesLowestPassFirst = lowestPassFirst
             var alice = try CascadeAlice(referenceKey: aliceKey, estimatedQBER: qber, parameters: parameters)
             var bob = try CascadeBob(noisyKey: bobKey, estimatedQBER: qber, parameters: parameters)
             var request: CascadeMessage? = try bob.start()

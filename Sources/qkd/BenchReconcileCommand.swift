@@ -39,15 +39,24 @@ struct BenchReconcileCommand: ParsableCommand {
     @Option(help: "Generator seed.")
     var seed: UInt64 = 1
 
-    @Flag(help: "Print one JSON object (method, blockSize, qber, blocks, threads, seed, efficiency, efficiencyStandardDeviation, disclosedBits, errors, frameErrorRate, roundTrips, seconds, throughputMbps, cpuMbps).")
+    @Option(name: .customLong("search-order"), help: ArgumentHelp(
+        "Cascade's binary searches: lowest-pass-first (fewest disclosed bits; what an in-process link uses) or all-at-once (every pass's odd blocks together, fewest round trips; what the node link uses, since each round trip costs authentication key).",
+        valueName: "order"))
+    var searchOrder: String = "lowest-pass-first"
+
+    @Flag(help: "Print one JSON object (method, blockSize, qber, blocks, threads, seed, lowestPassFirst, efficiency, efficiencyStandardDeviation, disclosedBits, errors, frameErrorRate, roundTrips, seconds, throughputMbps, cpuMbps).")
     var json = false
 
     func run() throws {
         guard let chosen = ReconciliationMethod(rawValue: method) else {
             throw QKDError(.invalidParameter, "--method must be one of \(ReconciliationMethod.allCases.map(\.rawValue).joined(separator: ", ")), got \(method)")
         }
+        let orders = ["lowest-pass-first": true, "all-at-once": false]
+        guard let lowestPassFirst = orders[searchOrder] else {
+            throw QKDError(.invalidParameter, "--search-order must be lowest-pass-first or all-at-once, got \(searchOrder)")
+        }
         let result = try ReconciliationBenchmark(
-            method: chosen, blockSize: blockSize, qber: qber, blocks: blocks, threads: threads, seed: seed)
+            method: chosen, blockSize: blockSize, qber: qber, blocks: blocks, threads: threads, seed: seed, lowestPassFirst: lowestPassFirst)
         if json { try printJSON(result) } else { print(result.text) }
     }
 }

@@ -37,6 +37,7 @@ import Testing
         #expect(schedule(0.01, keyLength: CascadeParameters.longKeyLength) == [128, 256, 24])
         #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short).concurrentSearchLimit == 1)
         #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: long).concurrentSearchLimit == 8)
+        #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: 800_000).concurrentSearchLimit == 64)
         #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short).permutationSeed == CascadeParameters.defaultPermutationSeed)
         #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short, permutationSeed: 7).permutationSeed == 7)
     }

@@ -36,6 +36,21 @@ import Testing
         #expect(one.errors == three.errors)
     }
 
+    /// The same 20 blocks of 8192 bits at QBER 5 % (seed 4) with both search orders: searching
+    /// the lowest pass first, one block at a time after the first pass, must disclose fewer bits
+    /// and take more round trips than searching every odd block at once (at 2^14 bits the
+    /// difference is about 0.02 in f and 5-9 times the round trips, BENCHMARKS.md), and both
+    /// must correct every block. If the option did not reach the parameters, both would be equal.
+    @Test func searchOrderTradesDisclosedBitsForRoundTrips() throws {
+        let lowest = try ReconciliationBenchmark(method: .cascade, blockSize: 8192, qber: 0.05, blocks: 20, seed: 4, lowestPassFirst: true)
+        let allAtOnce = try ReconciliationBenchmark(method: .cascade, blockSize: 8192, qber: 0.05, blocks: 20, seed: 4, lowestPassFirst: false)
+        #expect(lowest.lowestPassFirst && !allAtOnce.lowestPassFirst)
+        #expect(lowest.frameErrorRate == 0 && allAtOnce.frameErrorRate == 0)
+        #expect(lowest.errors == allAtOnce.errors)
+        #expect(lowest.disclosedBits < allAtOnce.disclosedBits)
+        #expect(lowest.roundTrips > 2 * allAtOnce.roundTrips)
+    }
+
     @Test func badInputThrows() {
         #expect(throws: QKDError.self) { try ReconciliationBenchmark(method: .cascade, blockSize: 0, qber: 0.02, blocks: 1) }
         #expect(throws: QKDError.self) { try ReconciliationBenchmark(method: .cascade, blockSize: 100, qber: 0.5, blocks: 1) }

@@ -1,8 +1,17 @@
 import Foundation
 
-/// A fresh folder under the system's temporary directory, for one test.
+/// The folder under the system's temporary directory that holds every test folder of this test
+/// process; it is removed, with everything in it, when the process exits.
+private let processTemporaryRoot: String = {
+    let path = NSTemporaryDirectory() + "qkdkit-tests-\(ProcessInfo.processInfo.processIdentifier)"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: processTemporaryRoot) }
+    return path
+}()
+
+/// A fresh folder for one test, inside the process's temporary root (removed at exit).
 func temporaryFolder(_ name: String = #function) throws -> String {
-    let path = NSTemporaryDirectory() + "qkdkit-\(name.filter(\.isLetter))-\(UUID().uuidString)"
+    let path = processTemporaryRoot + "/\(name.filter(\.isLetter))-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }

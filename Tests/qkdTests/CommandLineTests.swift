@@ -42,7 +42,7 @@ func runQKD(_ arguments: [String]) throws -> (status: Int32, stdout: String, std
     }
 
     @Test func malformedConfigFileIsOneLineAndExitCodeTwo() throws {
-        let path = NSTemporaryDirectory() + "qkd-bad-\(UUID().uuidString).json"
+        let path = scratchPath("qkd-bad", suffix: ".json")
         try Data("{ \"fiber\": ".utf8).write(to: URL(fileURLWithPath: path))
         let result = try runQKD(["demo", "--config", path])
         #expect(result.status == 2)
@@ -57,7 +57,7 @@ func runQKD(_ arguments: [String]) throws -> (status: Int32, stdout: String, std
     }
 
     @Test func jsonSummaryHasTheDocumentedFields() throws {
-        let folder = NSTemporaryDirectory() + "qkd-cli-\(UUID().uuidString)"
+        let folder = scratchPath("qkd-cli")
         let result = try runQKD(["demo", "--distance", "60", "--duration", "30s", "--json", "--key-dir", folder])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
@@ -119,7 +119,7 @@ func runQKD(_ arguments: [String]) throws -> (status: Int32, stdout: String, std
 
 @Suite struct RunCommandTests {
     @Test func jsonSummaryCSVAndChart() throws {
-        let folder = NSTemporaryDirectory() + "qkd-run-\(UUID().uuidString)"
+        let folder = scratchPath("qkd-run")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let csv = folder + "/run.csv", plot = folder + "/run.svg"
         let result = try runQKD(["run", "--duration", "40s", "--frame", "5s", "--seed", "2", "--json", "--csv", csv, "--plot", plot, "--key-dir", folder])
@@ -138,7 +138,7 @@ func runQKD(_ arguments: [String]) throws -> (status: Int32, stdout: String, std
     }
 
     @Test func faultIsReportedWithItsResumeTime() throws {
-        let folder = NSTemporaryDirectory() + "qkd-run-\(UUID().uuidString)"
+        let folder = scratchPath("qkd-run")
         let result = try runQKD(["run", "--duration", "60s", "--frame", "5s", "--accelerated", "--fault", "fibre-cut@20s+10s", "--json", "--key-dir", folder])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])

@@ -5,7 +5,7 @@ import Testing
 @Suite struct ExtractCommandTests {
     /// Writes `contents` to a fresh temporary file and returns its path.
     private func temporaryFile(_ contents: Data) throws -> String {
-        let path = NSTemporaryDirectory() + "qkd-extract-\(UUID().uuidString)"
+        let path = scratchPath("qkd-extract")
         try contents.write(to: URL(fileURLWithPath: path))
         return path
     }
@@ -25,7 +25,7 @@ import Testing
     @Test func binaryFilesGiveTheHandCheckedHash() throws {
         let seed = try temporaryFile(Data([0b0110_1000]))
         let input = try temporaryFile(Data([0b1101_0000]))
-        let output = NSTemporaryDirectory() + "qkd-extract-\(UUID().uuidString)"
+        let output = scratchPath("qkd-extract")
         let result = try runQKD([
             "extract", "toeplitz", "--input-length", "4", "--output-length", "3", "--binary",
             "--seed-file", seed, "--input-file", input, "--output-file", output,

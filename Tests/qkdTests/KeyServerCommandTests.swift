@@ -7,7 +7,7 @@ import Testing
 /// executable, a demo's key store, real mutual TLS on a free loopback port.
 @Suite(.timeLimit(.minutes(1))) struct KeyServerCommandTests {
     @Test func masterAndSlaveFetchTheSameKeyThroughTheCommandLine() throws {
-        let folder = NSTemporaryDirectory() + "qkd-kme-\(UUID().uuidString)"
+        let folder = scratchPath("qkd-kme")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(try runQKD(["demo", "--distance", "60", "--duration", "10s", "--json", "--key-dir", folder + "/keys"]).status == 0)
         #expect(try runQKD(["pki", "init", folder + "/pki", "--port", "0"]).status == 0)
@@ -59,7 +59,7 @@ import Testing
     /// `qkd keys` against a listener that accepts and never answers gives up after
     /// --read-timeout, with one line naming the host and the timeout.
     @Test func keysGivesUpOnASilentKMEAfterTheReadTimeout() async throws {
-        let folder = NSTemporaryDirectory() + "qkd-keys-timeout-\(UUID().uuidString)"
+        let folder = scratchPath("qkd-keys-timeout")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(try runQKD(["pki", "init", folder, "--port", "0"]).status == 0)
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -81,7 +81,7 @@ import Testing
     /// each link's pools holding a demo's keys: a key relayed west -> middle -> east reaches the
     /// slave at east identical, through `qkd keys`.
     @Test func theCorridorExampleRelaysAKeyThroughTheCommandLine() throws {
-        let folder = NSTemporaryDirectory() + "qkd-relay-\(UUID().uuidString)"
+        let folder = scratchPath("qkd-relay")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(try runQKD(["demo", "--distance", "60", "--duration", "10s", "--json", "--key-dir", folder + "/keys"]).status == 0)
         let port = Int.random(in: 20_000...60_000)

@@ -8,7 +8,7 @@ struct LinkFixture {
 
     /// Creates the folder with `link-LENGTH.json` for each length and `boot.key`.
     init(lengthsKm: [Int] = [50]) throws {
-        folder = NSTemporaryDirectory() + "qkd-net-\(UUID().uuidString)"
+        folder = scratchPath("qkd-net")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for lengthKm in lengthsKm {
             try Data("""

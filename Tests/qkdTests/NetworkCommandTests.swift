@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test func linkParametersOverrideThePresetAndBadOnesAreNamed() throws {
-        let path = NSTemporaryDirectory() + "qkd-network-\(UUID().uuidString).json"
+        let path = scratchPath("qkd-network", suffix: ".json")
         defer { try? FileManager.default.removeItem(atPath: path) }
         func run(parameters: String, preset: String = "paper-120km") throws -> (status: Int32, stdout: String, stderr: String) {
             let json = """
@@ -133,7 +133,7 @@ import Testing
     }
 
     @Test func aBadNetworkIsOneLineAndExitCodeTwo() throws {
-        let path = NSTemporaryDirectory() + "qkd-network-\(UUID().uuidString).json"
+        let path = scratchPath("qkd-network", suffix: ".json")
         try Data(#"{"nodes": [{"id": "A"}], "links": [{"id": "l", "from": "A", "to": "A", "preset": "paper-120km", "length_km": 1}]}"#.utf8)
             .write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -38,7 +38,7 @@ import Testing
 
     @Test(.enabled(if: ProcessInfo.processInfo.environment["QKD_TEST_NETWORK_PROCESSES"] == "1"))
     func theCorridorRelaysIdenticalKeysBetweenProcesses() throws {
-        let folder = NSTemporaryDirectory() + "qkd-netproc-\(UUID().uuidString)"
+        let folder = scratchPath("qkd-netproc")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let config = try Self.shortCorridor(in: folder)
@@ -88,7 +88,7 @@ import Testing
     /// A node that refuses its arguments stops the run at start-up: the error names it and shows
     /// its log, the optics already started is stopped, and the temporary folder is removed.
     @Test func aNodeThatFailsToStartStopsTheRunAndIsNamed() throws {
-        let folder = NSTemporaryDirectory() + "qkd-netproc-\(UUID().uuidString)"
+        let folder = scratchPath("qkd-netproc")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let config = try Self.shortCorridor(in: folder)
@@ -103,7 +103,7 @@ import Testing
 
     /// SIGINT stops every process of the run.
     @Test func anInterruptStopsEveryProcess() throws {
-        let folder = NSTemporaryDirectory() + "qkd-netproc-\(UUID().uuidString)"
+        let folder = scratchPath("qkd-netproc")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let config = try Self.shortCorridor(in: folder)

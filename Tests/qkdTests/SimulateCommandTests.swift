@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 private func configFile(_ text: String) throws -> String {
-    let path = NSTemporaryDirectory() + "qkd-simulate-\(UUID().uuidString).json"
+    let path = scratchPath("qkd-simulate", suffix: ".json")
     try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     return path
 }
@@ -38,7 +38,7 @@ private func configFile(_ text: String) throws -> String {
     }
 
     @Test func jsonHasOneObjectPerPointAndThePlotIsWritten() throws {
-        let plot = NSTemporaryDirectory() + "qkd-simulate-\(UUID().uuidString).svg"
+        let plot = scratchPath("qkd-simulate", suffix: ".svg")
         let result = try runQKD(["simulate", "--sweep", "distance=0:250:5", "--format", "json", "--plot", plot])
         #expect(result.status == 0, "\(result.stderr)")
         let points = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
