@@ -180,22 +180,9 @@ import Testing
         var together = CascadeParameters(permutationSeed: 77)
         together.searchesLowestPassFirst = false
         let lowestFirst = CascadeParameters(permutationSeed: 77)
-        var bitsTogether = 0
-        var bitsLowestFirst = 0
-        var roundTripsTogether = 0
-        var roundTripsLowestFirst = 0
-        for block in 0..<40 {
-            let seed = 30_000 + UInt64(block)
-            let first = try CascadeRun.simulate(length: 4096, qber: 0.05, seed: seed, parameters: together)
-            let second = try CascadeRun.simulate(length: 4096, qber: 0.05, seed: seed, parameters: lowestFirst)
-            #expect(first.isCorrected && second.isCorrected)
-            bitsTogether += first.bobDisclosedBits
-            bitsLowestFirst += second.bobDisclosedBits
-            roundTripsTogether += first.roundTrips
-            roundTripsLowestFirst += second.roundTrips
-        }
-        #expect(bitsLowestFirst < bitsTogether)
-        #expect(roundTripsLowestFirst > roundTripsTogether)
+        let (all, lowest) = try pairedTotals(together, lowestFirst, qber: 0.05, firstSeed: 30_000)
+        #expect(lowest.disclosedBits < all.disclosedBits)
+        #expect(lowest.roundTrips > all.roundTrips)
     }
 
     /// One search at a time in passes after the first, against all at once, on the same 40
@@ -207,21 +194,27 @@ import Testing
         let allAtOnce = CascadeParameters(blockSizeGrowthFactor: 4, permutationSeed: 78)
         var oneAtATime = allAtOnce
         oneAtATime.concurrentSearchLimit = 1
-        var bitsAllAtOnce = 0
-        var bitsOneAtATime = 0
-        var roundTripsAllAtOnce = 0
-        var roundTripsOneAtATime = 0
+        let (all, one) = try pairedTotals(allAtOnce, oneAtATime, qber: 0.02, firstSeed: 40_000)
+        #expect(one.disclosedBits < all.disclosedBits)
+        #expect(one.roundTrips > all.roundTrips)
+    }
+
+    /// Bob's disclosed bits and round trips summed over the same 40 blocks of 4096 bits (seeds
+    /// `firstSeed`, `firstSeed + 1`, ...) under `first` and under `second`; every block must end
+    /// corrected under both.
+    private func pairedTotals(
+        _ first: CascadeParameters, _ second: CascadeParameters, qber: Double, firstSeed: UInt64
+    ) throws -> (first: (disclosedBits: Int, roundTrips: Int), second: (disclosedBits: Int, roundTrips: Int)) {
+        var totals = [(disclosedBits: 0, roundTrips: 0), (disclosedBits: 0, roundTrips: 0)]
         for block in 0..<40 {
-            let seed = 40_000 + UInt64(block)
-            let first = try CascadeRun.simulate(length: 4096, qber: 0.02, seed: seed, parameters: allAtOnce)
-            let second = try CascadeRun.simulate(length: 4096, qber: 0.02, seed: seed, parameters: oneAtATime)
-            #expect(first.isCorrected && second.isCorrected)
-            bitsAllAtOnce += first.bobDisclosedBits
-            bitsOneAtATime += second.bobDisclosedBits
-            roundTripsAllAtOnce += first.roundTrips
-            roundTripsOneAtATime += second.roundTrips
+            let seed = firstSeed + UInt64(block)
+            for (index, parameters) in [first, second].enumerated() {
+                let run = try CascadeRun.simulate(length: 4096, qber: qber, seed: seed, parameters: parameters)
+                #expect(run.isCorrected)
+                totals[index].disclosedBits += run.bobDisclosedBits
+                totals[index].roundTrips += run.roundTrips
+            }
         }
-        #expect(bitsOneAtATime < bitsAllAtOnce)
-        #expect(roundTripsOneAtATime > roundTripsAllAtOnce)
+        return (totals[0], totals[1])
     }
 }
