@@ -29,11 +29,16 @@ public struct NodeSettings: Sendable {
     /// debug build can take minutes).
     public var peerSilenceLimit: Double
 
+    /// The default `authenticationReserveBits` (`qkd node --reserve-bits`).
+    public static let defaultAuthenticationReserveBits = 4096
+    /// The default `peerSilenceLimit` in seconds (`qkd node --peer-timeout`).
+    public static let defaultPeerSilenceLimit = 10.0
+
     /// Creates settings, validating the reserve, the bootstrap key file, the pipeline depth and the
     /// silence limit.
     public init(role: LinkDirection, configuration: NodeConfiguration, peerAddress: String, storePath: String, bootstrapKeyPath: String,
-                authenticationReserveBits: Int = 4096, maximumBlocksInFlight: Int = 16, patience: Double = 10,
-                peerSilenceLimit: Double = 10) throws {
+                authenticationReserveBits: Int = defaultAuthenticationReserveBits, maximumBlocksInFlight: Int = 16, patience: Double = 10,
+                peerSilenceLimit: Double = defaultPeerSilenceLimit) throws {
         guard authenticationReserveBits >= 0, authenticationReserveBits % 128 == 0 else {
             throw QKDError(.invalidParameter, "authentication reserve must be a non-negative multiple of 128 bits, got \(authenticationReserveBits)")
         }

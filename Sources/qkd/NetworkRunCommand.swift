@@ -69,19 +69,19 @@ struct NetworkRunCommand: ParsableCommand {
     @Flag(help: "With --processes: keep the temporary run folder (stores, PKI, logs) at the end.")
     var keepRunDir = false
 
-    @Option(help: "With --processes: seed of the first link's optics (link i uses seed + i).")
-    var seed: UInt64 = 1
+    @Option(help: "With --processes: seed of the first link's optics (link i uses seed + i; default 1).")
+    var seed: UInt64?
 
-    @Option(help: "With --processes: secret bits of each block the nodes reserve for authentication (multiple of 128).")
-    var reserveBits: Int = 4096
+    @Option(help: "With --processes: secret bits of each block the nodes reserve for authentication (multiple of 128; default \(NodeSettings.defaultAuthenticationReserveBits)).")
+    var reserveBits: Int?
 
-    @Option(help: "With --processes: seconds a node waits for its peer while blocks are in flight (`qkd node --peer-timeout`).")
-    var peerTimeout: Double = 10
+    @Option(help: "With --processes: seconds a node waits for its peer while blocks are in flight (`qkd node --peer-timeout`; default \(NodeSettings.defaultPeerSilenceLimit)).")
+    var peerTimeout: Double?
 
     func validate() throws {
         if !processes {
-            let given = [(runDir != nil, "--run-dir"), (keepRunDir, "--keep-run-dir"), (seed != 1, "--seed"), (reserveBits != 4096, "--reserve-bits"),
-                         (peerTimeout != 10, "--peer-timeout")]
+            let given = [(runDir != nil, "--run-dir"), (keepRunDir, "--keep-run-dir"), (seed != nil, "--seed"), (reserveBits != nil, "--reserve-bits"),
+                         (peerTimeout != nil, "--peer-timeout")]
             for (given, option) in given where given {
                 throw ValidationError("\(option) needs --processes")
             }
@@ -134,8 +134,9 @@ struct NetworkRunCommand: ParsableCommand {
             }
         }
         let run = NetworkProcessRun(
-            network: network, name: config, duration: duration, durationSeconds: try DurationParser.seconds(duration), seed: seed,
-            runFolder: runDir, keepRunFolder: keepRunDir, reserveBits: reserveBits, peerTimeout: peerTimeout)
+            network: network, name: config, duration: duration, durationSeconds: try DurationParser.seconds(duration), seed: seed ?? 1,
+            runFolder: runDir, keepRunFolder: keepRunDir, reserveBits: reserveBits ?? NodeSettings.defaultAuthenticationReserveBits,
+            peerTimeout: peerTimeout ?? NodeSettings.defaultPeerSilenceLimit)
         let outcome = try run.run()
         if json {
             try printJSON(outcome)

@@ -48,13 +48,13 @@ struct NodeCommand: ParsableCommand {
     var bootstrapKey: String
 
     @Option(help: "Secret bits of each block reserved for authentication (multiple of 128).")
-    var reserveBits: Int = 4096
+    var reserveBits: Int = NodeSettings.defaultAuthenticationReserveBits
 
     @Option(help: "Seconds to keep trying to reach the peer and the optics process.")
     var patience: Double = 10
 
     @Option(help: "Seconds without a frame from the peer, while blocks are in flight, after which the session restarts (a lost frame); above the peer's longest computation.")
-    var peerTimeout: Double = 10
+    var peerTimeout: Double = NodeSettings.defaultPeerSilenceLimit
 
     @Option(help: "Most blocks distilled at once (pipelining; the pipeline deepens only as far as the peer's round-trip time needs).")
     var blocksInFlight: Int = 16

@@ -132,6 +132,16 @@ import Testing
         #expect(result.stderr.contains(expected.replacingOccurrences(of: "CONFIG", with: config)), "\(result.stderr)")
     }
 
+    /// A process-mode option without `--processes` is refused, even when its value is the
+    /// default (the check looks at whether it was given, not at its value).
+    @Test(arguments: [["--seed", "1"], ["--reserve-bits", "4096"], ["--peer-timeout", "10"], ["--keep-run-dir"]])
+    func processOptionsNeedProcesses(arguments: [String]) throws {
+        let config = Self.examples.appendingPathComponent("corridor-240km.json").path
+        let result = try runQKD(["network", "run", "--config", config, "--duration", "1m"] + arguments)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("\(arguments[0]) needs --processes"), "\(result.stderr)")
+    }
+
     @Test func aBadNetworkIsOneLineAndExitCodeTwo() throws {
         let path = scratchPath("qkd-network", suffix: ".json")
         try Data(#"{"nodes": [{"id": "A"}], "links": [{"id": "l", "from": "A", "to": "A", "preset": "paper-120km", "length_km": 1}]}"#.utf8)
