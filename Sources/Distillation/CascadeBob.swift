@@ -79,14 +79,12 @@ public struct CascadeBob: Sendable {
     private var eagerlyFlippedPassCount = 0
     private var round = Round.notStarted
     private var outstanding: [PendingQuery] = []
-    /// Blocks that may hold an odd number of errors and must be (re-)examined.
+    /// Blocks whose state changed (a parity arrived, a correction made them odd, their pass
+    /// was reached) and that must be examined; every other odd block of a reached pass has
+    /// been examined since its last change and waits at its search cursor.
     private var blocksToExamine: [BlockReference] = []
-    /// Scratch list of the blocks whose search awaits a parity, kept for its capacity.
-    private var waitingBlocks: [BlockReference] = []
     /// Blocks whose binary search waits for the outstanding request.
     private var blocksAwaitingParities: [BlockReference] = []
-    /// Odd blocks of later passes whose search waits until the lowest pass's searches are done.
-    private var deferredBlocks: [BlockReference] = []
 
     /// Creates Bob's side. Throws if the key is empty or too long, the QBER estimate is not in
     /// `0..<0.5`, or the parameters are invalid.
@@ -169,9 +167,7 @@ public struct CascadeBob: Sendable {
                 }
             }
             blocksToExamine.append(contentsOf: blocksAwaitingParities)
-            blocksToExamine.append(contentsOf: deferredBlocks)
             blocksAwaitingParities.removeAll(keepingCapacity: true)
-            deferredBlocks.removeAll(keepingCapacity: true)
         }
         outstanding.removeAll(keepingCapacity: true)
         return advance()
@@ -263,55 +259,45 @@ public struct CascadeBob: Sendable {
     /// Advances every binary search as far as known parities allow, correcting the bits found
     /// and following the cascade effect, and makes the parities still needed `outstanding`.
     ///
-    /// Corrections can change the path of searches examined earlier in the same sweep, so when
-    /// a sweep corrected anything, the searches waiting for parities are examined again; the
-    /// queries come from a sweep without corrections and are all current. Blocks are examined
-    /// last queued first; the queries are sorted by pass and block.
+    /// Only the blocks in `blocksToExamine` are walked (last queued first): a search's path
+    /// depends only on Alice's known parities and Bob's bits inside its block, and both change
+    /// only for blocks that are queued (a parity arrives for an outstanding block; a correction
+    /// goes through `CascadePassState.flip`, which clears the block's cursor, and `correct`
+    /// queues the block if it turned odd). So once the queue is empty, every odd block of a
+    /// reached pass waits at its cursor for one parity, and the next queries are read off the
+    /// passes' odd-block tables in pass and block order: with `searchesLowestPassFirst`, the
+    /// odd blocks of the lowest pass that has any (after the first pass, at most
+    /// `concurrentSearchLimit` of them, lowest index first); otherwise every odd block.
     private mutating func collectSearchQueries() {
-        while true {
-            let correctionsBefore = correctedBitCount
-            waitingBlocks.removeAll(keepingCapacity: true)
-            while let block = blocksToExamine.popLast() {
-                if searchStep(block) { waitingBlocks.append(block) }
-            }
-            if correctedBitCount == correctionsBefore { break }
-            swap(&blocksToExamine, &waitingBlocks)
-        }
-        sortWaitingBlocks()
-        deferredBlocks.removeAll(keepingCapacity: true)
+        while let block = blocksToExamine.popLast() { searchStep(block) }
         blocksAwaitingParities.removeAll(keepingCapacity: true)
-        var previous: BlockReference?
-        for block in waitingBlocks where block != previous {
-            previous = block
-            if parameters.searchesLowestPassFirst, let first = blocksAwaitingParities.first,
-               block.pass != first.pass || (block.pass > 0 && blocksAwaitingParities.count >= parameters.concurrentSearchLimit) {
-                deferredBlocks.append(block)
-                continue
+        let lowestPassFirst = parameters.searchesLowestPassFirst
+        for pass in 0..<reachedPassCount {
+            let limit = lowestPassFirst && pass > 0 ? parameters.concurrentSearchLimit : Int.max
+            var selected = 0
+            unretainedPasses[pass]._withUnsafeGuaranteedRef { state in
+                var block = state.firstOddBlock(from: 0)
+                while block < state.blockCount && selected < limit {
+                    let reference = BlockReference(pass: pass, block: block)
+                    let awaited = state.awaitedQuery(ofBlock: block)
+                    blocksAwaitingParities.append(reference)
+                    outstanding.append(PendingQuery(block: reference, parentNode: awaited.parentNode, range: awaited.range))
+                    selected += 1
+                    block = state.firstOddBlock(from: block + 1)
+                }
             }
-            blocksAwaitingParities.append(block)
-            let awaited = unretainedPasses[block.pass]._withUnsafeGuaranteedRef { $0.awaitedQuery(ofBlock: block.block) }
-            outstanding.append(PendingQuery(block: block, parentNode: awaited.parentNode, range: awaited.range))
+            if lowestPassFirst && selected > 0 { break }
         }
-    }
-
-    /// Sorts `waitingBlocks` by pass and block. They are examined last queued first, so they
-    /// usually come out in descending order, which a reversal sorts.
-    private mutating func sortWaitingBlocks() {
-        let isDescending = waitingBlocks.withUnsafeBufferPointer { blocks in
-            blocks.isEmpty || zip(blocks.dropFirst(), blocks).allSatisfy { $0.code <= $1.code }
-        }
-        if isDescending { waitingBlocks.reverse() } else { waitingBlocks.sort() }
     }
 
     /// Advances the binary search of `reference` (`CascadePassState.advanceSearch`): corrects
-    /// the error bit if the search reaches it. Returns whether the search awaits a parity.
-    private mutating func searchStep(_ reference: BlockReference) -> Bool {
+    /// the error bit if the search reaches it.
+    private mutating func searchStep(_ reference: BlockReference) {
         let state = unretainedPasses[reference.pass]
         let outcome = key.withUnsafeBufferPointer { keyWords in
             state._withUnsafeGuaranteedRef { $0.advanceSearch(ofBlock: reference.block, key: keyWords) }
         }
         if outcome >= 0 { correct(originalIndex: outcome) }
-        return outcome == CascadePassState.searchAwaitsParity
     }
 
     /// Flips key bit `originalIndex` in every pass and queues the blocks of the passes reached

@@ -185,6 +185,21 @@ final class CascadePassState: @unchecked Sendable {
         (oddBlocks[block >> 6] >> UInt64(block & 63)) & 1 == 1
     }
 
+    /// The first block at or after `block` that holds an odd number of errors, or `blockCount`.
+    @inline(__always)
+    func firstOddBlock(from block: Int) -> Int {
+        let wordCount = (blockCount + 63) >> 6
+        var wordIndex = block >> 6
+        guard wordIndex < wordCount else { return blockCount }
+        var word = oddBlocks[wordIndex] & (~0 << UInt64(block & 63))
+        while word == 0 {
+            wordIndex += 1
+            guard wordIndex < wordCount else { return blockCount }
+            word = oddBlocks[wordIndex]
+        }
+        return wordIndex << 6 | word.trailingZeroBitCount
+    }
+
     /// The positions of block `block` in the pass's order.
     @inline(__always)
     func range(ofBlock block: Int) -> Range<Int> {
@@ -299,6 +314,7 @@ final class CascadePassState: @unchecked Sendable {
     /// (after `advanceSearch(ofBlock:key:)` returned `searchAwaitsParity`).
     @inline(__always)
     func awaitedQuery(ofBlock block: Int) -> (parentNode: Int, range: Range<Int>) {
+        assert(cursorNodes[block] != 0, "block \(block) is odd but its search was not advanced")
         let lower = Int(cursorRanges[2 * block])
         return (Int(cursorNodes[block]), lower..<(lower + (Int(cursorRanges[2 * block + 1]) - lower) / 2))
     }
