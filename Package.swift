@@ -22,7 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
-        .target(name: "QKDCore"),
+        .target(name: "CPackedBits"),
+        .target(name: "QKDCore", dependencies: ["CPackedBits"]),
         .target(name: "Photonics", dependencies: ["QKDCore"]),
         .target(name: "Security", dependencies: ["QKDCore"]),
         .target(name: "CGF2"),

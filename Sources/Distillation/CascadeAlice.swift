@@ -19,6 +19,9 @@ public struct CascadeAlice: Sendable {
     private var permutedKeys: [[UInt64]]
     /// Per pass, the split of a split pass (nil otherwise), unretained: `layout` keeps it alive.
     private let splits: [Unmanaged<CascadeSplit>?]
+    /// The words of the last response's parities; the response carries this buffer, which is
+    /// reused once the caller has let go of the response.
+    private var responseWords: [UInt64] = []
 
     /// Creates Alice's side for a block reconciled from the QBER estimate `estimatedQBER` (the
     /// one Bob uses: it sets the block sizes, on which the pass orders depend). Throws if the
@@ -67,19 +70,23 @@ public struct CascadeAlice: Sendable {
                 throw QKDError(.malformedInput, "Cascade query \(index) range \(query.start)..<\(query.end) is empty or outside the \(keyLength)-bit key")
             }
         }
-        var parityWords = [UInt64](repeating: 0, count: (queries.count + 63) >> 6)
         for query in queries where query.pass != 0 && splits[query.pass] == nil && permutedKeys[query.pass].isEmpty {
             buildPermutedKey(pass: query.pass)
         }
+        var words: [UInt64] = []
+        swap(&words, &responseWords)
+        words.removeAll(keepingCapacity: true)
+        words.append(contentsOf: repeatElement(0, count: (queries.count + 63) >> 6))
         referenceKey.words.withUnsafeBufferPointer { key in
-            parityWords.withUnsafeMutableBufferPointer { parityWords in
+            words.withUnsafeMutableBufferPointer { parityWords in
                 for (index, query) in queries.enumerated() where parity(of: query, key: key) {
                     parityWords[index >> 6] |= 1 << UInt64(index & 63)
                 }
             }
         }
+        responseWords = words
         disclosedBits += queries.count
-        return .parityResponse(parities: BitVector(words: parityWords, count: queries.count))
+        return .parityResponse(parities: BitVector(words: words, count: queries.count))
     }
 
     /// Gathers the reference key into the order of permuted pass `pass`.

@@ -54,12 +54,11 @@ public struct CascadeBob: Sendable {
         static func < (lhs: Self, rhs: Self) -> Bool { lhs.code < rhs.code }
     }
 
-    /// A parity Bob has asked for and where to record the answer.
+    /// Where to record the answer to a parity Bob has asked for.
     private struct PendingQuery {
         let block: BlockReference
         /// The tree node whose left child's parity is asked; 0 when the whole block's is asked.
         let parentNode: Int
-        let range: Range<Int>
     }
 
     private let noisyKey: BitVector
@@ -79,6 +78,9 @@ public struct CascadeBob: Sendable {
     private var eagerlyFlippedPassCount = 0
     private var round = Round.notStarted
     private var outstanding: [PendingQuery] = []
+    /// The queries of the outstanding request, one per entry of `outstanding`; the request
+    /// carries this buffer, which is reused once the caller has let go of the request.
+    private var outstandingQueries: [CascadeParityQuery] = []
     /// Blocks whose state changed (a parity arrived, a correction made them odd, their pass
     /// was reached) and that must be examined; every other odd block of a reached pass has
     /// been examined since its last change and waits at its search cursor.
@@ -115,20 +117,24 @@ public struct CascadeBob: Sendable {
             throw QKDError(.protocolFailure, "Cascade Bob was already started")
         }
         let layout = CascadeLayout.shared(length: noisyKey.count, parameters: parameters, estimatedQBER: estimatedQBER)
-        var queries: [PendingQuery] = []
+        var pending: [PendingQuery] = []
+        var queries: [CascadeParityQuery] = []
         var states: [CascadePassState] = []
         for pass in 0..<parameters.passCount {
             let blockSize = parameters.blockSize(pass: pass, keyLength: noisyKey.count, estimatedQBER: estimatedQBER)
             let state = CascadePassState(order: layout.orders[pass], blockSize: blockSize, key: key, length: noisyKey.count)
             let askedBlockCount = pass == 0 ? state.blockCount : state.blockCount - 1
             for block in 0..<askedBlockCount {
-                queries.append(PendingQuery(block: BlockReference(pass: pass, block: block), parentNode: 0, range: state.range(ofBlock: block)))
+                let range = state.range(ofBlock: block)
+                pending.append(PendingQuery(block: BlockReference(pass: pass, block: block), parentNode: 0))
+                queries.append(CascadeParityQuery(pass: pass, start: range.lowerBound, end: range.upperBound))
             }
             states.append(state)
         }
         setPasses(states)
         eagerlyFlippedPassCount = (states.lastIndex { !$0.readsOriginalOrder } ?? 0) + 1
-        outstanding = queries
+        outstanding = pending
+        outstandingQueries = queries
         return request(round: .blockParities)
     }
 
@@ -166,10 +172,11 @@ public struct CascadeBob: Sendable {
                     }
                 }
             }
-            blocksToExamine.append(contentsOf: blocksAwaitingParities)
-            blocksAwaitingParities.removeAll(keepingCapacity: true)
+            // The last sweep emptied `blocksToExamine`; the searched blocks are examined next.
+            swap(&blocksToExamine, &blocksAwaitingParities)
         }
         outstanding.removeAll(keepingCapacity: true)
+        outstandingQueries.removeAll(keepingCapacity: true)
         return advance()
     }
 
@@ -211,10 +218,7 @@ public struct CascadeBob: Sendable {
     /// The request for the `outstanding` queries.
     private mutating func request(round: Round) -> CascadeMessage {
         self.round = round
-        let wireQueries = outstanding.map { query in
-            CascadeParityQuery(pass: query.block.pass, start: query.range.lowerBound, end: query.range.upperBound)
-        }
-        return .parityRequest(keyLength: noisyKey.count, queries: wireQueries)
+        return .parityRequest(keyLength: noisyKey.count, queries: outstandingQueries)
     }
 
     /// Records the block parities of every pass, inferring the last block's of every pass after
@@ -272,7 +276,7 @@ public struct CascadeBob: Sendable {
         while let block = blocksToExamine.popLast() { searchStep(block) }
         blocksAwaitingParities.removeAll(keepingCapacity: true)
         let lowestPassFirst = parameters.searchesLowestPassFirst
-        for pass in 0..<reachedPassCount {
+        for pass in 0..<reachedPassCount where unretainedPasses[pass]._withUnsafeGuaranteedRef({ $0.hasOddBlocks }) {
             let limit = lowestPassFirst && pass > 0 ? parameters.concurrentSearchLimit : Int.max
             var selected = 0
             unretainedPasses[pass]._withUnsafeGuaranteedRef { state in
@@ -281,7 +285,8 @@ public struct CascadeBob: Sendable {
                     let reference = BlockReference(pass: pass, block: block)
                     let awaited = state.awaitedQuery(ofBlock: block)
                     blocksAwaitingParities.append(reference)
-                    outstanding.append(PendingQuery(block: reference, parentNode: awaited.parentNode, range: awaited.range))
+                    outstanding.append(PendingQuery(block: reference, parentNode: awaited.parentNode))
+                    outstandingQueries.append(CascadeParityQuery(pass: pass, start: awaited.range.lowerBound, end: awaited.range.upperBound))
                     selected += 1
                     block = state.firstOddBlock(from: block + 1)
                 }

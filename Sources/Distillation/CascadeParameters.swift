@@ -144,8 +144,8 @@ public struct CascadeParameters: Sendable, Hashable {
 
     /// The settings this implementation uses for a block of `blockSize` bits whose QBER is
     /// estimated at `estimatedQBER`: the first two block sizes from our sweeps (BENCHMARKS.md,
-    /// "Cascade" and its subsections), spread pass-2 blocks, lowest pass first, a
-    /// `concurrentSearchLimit` and pass count by key length, and `seed`. Alice and Bob must call
+    /// "Cascade" and its subsections), spread pass-2 blocks, lowest pass first with one
+    /// search at a time, a pass count by key length, and `seed`. Alice and Bob must call
     /// it with the same arguments (the pass-2 order depends on the block sizes).
     ///
     /// - QBER below 1.5 %: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 2 k₁` (at 1 %: 128, 256),
@@ -157,17 +157,15 @@ public struct CascadeParameters: Sendable, Hashable {
     /// limit but multiplied the round trips, also where every pass is searched at once (the
     /// node link, `ReconciliationSelector`), so they are not used.
     ///
-    /// Keys shorter than `longKeyLength` (measured at 2^14 bits): 16 passes, one search at a
-    /// time in passes after the first (`concurrentSearchLimit` 1; 2 gave f higher by 0.004-0.01).
-    /// Longer keys (measured at 10^5 bits): eight searches at a time (5700 round trips per
-    /// 10^5-bit block at 7 %; one at a time took about 20 000 for 0.003 less f) and 24 passes, since more
-    /// frames reach the half-key passes with an error pair left at this length (16 passes left
-    /// 1 of 300 frames wrong with `k₂ = 32 k₁` at 5 %), while a pass costs one disclosed bit,
-    /// about 10^-4 of f at 10^5 bits. The limit grows with the key, one search slot per 12 500
-    /// bits (8 at 10^5, 64 at the demo's 8·10^5-bit blocks), so the waiting blocks every round
-    /// re-examines stay about as many per slot as at 10^5: a fixed 8 at 8·10^5 bits ran the
-    /// demo's Cascade for minutes instead of seconds; 64 gives f 1.043 at QBER 6.8 % with 7 600
-    /// round trips per block, in 0.35 s (BENCHMARKS.md).
+    /// One search at a time in passes after the first (`concurrentSearchLimit` 1) at every
+    /// length: at 2^14 bits a limit of 2 gave f higher by 0.004-0.01; at 10^5 bits and 7 % the
+    /// limits 1 / 2 / 4 / 8 gave f 1.0411 / 1.0419 / 1.0423 / 1.0428 (BENCHMARKS.md). Waiting
+    /// blocks cost nothing per round (`CascadeBob` reads them off its odd-block tables), so the
+    /// price is only round trips, which an in-process link does not pay for (the node link
+    /// searches every pass at once, `ReconciliationSelector`). Keys of `longKeyLength` bits and
+    /// more get 24 passes instead of 16, since more frames reach the half-key passes with an
+    /// error pair left at this length (16 passes left 1 of 300 frames wrong with `k₂ = 32 k₁`
+    /// at 5 %), while a pass costs one disclosed bit, about 10^-4 of f at 10^5 bits.
     public static func tuned(forQBER estimatedQBER: Double, blockSize: Int, permutationSeed seed: UInt64 = defaultPermutationSeed) -> CascadeParameters {
         let isLong = blockSize >= longKeyLength
         var parameters: CascadeParameters
@@ -179,7 +177,7 @@ public struct CascadeParameters: Sendable, Hashable {
             parameters = CascadeParameters(permutationSeed: seed)
         }
         parameters.passCount = isLong ? 24 : 16
-        parameters.concurrentSearchLimit = isLong ? max(8, blockSize / 12_500) : 1
+        parameters.concurrentSearchLimit = 1
         return parameters
     }
 

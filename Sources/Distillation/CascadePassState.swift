@@ -52,7 +52,7 @@ final class CascadePassState: @unchecked Sendable {
     /// slot), that parity (`slotWordCount` words), per block whether Bob's parity differs
     /// from Alice's, i.e. an odd number of errors remain (one bit per block), Alice's parity of
     /// every block (one bit per block), per block the node of its search cursor (0 for none) and
-    /// the cursor's range (two words: start, end), and a flag word. Raw memory, so the hot loops
+    /// the cursor's range (two words: start, end), the number of odd blocks, and a flag word. Raw memory, so the hot loops
     /// pay no copy-on-write or exclusivity checks. Only the odd-block, Alice-parity and
     /// cursor-node tables are cleared up front; the known-parity bits are cleared when the
     /// pass's first search starts (`clearKnownParitiesIfNeeded()`), since most split passes never
@@ -68,6 +68,8 @@ final class CascadePassState: @unchecked Sendable {
     private let cursorRanges: UnsafeMutablePointer<UInt64>
     /// Nonzero once the known-parity bits have been cleared (the last word of `storage`).
     private let knownParitiesCleared: UnsafeMutablePointer<UInt64>
+    /// The number of set bits in `oddBlocks` (the word before `knownParitiesCleared`).
+    private let oddBlockTally: UnsafeMutablePointer<UInt64>
 
     /// `advanceSearch(ofBlock:key:)`'s result when the block holds an even number of errors.
     static let blockIsEven = -2
@@ -113,13 +115,15 @@ final class CascadePassState: @unchecked Sendable {
             isSplit = false
         }
         splitMembers = UnsafePointer(split.masks)
-        storageWordCount = permutedWordCount + 2 * slotWordCount + 2 * ((blockCount + 63) >> 6) + 3 * blockCount + 1
+        storageWordCount = permutedWordCount + 2 * slotWordCount + 2 * ((blockCount + 63) >> 6) + 3 * blockCount + 2
         storage = .allocate(capacity: storageWordCount)
         (permutedKey, isLeftParityKnown, leftParity, oddBlocks, aliceBlockParities, cursorNodes, cursorRanges) = Self.regions(
             of: storage, permutedWordCount: permutedWordCount, slotWordCount: slotWordCount, blockCount: blockCount)
         oddBlocks.initialize(repeating: 0, count: cursorRanges - oddBlocks)
         knownParitiesCleared = storage + storageWordCount - 1
         knownParitiesCleared.initialize(to: 0)
+        oddBlockTally = storage + storageWordCount - 2
+        oddBlockTally.initialize(to: 0)
         if let originalIndices {
             key.withUnsafeBufferPointer { source in
                 PackedBits.gather(
@@ -148,6 +152,7 @@ final class CascadePassState: @unchecked Sendable {
         storage = .allocate(capacity: storageWordCount)
         storage.initialize(from: other.storage, count: storageWordCount)
         knownParitiesCleared = storage + storageWordCount - 1
+        oddBlockTally = storage + storageWordCount - 2
         (permutedKey, isLeftParityKnown, leftParity, oddBlocks, aliceBlockParities, cursorNodes, cursorRanges) = Self.regions(
             of: storage, permutedWordCount: permutedWordCount, slotWordCount: slotWordCount, blockCount: blockCount)
     }
@@ -184,6 +189,10 @@ final class CascadePassState: @unchecked Sendable {
     func hasOddErrorCount(_ block: Int) -> Bool {
         (oddBlocks[block >> 6] >> UInt64(block & 63)) & 1 == 1
     }
+
+    /// Whether any block holds an odd number of errors.
+    @inline(__always)
+    var hasOddBlocks: Bool { oddBlockTally.pointee != 0 }
 
     /// The first block at or after `block` that holds an odd number of errors, or `blockCount`.
     @inline(__always)
@@ -227,10 +236,13 @@ final class CascadePassState: @unchecked Sendable {
     func recordBlockParity(_ aliceParity: Bool, ofBlock block: Int, key: UnsafeBufferPointer<UInt64>) {
         recordAliceBlockParity(aliceParity, ofBlock: block)
         let mask: UInt64 = 1 << UInt64(block & 63)
+        let wasOdd = oddBlocks[block >> 6] & mask != 0
         if aliceParity != parity(of: range(ofBlock: block), key: key) {
             oddBlocks[block >> 6] |= mask
+            if !wasOdd { oddBlockTally.pointee += 1 }
         } else {
             oddBlocks[block >> 6] &= ~mask
+            if wasOdd { oddBlockTally.pointee -= 1 }
         }
     }
 
@@ -334,7 +346,9 @@ final class CascadePassState: @unchecked Sendable {
         } else {
             block = originalIndex / blockSize
         }
-        oddBlocks[block >> 6] ^= 1 << UInt64(block & 63)
+        let mask: UInt64 = 1 << UInt64(block & 63)
+        oddBlocks[block >> 6] ^= mask
+        if oddBlocks[block >> 6] & mask != 0 { oddBlockTally.pointee += 1 } else { oddBlockTally.pointee -= 1 }
         cursorNodes[block] = 0
         return block
     }

@@ -121,7 +121,10 @@ public struct BitVector: Sendable, Hashable {
 
     private mutating func clearTail() {
         let used = count & 63
-        if used != 0 { words[words.count - 1] &= (1 << UInt64(used)) - 1 }
+        guard used != 0 else { return }
+        let mask: UInt64 = (1 << UInt64(used)) - 1
+        // Writes only when needed, so that clean words shared with another array stay shared.
+        if words[words.count - 1] & ~mask != 0 { words[words.count - 1] &= mask }
     }
 }
 

@@ -1,3 +1,5 @@
+import CPackedBits
+
 /// Word-level operations on bits packed into `UInt64` words, least-significant bit first (bit `i`
 /// lives in word `i >> 6` at position `i & 63`, as in `BitVector`).
 ///
@@ -78,34 +80,20 @@ public enum PackedBits {
 
     /// Gathers bits through an index table: bit `p` of `target` becomes bit `indices[p]` of
     /// `source`, for `p` in `0..<indices.count`. `target` must hold `⌈indices.count / 64⌉` words;
-    /// its bits past `indices.count` are cleared.
-    @inlinable
+    /// its bits past `indices.count` are cleared; every index must lie inside `source`.
+    ///
+    /// Runs the C kernel `cpackedbits_gather`: eight bits per AVX-512 vector gather when the CPU
+    /// has AVX-512F and `usingVectorUnit` is true (the default), else one bit at a time; both
+    /// give the same words.
     public static func gather(
         _ source: UnsafeBufferPointer<UInt64>, indices: UnsafeBufferPointer<UInt32>,
-        into target: UnsafeMutableBufferPointer<UInt64>
+        into target: UnsafeMutableBufferPointer<UInt64>, usingVectorUnit: Bool = true
     ) {
         let count = indices.count
         precondition(target.count == (count + 63) >> 6, "gather target has the wrong word count")
-        var position = 0
-        var wordIndex = 0
-        while position + 64 <= count {
-            var word: UInt64 = 0
-            for bit in 0..<64 {
-                let index = Int(indices[position + bit])
-                word |= ((source[index >> 6] >> UInt64(index & 63)) & 1) << UInt64(bit)
-            }
-            target[wordIndex] = word
-            wordIndex += 1
-            position += 64
-        }
-        if position < count {
-            var word: UInt64 = 0
-            for bit in 0..<(count - position) {
-                let index = Int(indices[position + bit])
-                word |= ((source[index >> 6] >> UInt64(index & 63)) & 1) << UInt64(bit)
-            }
-            target[wordIndex] = word
-        }
+        guard count > 0, let targetWords = target.baseAddress, let sourceWords = source.baseAddress,
+              let indexTable = indices.baseAddress else { return }
+        cpackedbits_gather(targetWords, sourceWords, indexTable, count, usingVectorUnit)
     }
 
     /// The position (`0...63`) of the one bit of `word` that has `rank` one bits below it;

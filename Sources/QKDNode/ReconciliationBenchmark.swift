@@ -38,6 +38,9 @@ public struct ReconciliationBenchmark: Codable, Sendable {
     /// at once (fewest round trips, the node link's setting; `ReconciliationSelector`). Always
     /// false for LDPC.
     public let lowestPassFirst: Bool
+    /// With `lowestPassFirst`, how many odd blocks of a pass after the first Cascade searched at
+    /// once (`CascadeParameters.concurrentSearchLimit`); nil otherwise.
+    public let concurrentSearchLimit: Int?
     /// Mean efficiency `f = disclosed / (n h(qber))` over the blocks (disclosed: every parity
     /// bit Alice sent; h: binary entropy).
     public let efficiency: Double
@@ -60,10 +63,11 @@ public struct ReconciliationBenchmark: Codable, Sendable {
     public let cpuMbps: Double
 
     /// Runs the benchmark; Cascade uses `CascadeParameters.tuned(forQBER:blockSize:)` with
-    /// `searchesLowestPassFirst` set to `lowestPassFirst`. Throws `QKDError.invalidParameter` if
-    /// `blockSize <= 0`, `qber` is not in (0, 0.5), `blocks <= 0` or `threads <= 0`.
+    /// `searchesLowestPassFirst` set to `lowestPassFirst` and, when given,
+    /// `concurrentSearchLimit`. Throws `QKDError.invalidParameter` if `blockSize <= 0`, `qber`
+    /// is not in (0, 0.5), `blocks <= 0`, `threads <= 0` or `concurrentSearchLimit < 1`.
     public init(method: ReconciliationMethod, blockSize: Int, qber: Double, blocks: Int, threads: Int = 1, seed: UInt64 = 1,
-                lowestPassFirst: Bool = true) throws {
+                lowestPassFirst: Bool = true, concurrentSearchLimit: Int? = nil) throws {
         guard blockSize > 0 else {
             throw QKDError(.invalidParameter, "block size \(blockSize) must be positive")
         }
@@ -76,6 +80,11 @@ public struct ReconciliationBenchmark: Codable, Sendable {
         guard threads > 0 else {
             throw QKDError(.invalidParameter, "thread count \(threads) must be positive")
         }
+        var tuned = CascadeParameters.tuned(forQBER: qber, blockSize: blockSize)
+        tuned.searchesLowestPassFirst = lowestPassFirst
+        if let concurrentSearchLimit { tuned.concurrentSearchLimit = concurrentSearchLimit }
+        try tuned.validate()
+        let parameters = tuned
         if method == .ldpc {
             // Builds (and caches) the code before the clock starts; also checks the QBER is supported.
             _ = try LDPCRateAdaptation().plan(blockSize: blockSize, estimatedQBER: qber)
@@ -89,7 +98,7 @@ public struct ReconciliationBenchmark: Codable, Sendable {
             do {
                 var block = worker
                 while block < blocks {
-                    results.store(try Self.reconcileOne(method: method, blockSize: blockSize, qber: qber, seed: seed, lowestPassFirst: lowestPassFirst, block: block), at: block)
+                    results.store(try Self.reconcileOne(method: method, blockSize: blockSize, qber: qber, seed: seed, cascade: parameters, block: block), at: block)
                     block += workers
                 }
             } catch {
@@ -112,6 +121,7 @@ public struct ReconciliationBenchmark: Codable, Sendable {
         self.threads = workers
         self.seed = seed
         self.lowestPassFirst = method == .cascade && lowestPassFirst
+        self.concurrentSearchLimit = self.lowestPassFirst ? parameters.concurrentSearchLimit : nil
         efficiency = meanEfficiency
         efficiencyStandardDeviation = variance.squareRoot()
         disclosedBits = Double(outcomes.reduce(0) { $0 + $1.disclosedBits }) / Double(blocks)
@@ -126,7 +136,7 @@ public struct ReconciliationBenchmark: Codable, Sendable {
     /// One line for people.
     public var text: String {
         func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
-        let order = lowestPassFirst ? " (lowest pass first)" : method == ReconciliationMethod.cascade.rawValue ? " (all passes at once)" : ""
+        let order = lowestPassFirst ? " (lowest pass first, \(concurrentSearchLimit ?? 1) at a time)" : method == ReconciliationMethod.cascade.rawValue ? " (all passes at once)" : ""
         return "\(method)\(order) n = \(blockSize), QBER \(fixed(qber * 100, 2)) %, \(blocks) blocks: f = \(fixed(efficiency, 4)) "
             + "(sd \(fixed(efficiencyStandardDeviation, 4))), frame error rate \(fixed(frameErrorRate, 5)), "
             + "\(fixed(roundTrips, 1)) round trips per block, \(fixed(throughputMbps, 2)) Mbit/s wall "
@@ -141,8 +151,8 @@ public struct ReconciliationBenchmark: Codable, Sendable {
         var corrected = false
     }
 
-    /// Draws block `block`'s keys and reconciles them.
-    static func reconcileOne(method: ReconciliationMethod, blockSize: Int, qber: Double, seed: UInt64, lowestPassFirst: Bool, block: Int) throws -> BlockOutcome {
+    /// Draws block `block`'s keys and reconciles them (Cascade with `parameters`).
+    static func reconcileOne(method: ReconciliationMethod, blockSize: Int, qber: Double, seed: UInt64, cascade parameters: CascadeParameters, block: Int) throws -> BlockOutcome {
         var generator = SeededGenerator(seed: seed, stream: "reconcile-block-\(block)")
         let aliceKey = BitVector(randomCount: blockSize, using: &generator)
         var bobKey = aliceKey
@@ -158,13 +168,13 @@ public struct ReconciliationBenchmark: Codable, Sendable {
         }
         switch method {
         case .cascade:
-            var parameters = CascadeParameters.tuned(forQBER: qber, blockSize: blockSize)
-            parameters.searchesLowestPassFirst = lowestPassFirst
             var alice = try CascadeAlice(referenceKey: aliceKey, estimatedQBER: qber, parameters: parameters)
             var bob = try CascadeBob(noisyKey: bobKey, estimatedQBER: qber, parameters: parameters)
             var request: CascadeMessage? = try bob.start()
-            while let message = request {
-                request = try bob.receive(try alice.respond(to: message))
+            // Each message is let go before the next step, so both sides reuse their buffers.
+            while let message = request.take() {
+                let response = try alice.respond(to: consume message)
+                request = try bob.receive(consume response)
             }
             return BlockOutcome(
                 disclosedBits: alice.disclosedBits, roundTrips: bob.roundTrips, errors: errors,

@@ -44,7 +44,12 @@ struct BenchReconcileCommand: ParsableCommand {
         valueName: "order"))
     var searchOrder: String = "lowest-pass-first"
 
-    @Flag(help: "Print one JSON object (method, blockSize, qber, blocks, threads, seed, lowestPassFirst, efficiency, efficiencyStandardDeviation, disclosedBits, errors, frameErrorRate, roundTrips, seconds, throughputMbps, cpuMbps).")
+    @Option(name: .customLong("search-limit"), help: ArgumentHelp(
+        "Cascade with lowest-pass-first: how many odd blocks of a pass after the first are searched at once (default: the tuned value for the block size, 1 below 65 536 bits).",
+        valueName: "L"))
+    var searchLimit: Int?
+
+    @Flag(help: "Print one JSON object (method, blockSize, qber, blocks, threads, seed, lowestPassFirst, concurrentSearchLimit, efficiency, efficiencyStandardDeviation, disclosedBits, errors, frameErrorRate, roundTrips, seconds, throughputMbps, cpuMbps).")
     var json = false
 
     func run() throws {
@@ -55,8 +60,15 @@ struct BenchReconcileCommand: ParsableCommand {
         guard let lowestPassFirst = orders[searchOrder] else {
             throw QKDError(.invalidParameter, "--search-order must be lowest-pass-first or all-at-once, got \(searchOrder)")
         }
+        if let searchLimit, searchLimit < 1 {
+            throw QKDError(.invalidParameter, "--search-limit must be at least 1, got \(searchLimit)")
+        }
+        if searchLimit != nil && (chosen != .cascade || !lowestPassFirst) {
+            throw QKDError(.invalidParameter, "--search-limit applies only to --method cascade with --search-order lowest-pass-first")
+        }
         let result = try ReconciliationBenchmark(
-            method: chosen, blockSize: blockSize, qber: qber, blocks: blocks, threads: threads, seed: seed, lowestPassFirst: lowestPassFirst)
+            method: chosen, blockSize: blockSize, qber: qber, blocks: blocks, threads: threads, seed: seed,
+            lowestPassFirst: lowestPassFirst, concurrentSearchLimit: searchLimit)
         if json { try printJSON(result) } else { print(result.text) }
     }
 }

@@ -35,9 +35,9 @@ import Testing
         // The switch sits exactly at `longKeyLength`.
         #expect(schedule(0.01, keyLength: CascadeParameters.longKeyLength - 1) == [128, 256, 16])
         #expect(schedule(0.01, keyLength: CascadeParameters.longKeyLength) == [128, 256, 24])
-        #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short).concurrentSearchLimit == 1)
-        #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: long).concurrentSearchLimit == 8)
-        #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: 800_000).concurrentSearchLimit == 64)
+        for length in [short, long, 800_000] {
+            #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: length).concurrentSearchLimit == 1)
+        }
         #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short).permutationSeed == CascadeParameters.defaultPermutationSeed)
         #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short, permutationSeed: 7).permutationSeed == 7)
     }

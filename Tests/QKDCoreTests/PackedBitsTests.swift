@@ -58,8 +58,8 @@ import Testing
         #expect((0..<576).allSatisfy { bit(combined, $0) == (bit(first, $0) != bit(second, $0)) })
     }
 
-    @Test(arguments: [1, 63, 64, 65, 1000])
-    func gatherPlacesIndexedBits(length: Int) {
+    @Test(arguments: [1, 63, 64, 65, 1000], [true, false])
+    func gatherPlacesIndexedBits(length: Int, usingVectorUnit: Bool) {
         var generator = SeededGenerator(seed: UInt64(length))
         let source = randomWords((length + 63) >> 6, generator: &generator)
         // A random permutation by Fisher-Yates (the reference need not be fast).
@@ -70,7 +70,9 @@ import Testing
         var target = [UInt64](repeating: ~0, count: (length + 63) >> 6)
         source.withUnsafeBufferPointer { sourceBuffer in
             indices.withUnsafeBufferPointer { indexBuffer in
-                target.withUnsafeMutableBufferPointer { PackedBits.gather(sourceBuffer, indices: indexBuffer, into: $0) }
+                target.withUnsafeMutableBufferPointer {
+                    PackedBits.gather(sourceBuffer, indices: indexBuffer, into: $0, usingVectorUnit: usingVectorUnit)
+                }
             }
         }
         #expect((0..<length).allSatisfy { bit(target, $0) == bit(source, Int(indices[$0])) })

@@ -27,6 +27,9 @@ import Testing
         (["--block-size", "1000", "--qber", "0", "--blocks", "5"], "QBER"),
         (["--block-size", "1000", "--qber", "0.02", "--blocks", "0"], "block count"),
         (["--block-size", "1000", "--qber", "0.02", "--blocks", "5", "--method", "turbo"], "--method"),
+        (["--block-size", "1000", "--qber", "0.02", "--blocks", "5", "--search-limit", "0"], "--search-limit"),
+        (["--block-size", "1000", "--qber", "0.02", "--blocks", "5", "--search-limit", "2", "--method", "ldpc"], "--search-limit"),
+        (["--block-size", "1000", "--qber", "0.02", "--blocks", "5", "--search-limit", "2", "--search-order", "all-at-once"], "--search-limit"),
     ])
     func badInputIsOneLineAndExitTwo(arguments: [String], mentioned: String) throws {
         let result = try runQKD(["bench", "reconcile"] + arguments)
