@@ -209,8 +209,12 @@ public struct CascadeBob: Sendable {
                     unretainedPasses[pass]._withUnsafeGuaranteedRef { $0.refreshOddBlocks(key: keyWords) }
                 }
             }
-            for block in 0..<passes[pass].blockCount where passes[pass].hasOddErrorCount(block) {
-                blocksToExamine.append(BlockReference(pass: pass, block: block))
+            unretainedPasses[pass]._withUnsafeGuaranteedRef { state in
+                var block = state.firstOddBlock(from: 0)
+                while block < state.blockCount {
+                    blocksToExamine.append(BlockReference(pass: pass, block: block))
+                    block = state.firstOddBlock(from: block + 1)
+                }
             }
         }
     }

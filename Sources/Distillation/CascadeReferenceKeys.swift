@@ -1,0 +1,74 @@
+import QKDCore
+
+/// Alice's key as every pass of a Cascade run reads it: in key order for the first pass and the
+/// split passes (a split reads it through its subset mask, `CascadeSplit`), and rearranged into
+/// each permuted pass's order (one gather through the pass's index table).
+///
+/// Built once, when Alice is created, and only read afterwards, so copies of `CascadeAlice`
+/// share it; its words live in raw memory so that answering a parity costs no reference
+/// counting or bounds checks (hence `@unchecked Sendable`: immutable after init).
+final class CascadeReferenceKeys: @unchecked Sendable {
+    /// The orders; keeps the splits and permutation tables alive.
+    private let layout: CascadeLayout
+    /// Words per key, `⌈length / 64⌉`.
+    private let wordCount: Int
+    /// The key in original order, then the key in the order of every permuted pass.
+    private let words: UnsafeMutablePointer<UInt64>
+    /// Per pass: where its key starts in `words` (0 for the key order and for split passes).
+    private let keyOffsets: UnsafeMutablePointer<Int>
+    /// Per pass: its split, unretained (`layout` keeps it alive), or nil.
+    private let splits: UnsafeMutablePointer<Unmanaged<CascadeSplit>?>
+    /// The number of passes.
+    let passCount: Int
+
+    /// Lays out `key` for every pass of `layout`.
+    init(key: BitVector, layout: CascadeLayout) {
+        self.layout = layout
+        wordCount = key.words.count
+        passCount = layout.orders.count
+        var permutedPassCount = 0
+        for order in layout.orders {
+            if case .permuted = order { permutedPassCount += 1 }
+        }
+        words = .allocate(capacity: max(1, wordCount * (1 + permutedPassCount)))
+        keyOffsets = .allocate(capacity: max(1, passCount))
+        splits = .allocate(capacity: max(1, passCount))
+        key.words.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { words.initialize(from: base, count: wordCount) }
+            var nextOffset = wordCount
+            for (pass, order) in layout.orders.enumerated() {
+                keyOffsets[pass] = 0
+                splits[pass] = nil
+                switch order {
+                case .identity:
+                    break
+                case .split(let split):
+                    splits[pass] = Unmanaged.passUnretained(split)
+                case .permuted(let tables):
+                    PackedBits.gather(
+                        source, indices: UnsafeBufferPointer(start: tables.originalIndices, count: tables.length),
+                        into: UnsafeMutableBufferPointer(start: words + nextOffset, count: wordCount))
+                    keyOffsets[pass] = nextOffset
+                    nextOffset += wordCount
+                }
+            }
+        }
+    }
+
+    deinit {
+        words.deallocate()
+        keyOffsets.deallocate()
+        splits.deallocate()
+    }
+
+    /// Alice's parity of a query whose pass and range have been checked.
+    @inline(__always)
+    func parity(of query: CascadeParityQuery) -> Bool {
+        if let split = splits[query.pass] {
+            return split._withUnsafeGuaranteedRef {
+                $0.parity(of: UnsafeBufferPointer(start: words, count: wordCount), positions: query.range)
+            }
+        }
+        return PackedBits.parity(UnsafeBufferPointer(start: words + keyOffsets[query.pass], count: wordCount), query.range)
+    }
+}
