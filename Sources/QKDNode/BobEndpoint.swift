@@ -21,8 +21,16 @@ import Security
 /// open is reported and answered with `blockDiscarded`.
 public final class BobEndpoint {
     private enum Reconciliation {
-        case cascade(CascadeBob)
+        case cascade(CascadeSession)
         case ldpc(LDPCBob)
+    }
+
+    /// Bob's Cascade for one block, boxed so that every step mutates it in place: a copy of a
+    /// `CascadeBob` shares its pass states, and its next step would copy them all (at 10^5
+    /// round trips per 8·10^5-bit block, minutes of copying).
+    private final class CascadeSession {
+        var bob: CascadeBob
+        init(_ bob: CascadeBob) { self.bob = bob }
     }
 
     private struct OpenBlock {
@@ -41,14 +49,14 @@ public final class BobEndpoint {
 
         var disclosedBits: Int {
             switch reconciliation {
-            case .cascade(let cascade): cascade.disclosedBits
+            case .cascade(let cascade): cascade.bob.disclosedBits
             case .ldpc(let ldpc): ldpc.disclosedBits
             }
         }
 
         var roundTrips: Int {
             switch reconciliation {
-            case .cascade(let cascade): cascade.roundTrips
+            case .cascade(let cascade): cascade.bob.roundTrips
             case .ldpc(let ldpc): ldpc.roundTrips
             }
         }
@@ -56,7 +64,7 @@ public final class BobEndpoint {
         /// Bob's key after error correction (his noisy key while LDPC has not met the syndrome).
         var correctedKey: BitVector {
             switch reconciliation {
-            case .cascade(let cascade): cascade.correctedKey
+            case .cascade(let cascade): cascade.bob.correctedKey
             case .ldpc(let ldpc): ldpc.correctedKey ?? noisyKey
             }
         }
@@ -279,7 +287,7 @@ public final class BobEndpoint {
         case .cascade:
             var cascade = try CascadeBob(noisyKey: key, estimatedQBER: estimate, parameters: selector.cascadeParameters(estimatedQBER: estimate, blockSize: key.count))
             let first = try cascade.start()
-            blocks[start.blockID] = OpenBlock(start: start, noisyKey: key, counts: counts, reconciliation: .cascade(cascade))
+            blocks[start.blockID] = OpenBlock(start: start, noisyKey: key, counts: counts, reconciliation: .cascade(CascadeSession(cascade)))
             channel.send(.cascade(blockID: start.blockID, first))
         case .ldpc:
             let adaptation = ReconciliationSelector.ldpcAdaptation
@@ -290,18 +298,16 @@ public final class BobEndpoint {
 
     /// Continues Cascade with Alice's parities; an error costs only the block.
     private func continueCascade(blockID: UInt64, _ message: CascadeMessage) throws {
-        guard var current = blocks[blockID], case .cascade(var cascade) = current.reconciliation else {
+        guard var current = blocks[blockID], case .cascade(let cascade) = current.reconciliation else {
             return try refuseMessage(forBlock: blockID, method: "Cascade")
         }
         let next: CascadeMessage?
         do {
-            next = try cascade.receive(message)
+            next = try cascade.bob.receive(message)
         } catch let error as QKDError {
             return try discardBlock(blockID, because: QKDError(error.code, "block \(blockID): \(error.message)"), tellingPeer: true)
         }
-        current.reconciliation = .cascade(cascade)
         if let next {
-            blocks[blockID] = current
             channel.send(.cascade(blockID: blockID, next))
             return
         }
