@@ -45,13 +45,12 @@ public struct CascadeBob: Sendable {
         case finished
     }
 
-    /// A block of one pass, packed into one integer that orders blocks by pass, then block.
-    private struct BlockReference: Comparable {
+    /// A block of one pass, packed into one integer.
+    private struct BlockReference {
         let code: Int
         init(pass: Int, block: Int) { code = pass << 32 | block }
         var pass: Int { code >> 32 }
         var block: Int { code & 0xFFFF_FFFF }
-        static func < (lhs: Self, rhs: Self) -> Bool { lhs.code < rhs.code }
     }
 
     /// Where to record the answer to a parity Bob has asked for.

@@ -52,11 +52,12 @@ final class CascadePassState: @unchecked Sendable {
     /// slot), that parity (`slotWordCount` words), per block whether Bob's parity differs
     /// from Alice's, i.e. an odd number of errors remain (one bit per block), Alice's parity of
     /// every block (one bit per block), per block the node of its search cursor (0 for none) and
-    /// the cursor's range (two words: start, end), the number of odd blocks, and a flag word. Raw memory, so the hot loops
-    /// pay no copy-on-write or exclusivity checks. Only the odd-block, Alice-parity and
-    /// cursor-node tables are cleared up front; the known-parity bits are cleared when the
-    /// pass's first search starts (`clearKnownParitiesIfNeeded()`), since most split passes never
-    /// search; a parity or cursor range is written before its known bit or cursor node says so.
+    /// the cursor's range (two words: start, end), the number of odd blocks, and a flag word.
+    /// Raw memory, so the hot loops pay no copy-on-write or exclusivity checks. Only the
+    /// odd-block, Alice-parity, cursor-node and tally words are cleared up front; the
+    /// known-parity bits are cleared when the pass's first search starts
+    /// (`clearKnownParitiesIfNeeded()`), since most split passes never search; a parity or
+    /// cursor range is written before its known bit or cursor node says so.
     private let storage: UnsafeMutablePointer<UInt64>
     private let storageWordCount: Int
     private let permutedKey: UnsafeMutablePointer<UInt64>
