@@ -37,10 +37,12 @@ final class BlockPairs {
         return pairs[nextIndex]
     }
 
-    /// Reconciles one pair with Cascade (`CascadeParameters.tuned(forQBER:blockSize:)`), Alice's and Bob's
-    /// state machines exchanging their messages in memory; returns Bob's corrected key.
-    static func reconcileWithCascade(_ pair: Pair, qber: Double) throws -> BitVector {
-        let parameters = CascadeParameters.tuned(forQBER: qber, blockSize: pair.alice.count)
+    /// Reconciles one pair with Cascade (`CascadeParameters.tuned(forQBER:blockSize:)`, with
+    /// `searchesLowestPassFirst` as given), Alice's and Bob's state machines exchanging their
+    /// messages in memory; returns Bob's corrected key.
+    static func reconcileWithCascade(_ pair: Pair, qber: Double, searchesLowestPassFirst: Bool) throws -> BitVector {
+        var parameters = CascadeParameters.tuned(forQBER: qber, blockSize: pair.alice.count)
+        parameters.searchesLowestPassFirst = searchesLowestPassFirst
         var alice = try CascadeAlice(referenceKey: pair.alice, estimatedQBER: qber, parameters: parameters)
         var bob = try CascadeBob(noisyKey: pair.bob, estimatedQBER: qber, parameters: parameters)
         var request: CascadeMessage? = try bob.start()
