@@ -37,15 +37,21 @@ final class BlockPairs {
         return pairs[nextIndex]
     }
 
-    /// Reconciles one pair with Cascade (`CascadeParameters.tuned(forQBER:blockSize:)`), Alice's and Bob's
-    /// state machines exchanging their messages in memory; returns Bob's corrected key.
-    static func reconcileWithCascade(_ pair: Pair, qber: Double) throws -> BitVector {
-        let parameters = CascadeParameters.tuned(forQBER: qber, blockSize: pair.alice.count)
+    /// Reconciles one pair with Cascade (`CascadeParameters.tuned(forQBER:blockSize:)`, with
+    /// `searchesLowestPassFirst` as given), Alice's and Bob's state machines exchanging their
+    /// messages in memory as `ReconciliationBenchmark` does; returns Bob's corrected key.
+    ///
+    /// Each message is let go before the next step (`take`, `consume`), so that Bob's query
+    /// buffer and Alice's parity words are reused rather than copied every round.
+    static func reconcileWithCascade(_ pair: Pair, qber: Double, searchesLowestPassFirst: Bool) throws -> BitVector {
+        var parameters = CascadeParameters.tuned(forQBER: qber, blockSize: pair.alice.count)
+        parameters.searchesLowestPassFirst = searchesLowestPassFirst
         var alice = try CascadeAlice(referenceKey: pair.alice, estimatedQBER: qber, parameters: parameters)
         var bob = try CascadeBob(noisyKey: pair.bob, estimatedQBER: qber, parameters: parameters)
         var request: CascadeMessage? = try bob.start()
-        while let message = request {
-            request = try bob.receive(try alice.respond(to: message))
+        while let message = request.take() {
+            let response = try alice.respond(to: consume message)
+            request = try bob.receive(consume response)
         }
         return bob.correctedKey
     }

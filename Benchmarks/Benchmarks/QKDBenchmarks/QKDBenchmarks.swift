@@ -15,17 +15,23 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 1_000
     )
 
+    // Cascade in both schedules the node uses (`ReconciliationSelector.cascadeParameters`): the
+    // tuned one, lowest pass first with one search at a time after the first pass, where round
+    // trips cost no key (in process); and every pass's odd blocks searched at once, on an
+    // authenticated link.
     for blockSize in [16_384, 100_000] {
         for qber in [0.02, 0.07] {
-            Benchmark(
-                "Cascade n=\(blockSize) QBER=\(percent(qber))",
-                closure: { benchmark, blocks in
-                    for _ in benchmark.scaledIterations {
-                        blackHole(try BlockPairs.reconcileWithCascade(blocks.next(), qber: qber))
-                    }
-                },
-                setup: { BlockPairs(blockSize: blockSize, qber: qber, count: 16) }
-            )
+            for lowestPassFirst in [true, false] {
+                Benchmark(
+                    "Cascade n=\(blockSize) QBER=\(percent(qber))" + (lowestPassFirst ? "" : " all passes at once"),
+                    closure: { benchmark, blocks in
+                        for _ in benchmark.scaledIterations {
+                            blackHole(try BlockPairs.reconcileWithCascade(blocks.next(), qber: qber, searchesLowestPassFirst: lowestPassFirst))
+                        }
+                    },
+                    setup: { BlockPairs(blockSize: blockSize, qber: qber, count: 16) }
+                )
+            }
         }
     }
 
@@ -127,29 +133,33 @@ let benchmarks: @Sendable () -> Void = {
         }
     )
 
-    Benchmark(
-        "PackedBits.gather n=100000 random permutation",
-        configuration: .init(scalingFactor: .kilo),
-        closure: { benchmark, input in
-            var target = [UInt64](repeating: 0, count: input.key.words.count)
-            input.key.words.withUnsafeBufferPointer { source in
-                input.indices.withUnsafeBufferPointer { indices in
-                    target.withUnsafeMutableBufferPointer { target in
-                        for _ in benchmark.scaledIterations {
-                            PackedBits.gather(source, indices: indices, into: target)
-                            blackHole(target[0])
+    // The default path (AVX-512 vector gathers where the CPU has AVX-512F) and the portable
+    // one-bit-at-a-time path, side by side.
+    for usingVectorUnit in [true, false] {
+        Benchmark(
+            "PackedBits.gather n=100000 random permutation" + (usingVectorUnit ? "" : " usingVectorUnit=false"),
+            configuration: .init(scalingFactor: .kilo),
+            closure: { benchmark, input in
+                var target = [UInt64](repeating: 0, count: input.key.words.count)
+                input.key.words.withUnsafeBufferPointer { source in
+                    input.indices.withUnsafeBufferPointer { indices in
+                        target.withUnsafeMutableBufferPointer { target in
+                            for _ in benchmark.scaledIterations {
+                                PackedBits.gather(source, indices: indices, into: target, usingVectorUnit: usingVectorUnit)
+                                blackHole(target[0])
+                            }
                         }
                     }
                 }
+            },
+            setup: { () -> (key: BitVector, indices: [UInt32]) in
+                var generator = SeededGenerator(seed: 1, stream: "benchmark-gather")
+                var indices = (0..<UInt32(100_000)).map { $0 }
+                indices.shuffle(using: &generator)
+                return (key: randomKey(count: 100_000, stream: "benchmark-parity"), indices: indices)
             }
-        },
-        setup: { () -> (key: BitVector, indices: [UInt32]) in
-            var generator = SeededGenerator(seed: 1, stream: "benchmark-gather")
-            var indices = (0..<UInt32(100_000)).map { $0 }
-            indices.shuffle(using: &generator)
-            return (key: randomKey(count: 100_000, stream: "benchmark-parity"), indices: indices)
-        }
-    )
+        )
+    }
 
     Benchmark(
         "PackedBits.xor+popcount n=100000",
