@@ -45,7 +45,7 @@ struct BenchReconcileCommand: ParsableCommand {
     var searchOrder: String = "lowest-pass-first"
 
     @Option(name: .customLong("search-limit"), help: ArgumentHelp(
-        "Cascade with lowest-pass-first: how many odd blocks of a pass after the first are searched at once (default: the tuned value for the block size, 1 below 65 536 bits).",
+        "Cascade with lowest-pass-first: how many odd blocks of a pass after the first are searched at once (default 1, the tuned value: fewest disclosed bits).",
         valueName: "L"))
     var searchLimit: Int?
 
