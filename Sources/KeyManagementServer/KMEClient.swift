@@ -82,6 +82,14 @@ public struct KMEClient: Sendable {
         }
     }
 
+    /// The name sent in the TLS handshake (SNI) and checked against the KME's certificate: the
+    /// host itself, or nil for an IP address, which RFC 6066 (section 3) does not allow as a
+    /// server name; the certificate is then checked against the connected address (its IP
+    /// address entries), so `127.0.0.1` works like `localhost` with a certificate naming both.
+    static func serverName(for host: String) -> String? {
+        (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
+    }
+
     /// The answer to one request: the HTTP status and the body.
     public struct Answer: Sendable {
         /// The HTTP status code.
@@ -102,7 +110,7 @@ public struct KMEClient: Sendable {
                 .connectTimeout(TimeAmount(timeouts.connect))
                 .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let sslHandler = try NIOSSLClientHandler(context: sslContext, serverHostname: host)
+                        let sslHandler = try NIOSSLClientHandler(context: sslContext, serverHostname: Self.serverName(for: host))
                         try channel.pipeline.syncOperations.addHandler(sslHandler)
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
