@@ -12,7 +12,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/Sources/RelayBench"
-git -C "$root" archive "$commit" Sources/QKDCore Sources/KeyManagement Sources/KeyRelay | tar -x -C "$work"
+packed=""
+qkdcore='.target(name: "QKDCore"),'
+if git -C "$root" cat-file -e "$commit:Sources/CPackedBits" 2>/dev/null; then
+    packed=Sources/CPackedBits
+    qkdcore='.target(name: "CPackedBits"), .target(name: "QKDCore", dependencies: ["CPackedBits"]),'
+fi
+git -C "$root" archive "$commit" Sources/QKDCore $packed Sources/KeyManagement Sources/KeyRelay | tar -x -C "$work"
 rm -f "$work/Sources/KeyRelay/HybridKeyDerivation.swift"
 flag=""
 git -C "$root" grep -q oldestKeys "$commit" -- Sources/KeyManagement/KeyStore.swift || flag="-Xswiftc -DBEFORE"
@@ -23,7 +29,7 @@ let package = Package(
     name: "RelayBench", platforms: [.macOS(.v14)],
     dependencies: [.package(path: "$root/.build/checkouts/GRDB.swift")],
     targets: [
-        .target(name: "QKDCore"),
+        $qkdcore
         .target(name: "KeyManagement", dependencies: ["QKDCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "KeyRelay", dependencies: ["QKDCore", "KeyManagement"]),
         .executableTarget(name: "RelayBench", dependencies: ["KeyRelay", "KeyManagement", "QKDCore"]),

@@ -25,6 +25,12 @@ import QKDCore
 /// authentication slice) and `authentication_counters` (one-time-pad counters reserved ahead
 /// of use).
 ///
+/// Schema version 3 keeps the total of `bit_count` over `keys` in a one-row table,
+/// `key_bit_total (singleton INTEGER PRIMARY KEY CHECK (singleton = 0), bits INTEGER NOT NULL)`,
+/// maintained by triggers on every insert, delete and `bit_count` update of `keys` and filled
+/// from the keys already stored when a file is upgraded, so `totalBits()` reads one row instead
+/// of summing every key (a relay asks it of every link on a route, per request).
+///
 /// Opening a file refuses, with a `QKDError` naming the path, anything that is not a QKDKit key
 /// store: a file that is not an SQLite database, a database with another application ID, a
 /// database that already has tables but no QKDKit marker, or a store written by a newer schema.
@@ -125,10 +131,10 @@ public final class SQLiteKeyStore: KeyStore {
         }
     }
 
-    /// The total length of all stored keys, in bits.
+    /// The total length of all stored keys, in bits (kept by the schema's triggers).
     public func totalBits() throws -> Int {
-        try read(during: "sum key lengths") { database in
-            try Int.fetchOne(database, sql: "SELECT COALESCE(SUM(bit_count), 0) FROM keys") ?? 0
+        try read(during: "read the total key length") { database in
+            try Int.fetchOne(database, sql: "SELECT bits FROM key_bit_total") ?? 0
         }
     }
 
@@ -201,6 +207,23 @@ public final class SQLiteKeyStore: KeyStore {
             )
         }
         KeyDeliverySchema.register(in: &migrator)
+        migrator.registerMigration("v3: total key bits kept by triggers") { database in
+            try database.execute(
+                sql: """
+                    CREATE TABLE key_bit_total (
+                        singleton INTEGER PRIMARY KEY NOT NULL CHECK (singleton = 0),
+                        bits INTEGER NOT NULL
+                    ) STRICT;
+                    INSERT INTO key_bit_total (singleton, bits) VALUES (0, (SELECT COALESCE(SUM(bit_count), 0) FROM keys));
+                    CREATE TRIGGER key_bit_total_after_insert AFTER INSERT ON keys
+                    BEGIN UPDATE key_bit_total SET bits = bits + NEW.bit_count; END;
+                    CREATE TRIGGER key_bit_total_after_delete AFTER DELETE ON keys
+                    BEGIN UPDATE key_bit_total SET bits = bits - OLD.bit_count; END;
+                    CREATE TRIGGER key_bit_total_after_update AFTER UPDATE OF bit_count ON keys
+                    BEGIN UPDATE key_bit_total SET bits = bits - OLD.bit_count + NEW.bit_count; END;
+                    """
+            )
+        }
         return migrator
     }
 

@@ -28,6 +28,37 @@ struct SQLiteKeyStoreTests {
         #expect(try reopened.blockIDs() == [1, 3])
     }
 
+    /// The total is kept by triggers, so it must follow inserts and removals through any path,
+    /// and a file written before the total existed (schema 2: the total's migration not yet
+    /// recorded, its table and triggers absent) must get the sum of the keys it already holds.
+    @Test func theKeptTotalFollowsTheKeysAndIsFilledOnUpgrade() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("keys.sqlite")
+        let keys = SampleKeys.make(count: 5, blockID: 2) + SampleKeys.make(count: 3, blockID: 4, byteCount: 8)
+        do {
+            let store = try SQLiteKeyStore(path: path)
+            try store.insert(keys)
+            _ = try store.remove(id: keys[1].id)
+            #expect(try store.totalBits() == 4 * 256 + 3 * 64)
+        }
+        try DatabaseQueue(path: path).write { database in
+            // Raw SQL bypasses the store's API: the triggers must still keep the total.
+            try database.execute(sql: "DELETE FROM keys WHERE bit_count = 64")
+            #expect(try Int.fetchOne(database, sql: "SELECT bits FROM key_bit_total") == 4 * 256)
+            // Back to schema 2.
+            try database.execute(
+                sql: """
+                    DROP TRIGGER key_bit_total_after_insert; DROP TRIGGER key_bit_total_after_delete;
+                    DROP TRIGGER key_bit_total_after_update; DROP TABLE key_bit_total;
+                    DELETE FROM grdb_migrations WHERE identifier LIKE 'v3:%';
+                    """)
+        }
+        let upgraded = try SQLiteKeyStore(path: path)
+        #expect(try upgraded.totalBits() == 4 * 256)
+        try upgraded.insert(SampleKeys.make(count: 1, blockID: 9, byteCount: 16))
+        #expect(try upgraded.totalBits() == 4 * 256 + 128)
+    }
+
     @Test func fileIsInWriteAheadLogMode() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("keys.sqlite")
