@@ -4,7 +4,7 @@
 #include <immintrin.h>
 #endif
 
-/// Bits `first..<first + count` (count <= 64) of the gather, one at a time.
+/// One target word: the `count` (at most 64) bits that `indices` names, one at a time.
 static uint64_t gather_word_portable(const uint64_t *source, const uint32_t *indices, size_t count) {
     uint64_t word = 0;
     for (size_t bit = 0; bit < count; bit++) {
