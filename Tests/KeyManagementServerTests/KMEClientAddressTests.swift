@@ -27,9 +27,10 @@ import Testing
         let error = await #expect(throws: QKDError.self) {
             try await client("127.0.0.2", port: kme.port, pki: kme.pki).send(KMEServer.basePath + "/SAE_B/status")
         }
+        // NIOSSL reports the failed name check (`failedToValidateHostname`) or, when the aborted
+        // handshake closes the channel first, I/O on a closed channel; either way no answer.
         #expect(error?.code == .protocolFailure, "\(String(describing: error))")
-        // NIOSSL's words for a certificate that does not name the peer.
-        #expect(error?.message.contains("failedToValidateHostname") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("127.0.0.2:\(kme.port)") == true, "\(error?.message ?? "")")
         await kme.stop()
     }
 }
