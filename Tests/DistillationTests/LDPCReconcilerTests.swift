@@ -6,7 +6,7 @@ import Testing
 @Suite struct LDPCReconcilerTests {
     /// Key bits per frame in the fast tests. Every test plans for 2 % QBER with the default
     /// maximum efficiency, so they all share one code (rate 0.85, lifting 11, 8800 bits), built
-    /// once per process by the shared cache.
+    /// once per process by the shared cache; one test also plans for 7 % (a second code).
     private let blockSize = 8000
 
     private func noisyPair(length: Int, qber: Double, seed: UInt64) -> (alice: BitVector, bob: BitVector) {
