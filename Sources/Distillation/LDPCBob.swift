@@ -38,7 +38,7 @@ public struct LDPCBob {
     /// attempt's messages and runs up to `blindRoundIterations` more; an attempt gives up early
     /// once `stallIterations` iterations in a row (0: never) brought no new low in the number of
     /// unmet checks (see `LDPCRateAdaptation.stallIterations`).
-    public init(key: BitVector, maximumIterations: Int = 100, blindRoundIterations: Int = 50, stallIterations: Int = 15, cache: LDPCCodeCache = .shared) {
+    public init(key: BitVector, maximumIterations: Int = 100, blindRoundIterations: Int = 100, stallIterations: Int = 30, cache: LDPCCodeCache = .shared) {
         self.key = key
         self.maximumIterations = maximumIterations
         self.blindRoundIterations = blindRoundIterations

@@ -17,31 +17,32 @@ import QKDCore
 /// - punctures `p₀ = M − ⌈f₀ · m h⌉` symbols (clamped to what can be punctured), so the first
 ///   attempt discloses `f₀ · m h` bits, `f₀` the `initialEfficiency` or, by default, the
 ///   `automaticInitialEfficiency` for this QBER and block size;
-/// - reveals `revealStep = ⌈max(efficiencyStep, typicalEfficiency · σ / 5) · m h⌉` symbols per
-///   blind round (`σ` the `thresholdSpread`), punctured ones
+/// - reveals `revealStep = ⌈max(efficiencyStep, t · σ / 10) · m h⌉` symbols per blind round
+///   (`t` the typical efficiency at this QBER, `σ` the `thresholdSpread`), punctured ones
 ///   first, then key bits, until `⌈failureEfficiency · m h⌉` bits are disclosed.
 ///
 /// Mean efficiency is set by where each frame first decodes, rounded up to the step grid, not by
 /// where the blind rounds start: a start below a frame's threshold costs round trips and decoder
 /// time (cut short by `stallIterations`), not disclosed bits, while a start above it discloses
 /// bits the frame did not need. So the default start sits just below the spread of the
-/// thresholds (`automaticInitialEfficiency`), which lets the step be fine.
+/// thresholds around where frames at this QBER typically decode (`automaticInitialEfficiency`,
+/// `measuredTypicalEfficiency`), which lets the step be fine: a frame overshoots its threshold
+/// by half a step on average.
 public struct LDPCRateAdaptation: Sendable, Hashable {
     /// The efficiency of the first decoding attempt; nil (the default) starts at
     /// `automaticInitialEfficiency(blockSize:qber:)`.
     public var initialEfficiency: Double?
     /// The smallest efficiency added by a blind round; the step is `max(efficiencyStep,
-    /// typicalEfficiency · σ / 5)`, `σ = thresholdSpread(blockSize:qber:)`, so that short blocks,
-    /// whose thresholds scatter widely, do not take dozens of rounds. Default 0.005 (0.01 cost
-    /// about 0.006 in mean efficiency at QBER 2 %, n = 10^5; see BENCHMARKS.md).
+    /// t · σ / 10)`, `t = typicalEfficiency(atQBER:)`, `σ = thresholdSpread(blockSize:qber:)`,
+    /// so that short blocks, whose thresholds scatter widely, do not take dozens of rounds.
+    /// Default 0.0025 (each frame overshoots its threshold by half a step on average: 0.005 cost
+    /// about 0.002 in mean efficiency at QBER 2 %, n = 10^5, 0.01 about 0.006; BENCHMARKS.md).
     public var efficiencyStep: Double
-    /// The efficiency around which frames of this code family decode (measured, BENCHMARKS.md:
-    /// 1.09-1.10 at QBER 2-7 %, n = 10^5-10^6; the lower end, since a start above a frame's
-    /// threshold discloses bits it did not need); the centre of the automatic start's spread.
-    /// Default 1.09.
-    public var typicalEfficiency: Double
+    /// The efficiency around which frames decode, the centre of the automatic start's spread;
+    /// nil (the default) takes `measuredTypicalEfficiency(qber:)`, which depends on the QBER.
+    public var typicalEfficiency: Double?
     /// How many standard deviations of the frame-to-frame spread of the decoding threshold the
-    /// automatic start lies below `typicalEfficiency`. Default 2.
+    /// automatic start lies below the typical efficiency. Default 2.
     public var startDeviations: Double
     /// The efficiency the chosen code must reach with every punctured symbol revealed (it
     /// chooses the mother code and the code length). Default 1.16.
@@ -57,18 +58,20 @@ public struct LDPCRateAdaptation: Sendable, Hashable {
     /// The belief-propagation iterations of the first decoding attempt. Default 100.
     public var maximumIterations: Int
     /// The iterations of each later attempt, which resumes from the previous one's messages.
-    /// Default 50.
+    /// Default 100 (50 cost about 0.002 in mean efficiency at QBER 2 %, n = 10^5, with the
+    /// 0.0025 step: attempts just above a frame's threshold converge slowly; BENCHMARKS.md).
     public var blindRoundIterations: Int
     /// A decoding attempt gives up once this many iterations in a row brought no new low in the
     /// number of unmet checks (0: never; it then runs its full iteration budget). A frame below
     /// its threshold stalls within a few iterations while one that converges keeps lowering the
-    /// count, so this cuts the cost of the failed attempts of blind reconciliation. Default 15.
+    /// count, so this cuts the cost of the failed attempts of blind reconciliation. Default 30
+    /// (15 cut short attempts that would have converged; BENCHMARKS.md).
     public var stallIterations: Int
 
     /// Creates the settings; see each property for its default.
-    public init(initialEfficiency: Double? = nil, efficiencyStep: Double = 0.005, typicalEfficiency: Double = 1.09, startDeviations: Double = 2,
+    public init(initialEfficiency: Double? = nil, efficiencyStep: Double = 0.0025, typicalEfficiency: Double? = nil, startDeviations: Double = 2,
                 maximumEfficiency: Double = 1.16, failureEfficiency: Double = 1.3, minimumAdaptingFraction: Double = 0.03, maximumAdaptingFraction: Double = 0.12,
-                codeSeed: UInt64 = 1, maximumIterations: Int = 100, blindRoundIterations: Int = 50, stallIterations: Int = 15) {
+                codeSeed: UInt64 = 1, maximumIterations: Int = 100, blindRoundIterations: Int = 100, stallIterations: Int = 30) {
         self.initialEfficiency = initialEfficiency
         self.efficiencyStep = efficiencyStep
         self.typicalEfficiency = typicalEfficiency
@@ -98,13 +101,43 @@ public struct LDPCRateAdaptation: Sendable, Hashable {
         return (errorCount * errorCount + code * code).squareRoot()
     }
 
-    /// The default start of the blind rounds: `typicalEfficiency · (1 − startDeviations · σ)`,
-    /// `σ = thresholdSpread(blockSize:qber:)`, clamped to `1...maximumEfficiency`. Few frames
-    /// decode below it (about 1 in 40 for 2 deviations of a normal spread), and longer blocks,
-    /// whose thresholds scatter less, start closer to where they decode: 1.046 at QBER 2 % and
-    /// 1.063 at 7 % for n = 10^5, 1.076 and 1.081 for n = 10^6.
+    /// Where frames of n = 10^5 key bits of this code family (code seed 1, the default
+    /// iterations) first decode on average, `(QBER, f)` by QBER: the mean efficiency of blind
+    /// reconciliation with a fine step (0.0025 or 0.005) from a start below nearly every frame, less
+    /// half a step, over the frames of `qkd bench reconcile --method ldpc --block-size 100000`
+    /// (seed 1; BENCHMARKS.md, "QBER-dependent start", 27 Nov 2026). The mother code changes
+    /// with the QBER (`plan`), so the values are not smooth: the rate-0.90 code serving 1 %
+    /// decodes far above capacity. Longer blocks decode lower (at n = 10^6 the mean f is 1.0925
+    /// at 2 % and 1.0800 at 7 %), so their start, closer to these values, still lies below.
+    public static let measuredTypicalEfficiencies: [(qber: Double, efficiency: Double)] = [
+        (0.01, 1.200), (0.02, 1.099), (0.03, 1.069), (0.05, 1.080), (0.07, 1.082), (0.10, 1.083), (0.12, 1.105),
+    ]
+
+    /// `measuredTypicalEfficiencies` at `qber`: linear in the QBER between the measured points,
+    /// the end value outside them.
+    public static func measuredTypicalEfficiency(qber: Double) -> Double {
+        let points = measuredTypicalEfficiencies
+        guard qber > points[0].qber else { return points[0].efficiency }
+        for (lower, upper) in zip(points, points.dropFirst()) where qber <= upper.qber {
+            let weight = (qber - lower.qber) / (upper.qber - lower.qber)
+            return (1 - weight) * lower.efficiency + weight * upper.efficiency
+        }
+        return points[points.count - 1].efficiency
+    }
+
+    /// The typical efficiency at `qber`: `typicalEfficiency` if set, else
+    /// `measuredTypicalEfficiency(qber:)`.
+    public func typicalEfficiency(atQBER qber: Double) -> Double {
+        typicalEfficiency ?? Self.measuredTypicalEfficiency(qber: qber)
+    }
+
+    /// The default start of the blind rounds: `t · (1 − startDeviations · σ)`, `t =
+    /// typicalEfficiency(atQBER:)`, `σ = thresholdSpread(blockSize:qber:)`, clamped to
+    /// `1...maximumEfficiency`. Few frames decode below it (about 1 in 40 for 2 deviations of a
+    /// normal spread), and longer blocks, whose thresholds scatter less, start closer to where
+    /// they decode: 1.055 at QBER 2 % and 7 % for n = 10^5, 1.085 and 1.073 for n = 10^6.
     public func automaticInitialEfficiency(blockSize: Int, qber: Double) -> Double {
-        let start = typicalEfficiency * (1 - startDeviations * Self.thresholdSpread(blockSize: blockSize, qber: qber))
+        let start = typicalEfficiency(atQBER: qber) * (1 - startDeviations * Self.thresholdSpread(blockSize: blockSize, qber: qber))
         return min(max(start, 1), maximumEfficiency)
     }
 
@@ -123,8 +156,9 @@ public struct LDPCRateAdaptation: Sendable, Hashable {
         guard minimumAdaptingFraction >= 0 && maximumAdaptingFraction >= minimumAdaptingFraction && maximumAdaptingFraction < 1 else {
             throw QKDError(.invalidParameter, "LDPC adapting fractions need 0 <= minimum (\(minimumAdaptingFraction)) <= maximum (\(maximumAdaptingFraction)) < 1")
         }
-        guard typicalEfficiency >= 1 && startDeviations >= 0 else {
-            throw QKDError(.invalidParameter, "LDPC typical efficiency (\(typicalEfficiency)) must be at least 1 and the start deviations (\(startDeviations)) at least 0")
+        let typical = typicalEfficiency(atQBER: estimatedQBER)
+        guard typical >= 1 && startDeviations >= 0 else {
+            throw QKDError(.invalidParameter, "LDPC typical efficiency (\(typical)) must be at least 1 and the start deviations (\(startDeviations)) at least 0")
         }
         let initialEfficiency = self.initialEfficiency ?? automaticInitialEfficiency(blockSize: blockSize, qber: estimatedQBER)
         guard initialEfficiency >= 1 && maximumEfficiency >= initialEfficiency && failureEfficiency >= initialEfficiency && efficiencyStep > 0 else {
@@ -153,7 +187,7 @@ public struct LDPCRateAdaptation: Sendable, Hashable {
         let code = try cache.code(identifier)
         let puncturable = min(code.variableCount - blockSize, code.puncturingOrder.count)
         let punctured = min(max(code.checkCount - Int((initialEfficiency * keyEntropy).rounded(.up)), 0), puncturable)
-        let spreadStep = typicalEfficiency * Self.thresholdSpread(blockSize: blockSize, qber: estimatedQBER) / 5
+        let spreadStep = typical * Self.thresholdSpread(blockSize: blockSize, qber: estimatedQBER) / 10
         let step = max(1, Int((max(efficiencyStep, spreadStep) * keyEntropy).rounded(.up)))
         let budget = Int((failureEfficiency * keyEntropy).rounded(.up)) - (code.checkCount - punctured)
         let reveals = min(max(budget, 0), punctured + blockSize)

@@ -291,7 +291,9 @@ public final class BobEndpoint {
             channel.send(.cascade(blockID: start.blockID, first))
         case .ldpc:
             let adaptation = ReconciliationSelector.ldpcAdaptation
-            let ldpc = LDPCBob(key: key, maximumIterations: adaptation.maximumIterations, blindRoundIterations: adaptation.blindRoundIterations)
+            let ldpc = LDPCBob(
+                key: key, maximumIterations: adaptation.maximumIterations, blindRoundIterations: adaptation.blindRoundIterations,
+                stallIterations: adaptation.stallIterations)
             blocks[start.blockID] = OpenBlock(start: start, noisyKey: key, counts: counts, reconciliation: .ldpc(ldpc))
         }
     }

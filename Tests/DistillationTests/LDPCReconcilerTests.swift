@@ -6,7 +6,7 @@ import Testing
 @Suite struct LDPCReconcilerTests {
     /// Key bits per frame in the fast tests. Every test plans for 2 % QBER with the default
     /// maximum efficiency, so they all share one code (rate 0.85, lifting 11, 8800 bits), built
-    /// once per process by the shared cache.
+    /// once per process by the shared cache; one test also plans for 7 % (a second code).
     private let blockSize = 8000
 
     private func noisyPair(length: Int, qber: Double, seed: UInt64) -> (alice: BitVector, bob: BitVector) {
@@ -169,7 +169,7 @@ import Testing
         for qber in [0.02, 0.07] {
             let short = adaptation.automaticInitialEfficiency(blockSize: 100_000, qber: qber)
             let long = adaptation.automaticInitialEfficiency(blockSize: 1_000_000, qber: qber)
-            #expect(short > 1 && short < long && long < adaptation.typicalEfficiency)
+            #expect(short > 1 && short < long && long < adaptation.typicalEfficiency(atQBER: qber))
         }
         // At n = 10^5, QBER 2 % the error count alone gives log2(49) sqrt(0.0196 / 10^5) / h(0.02) = 0.0176;
         // the code's part (3 / sqrt(10^5) = 0.0095) adds to it in quadrature.
@@ -184,12 +184,59 @@ import Testing
         let entropy = Double(blockSize) * QKDMath.binaryEntropy(0.02)
         let puncturable = min(plan.adaptingCount, code.puncturingOrder.count)
         #expect(code.checkCount - plan.initialPuncturedCount == max(Int((start * entropy).rounded(.up)), code.checkCount - puncturable))
-        // The blind step is a fifth of the spread when that is above the 0.005 floor, as at 8000 bits.
-        let stepEfficiency = adaptation.typicalEfficiency * LDPCRateAdaptation.thresholdSpread(blockSize: blockSize, qber: 0.02) / 5
+        // The blind step is a tenth of the spread when that is above the 0.0025 floor, as at 8000 bits.
+        let stepEfficiency = adaptation.typicalEfficiency(atQBER: 0.02) * LDPCRateAdaptation.thresholdSpread(blockSize: blockSize, qber: 0.02) / 10
         #expect(stepEfficiency > adaptation.efficiencyStep)
         #expect(plan.revealStep == Int((stepEfficiency * entropy).rounded(.up)))
         #expect(throws: QKDError.self) { try LDPCRateAdaptation(typicalEfficiency: 0.9).plan(blockSize: blockSize, estimatedQBER: 0.02) }
         #expect(throws: QKDError.self) { try LDPCRateAdaptation(startDeviations: -1).plan(blockSize: blockSize, estimatedQBER: 0.02) }
+    }
+
+    @Test func typicalEfficiencyFollowsTheMeasuredPointsOfTheQBER() throws {
+        let points = LDPCRateAdaptation.measuredTypicalEfficiencies
+        // Measured points: increasing QBERs the family serves, efficiencies between Shannon's
+        // limit and the failure efficiency.
+        for (lower, upper) in zip(points, points.dropFirst()) { #expect(lower.qber < upper.qber) }
+        let defaults = LDPCRateAdaptation()
+        for point in points {
+            #expect(LDPCRateAdaptation.supportedQBER.contains(point.qber))
+            #expect(point.efficiency > 1 && point.efficiency < defaults.failureEfficiency)
+            #expect(LDPCRateAdaptation.measuredTypicalEfficiency(qber: point.qber) == point.efficiency)
+        }
+        // Linear in between, the end values outside.
+        for (lower, upper) in zip(points, points.dropFirst()) {
+            let middle = LDPCRateAdaptation.measuredTypicalEfficiency(qber: (lower.qber + upper.qber) / 2)
+            #expect(abs(middle - (lower.efficiency + upper.efficiency) / 2) < 1e-12)
+        }
+        let lowest = LDPCRateAdaptation.supportedQBER.lowerBound, highest = LDPCRateAdaptation.supportedQBER.upperBound
+        #expect(LDPCRateAdaptation.measuredTypicalEfficiency(qber: lowest) == points[0].efficiency)
+        #expect(LDPCRateAdaptation.measuredTypicalEfficiency(qber: highest) == points[points.count - 1].efficiency)
+        // Over the whole supported range, at 10^5 and 10^6 bits, the default start lies in
+        // 1...maximumEfficiency, below the typical efficiency, and closer to it for the longer block.
+        for step in 0...130 {
+            let qber = max(lowest, Double(step) / 1000)
+            let typical = defaults.typicalEfficiency(atQBER: qber)
+            let short = defaults.automaticInitialEfficiency(blockSize: 100_000, qber: qber)
+            let long = defaults.automaticInitialEfficiency(blockSize: 1_000_000, qber: qber)
+            #expect(short >= 1 && short <= long && long <= defaults.maximumEfficiency)
+            #expect(long < typical || long == defaults.maximumEfficiency)
+        }
+        // An explicit typical efficiency overrides the measured one at every QBER.
+        let fixed = LDPCRateAdaptation(typicalEfficiency: 1.09)
+        #expect(fixed.typicalEfficiency(atQBER: 0.01) == 1.09 && fixed.typicalEfficiency(atQBER: 0.07) == 1.09)
+        #expect(fixed.automaticInitialEfficiency(blockSize: 100_000, qber: 0.02) != defaults.automaticInitialEfficiency(blockSize: 100_000, qber: 0.02))
+        // The plan is a function of what both ends know (block size, estimated QBER): two
+        // separately made settings derive the same plan, whose first attempt starts at the
+        // measured typical efficiency's start.
+        for qber in [0.02, 0.07] {
+            let plan = try LDPCRateAdaptation().plan(blockSize: blockSize, estimatedQBER: qber)
+            #expect(plan == (try LDPCRateAdaptation().plan(blockSize: blockSize, estimatedQBER: qber)))
+            let code = try LDPCCodeCache.shared.code(plan.code)
+            let entropy = Double(blockSize) * QKDMath.binaryEntropy(qber)
+            let start = defaults.automaticInitialEfficiency(blockSize: blockSize, qber: qber)
+            let puncturable = min(plan.adaptingCount, code.puncturingOrder.count)
+            #expect(code.checkCount - plan.initialPuncturedCount == max(Int((start * entropy).rounded(.up)), code.checkCount - puncturable))
+        }
     }
 
     @Test func refusesBadInput() throws {
