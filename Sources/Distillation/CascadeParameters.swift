@@ -159,7 +159,8 @@ public struct CascadeParameters: Sendable, Hashable {
     ///
     /// One search at a time in passes after the first (`concurrentSearchLimit` 1) at every
     /// length: at 2^14 bits a limit of 2 gave f higher by 0.004-0.01; at 10^5 bits and 7 % the
-    /// limits 1 / 2 / 4 / 8 gave f 1.0411 / 1.0419 / 1.0423 / 1.0428 (BENCHMARKS.md). Waiting
+    /// limits 1 / 2 / 4 / 8 gave f 1.0411 / 1.0419 / 1.0423 / 1.0428 on the same 60 blocks
+    /// (BENCHMARKS.md; 1.0433 with a limit of 1 over 1000 blocks). Waiting
     /// blocks cost nothing per round (`CascadeBob` reads them off its odd-block tables), so the
     /// price is only round trips, which an in-process link does not pay for (the node link
     /// searches every pass at once, `ReconciliationSelector`). Keys of `longKeyLength` bits and
