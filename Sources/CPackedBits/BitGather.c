@@ -35,7 +35,8 @@ __attribute__((target("avx512f"))) static void gather_vector(uint64_t *target, c
 }
 #endif
 
-bool cpackedbits_has_vector_gather(void) {
+/// Whether this CPU (and its operating system) supports AVX-512F.
+static bool has_vector_gather(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f");
@@ -49,7 +50,7 @@ void cpackedbits_gather(uint64_t *target, const uint64_t *source, const uint32_t
     size_t fullWords = count / 64;
     size_t done = 0;
 #if defined(__x86_64__)
-    if (allow_vector && cpackedbits_has_vector_gather()) {
+    if (allow_vector && has_vector_gather()) {
         gather_vector(target, source, indices, fullWords);
         done = fullWords;
     }

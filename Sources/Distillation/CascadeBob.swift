@@ -19,6 +19,10 @@ import QKDCore
 /// after the first at a time. Every parity Alice discloses is kept, so none is asked
 /// twice and searches re-entering a block reuse the halves already known. A pass whose blocks
 /// all agree costs no round trip.
+///
+/// Bob is a value whose pass states are classes shared between copies until one of them takes a
+/// step, which then copies every state: keep one copy and mutate it in place (a variable, or a
+/// box as in `BobEndpoint`), since a copy per step costs as much as the whole key per pass.
 public struct CascadeBob: Sendable {
     /// The shared protocol settings.
     public let parameters: CascadeParameters
@@ -84,8 +88,6 @@ public struct CascadeBob: Sendable {
     /// was reached) and that must be examined; every other odd block of a reached pass has
     /// been examined since its last change and waits at its search cursor.
     private var blocksToExamine: [BlockReference] = []
-    /// Blocks whose binary search waits for the outstanding request.
-    private var blocksAwaitingParities: [BlockReference] = []
 
     /// Creates Bob's side. Throws if the key is empty or too long, the QBER estimate is not in
     /// `0..<0.5`, or the parameters are invalid.
@@ -163,16 +165,16 @@ public struct CascadeBob: Sendable {
         if case .blockParities = round {
             recordBlockParities(parities)
         } else {
+            // The last sweep emptied `blocksToExamine`; the searched blocks are examined next.
             parities.words.withUnsafeBufferPointer { parityWords in
                 for (index, query) in outstanding.enumerated() {
                     let parity = (parityWords[index >> 6] >> UInt64(index & 63)) & 1 == 1
                     unretainedPasses[query.block.pass]._withUnsafeGuaranteedRef {
                         $0.recordLeftParity(parity, ofBlock: query.block.block, parentNode: query.parentNode)
                     }
+                    blocksToExamine.append(query.block)
                 }
             }
-            // The last sweep emptied `blocksToExamine`; the searched blocks are examined next.
-            swap(&blocksToExamine, &blocksAwaitingParities)
         }
         outstanding.removeAll(keepingCapacity: true)
         outstandingQueries.removeAll(keepingCapacity: true)
@@ -277,7 +279,6 @@ public struct CascadeBob: Sendable {
     /// `concurrentSearchLimit` of them, lowest index first); otherwise every odd block.
     private mutating func collectSearchQueries() {
         while let block = blocksToExamine.popLast() { searchStep(block) }
-        blocksAwaitingParities.removeAll(keepingCapacity: true)
         let lowestPassFirst = parameters.searchesLowestPassFirst
         for pass in 0..<reachedPassCount where unretainedPasses[pass]._withUnsafeGuaranteedRef({ $0.hasOddBlocks }) {
             let limit = lowestPassFirst && pass > 0 ? parameters.concurrentSearchLimit : Int.max
@@ -287,7 +288,6 @@ public struct CascadeBob: Sendable {
                 while block < state.blockCount && selected < limit {
                     let reference = BlockReference(pass: pass, block: block)
                     let awaited = state.awaitedQuery(ofBlock: block)
-                    blocksAwaitingParities.append(reference)
                     outstanding.append(PendingQuery(block: reference, parentNode: awaited.parentNode))
                     outstandingQueries.append(CascadeParityQuery(pass: pass, start: awaited.range.lowerBound, end: awaited.range.upperBound))
                     selected += 1

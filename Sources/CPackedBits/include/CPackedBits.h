@@ -5,10 +5,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// True when this CPU (and its operating system) supports AVX-512F, so `cpackedbits_gather` can
-/// run its vector path.
-bool cpackedbits_has_vector_gather(void);
-
 /// Gathers bits through an index table: bit `p` of `target` becomes bit `indices[p]` of `source`,
 /// for `p < count`. Bits are packed into 64-bit words least-significant bit first; `target` holds
 /// `(count + 63) / 64` words and its bits past `count` are cleared; every index must lie inside
