@@ -4,7 +4,9 @@ import QKDCore
 ///
 /// Her key is laid out once for every pass (`CascadeReferenceKeys`: a gather into each
 /// permuted pass's order; split passes read it through their subset masks), so every requested
-/// parity is computed a word at a time.
+/// parity is computed a word at a time. With `CascadeParameters.ranksSecondPassByErrorLikelihood`
+/// she records which first-pass stretches Bob asked about, and when the first query of a later
+/// pass arrives she ranks the second pass's order as Bob did (`CascadeLikelihoodRanking`).
 public struct CascadeAlice: Sendable {
     /// The reference key; never modified.
     public let referenceKey: BitVector
@@ -17,6 +19,18 @@ public struct CascadeAlice: Sendable {
     /// The words of the last response's parities; the response carries this buffer, which is
     /// reused once the caller has let go of the response.
     private var responseWords: [UInt64] = []
+    /// The number of requests answered (the first asks the block parities).
+    private var answeredRequestCount = 0
+    /// The second pass's order, when it is a permuted pass to be ranked by error likelihood.
+    private let secondPassOrder: CascadePermutationTables?
+    /// The first and second passes' block sizes.
+    private let firstBlockSize: Int
+    private let secondBlockSize: Int
+    /// Until the second pass is ranked: one bit per position, set at the split point of every
+    /// first-pass stretch whose left part's parity Bob asked.
+    private var firstPassKnownSplits: [UInt64]
+    /// The reference key in the second pass's ranked order once it is ranked; empty before.
+    private var rankedSecondPassKey: [UInt64] = []
 
     /// Creates Alice's side for a block reconciled from the QBER estimate `estimatedQBER` (the
     /// one Bob uses: it sets the block sizes, on which the pass orders depend). Throws if the
@@ -34,9 +48,17 @@ public struct CascadeAlice: Sendable {
         }
         self.referenceKey = referenceKey
         self.parameters = parameters
-        keys = CascadeReferenceKeys(
-            key: referenceKey,
-            layout: CascadeLayout.shared(length: referenceKey.count, parameters: parameters, estimatedQBER: estimatedQBER))
+        let layout = CascadeLayout.shared(length: referenceKey.count, parameters: parameters, estimatedQBER: estimatedQBER)
+        keys = CascadeReferenceKeys(key: referenceKey, layout: layout)
+        firstBlockSize = parameters.blockSize(pass: 0, keyLength: referenceKey.count, estimatedQBER: estimatedQBER)
+        secondBlockSize = parameters.blockSize(pass: 1, keyLength: referenceKey.count, estimatedQBER: estimatedQBER)
+        if parameters.ranksSecondPassByErrorLikelihood, layout.orders.count > 1, case .permuted(let tables) = layout.orders[1] {
+            secondPassOrder = tables
+            firstPassKnownSplits = [UInt64](repeating: 0, count: referenceKey.words.count)
+        } else {
+            secondPassOrder = nil
+            firstPassKnownSplits = []
+        }
     }
 
     /// Answers a `parityRequest` with a `parityResponse` holding one parity per query, in order.
@@ -54,29 +76,68 @@ public struct CascadeAlice: Sendable {
         guard !queries.isEmpty else {
             throw QKDError(.malformedInput, "Cascade parity request contains no queries")
         }
+        // Every query is checked before anything is computed or recorded, so a bad one discloses
+        // nothing and leaves Alice as she was.
+        let passCount = keys.passCount
+        var asksLaterPass = false
+        for (index, query) in queries.enumerated() {
+            guard query.pass >= 0 && query.pass < passCount else {
+                throw QKDError(.malformedInput, "Cascade query \(index) names pass \(query.pass), outside 0..<\(passCount)")
+            }
+            guard query.start >= 0 && query.start < query.end && query.end <= keyLength else {
+                throw QKDError(.malformedInput, "Cascade query \(index) range \(query.start)..<\(query.end) is empty or outside the \(keyLength)-bit key")
+            }
+            if query.pass > 0 { asksLaterPass = true }
+        }
+        let recordsFirstPassSplits = secondPassOrder != nil && rankedSecondPassKey.isEmpty && answeredRequestCount > 0
+        if recordsFirstPassSplits && asksLaterPass { rankSecondPass() }
         var words: [UInt64] = []
         swap(&words, &responseWords)
         words.removeAll(keepingCapacity: true)
         for _ in 0..<((queries.count + 63) >> 6) { words.append(0) }
-        // Every query is checked before the response exists, so a bad one discloses nothing.
         let keys = keys
-        let passCount = keys.passCount
-        try queries.withUnsafeBufferPointer { queries in
-            try words.withUnsafeMutableBufferPointer { parityWords in
-                for index in queries.indices {
-                    let query = queries[index]
-                    guard query.pass >= 0 && query.pass < passCount else {
-                        throw QKDError(.malformedInput, "Cascade query \(index) names pass \(query.pass), outside 0..<\(passCount)")
+        let isSecondPassRanked = !rankedSecondPassKey.isEmpty
+        queries.withUnsafeBufferPointer { queries in
+            words.withUnsafeMutableBufferPointer { parityWords in
+                rankedSecondPassKey.withUnsafeBufferPointer { rankedKey in
+                    for index in queries.indices {
+                        let query = queries[index]
+                        let parity = isSecondPassRanked && query.pass == 1
+                            ? PackedBits.parity(rankedKey, query.range) : keys.parity(of: query)
+                        if parity { parityWords[index >> 6] |= 1 << UInt64(index & 63) }
                     }
-                    guard query.start >= 0 && query.start < query.end && query.end <= keyLength else {
-                        throw QKDError(.malformedInput, "Cascade query \(index) range \(query.start)..<\(query.end) is empty or outside the \(keyLength)-bit key")
-                    }
-                    if keys.parity(of: query) { parityWords[index >> 6] |= 1 << UInt64(index & 63) }
                 }
             }
         }
+        if recordsFirstPassSplits && !asksLaterPass {
+            // The asked part of a stretch ends at the stretch's split point (a whole block, which
+            // only the first request asks, may end at the key's end, which splits nothing).
+            for query in queries where query.pass == 0 && query.end < keyLength {
+                firstPassKnownSplits[query.end >> 6] |= 1 << UInt64(query.end & 63)
+            }
+        }
+        answeredRequestCount += 1
         responseWords = words
         disclosedBits += queries.count
         return .parityResponse(parities: BitVector(words: words, count: queries.count))
+    }
+
+    /// Ranks the second pass's order by error likelihood from the first-pass stretches Bob asked
+    /// about so far, as Bob did on reaching it, and lays the reference key out in that order.
+    private mutating func rankSecondPass() {
+        guard let secondPassOrder else { return }
+        let ranking = firstPassKnownSplits.withUnsafeBufferPointer {
+            CascadeLikelihoodRanking(
+                order: secondPassOrder, blockSize: secondBlockSize, firstBlockSize: firstBlockSize,
+                knownFirstPassSplits: $0, estimatedQBER: nil)
+        }
+        var ranked = [UInt64](repeating: 0, count: referenceKey.words.count)
+        referenceKey.words.withUnsafeBufferPointer { source in
+            ranked.withUnsafeMutableBufferPointer { target in
+                PackedBits.gather(source, indices: UnsafeBufferPointer(start: ranking.originalIndices, count: referenceKey.count), into: target)
+            }
+        }
+        rankedSecondPassKey = ranked
+        firstPassKnownSplits = []
     }
 }

@@ -18,7 +18,9 @@ import QKDCore
 /// meanwhile), and then at most `CascadeParameters.concurrentSearchLimit` blocks of a pass
 /// after the first at a time. Every parity Alice discloses is kept, so none is asked
 /// twice and searches re-entering a block reuse the halves already known. A pass whose blocks
-/// all agree costs no round trip.
+/// all agree costs no round trip. With `CascadeParameters.ranksSecondPassByErrorLikelihood`,
+/// reaching the second pass ranks its blocks' bits by error likelihood
+/// (`CascadeLikelihoodRanking`) and its searches split stretches by expected errors.
 ///
 /// Bob is a value whose pass states are classes shared between copies until one of them takes a
 /// step, which then copies every state: keep one copy and mutate it in place (a variable, or a
@@ -60,8 +62,9 @@ public struct CascadeBob: Sendable {
     /// Where to record the answer to a parity Bob has asked for.
     private struct PendingQuery {
         let block: BlockReference
-        /// The tree node whose left child's parity is asked; 0 when the whole block's is asked.
-        let parentNode: Int
+        /// The split point of the stretch whose left part's parity is asked; 0 when the whole
+        /// block's is asked.
+        let split: Int
     }
 
     private let noisyKey: BitVector
@@ -127,7 +130,7 @@ public struct CascadeBob: Sendable {
             let askedBlockCount = pass == 0 ? state.blockCount : state.blockCount - 1
             for block in 0..<askedBlockCount {
                 let range = state.range(ofBlock: block)
-                pending.append(PendingQuery(block: BlockReference(pass: pass, block: block), parentNode: 0))
+                pending.append(PendingQuery(block: BlockReference(pass: pass, block: block), split: 0))
                 queries.append(CascadeParityQuery(pass: pass, start: range.lowerBound, end: range.upperBound))
             }
             states.append(state)
@@ -170,7 +173,7 @@ public struct CascadeBob: Sendable {
                 for (index, query) in outstanding.enumerated() {
                     let parity = (parityWords[index >> 6] >> UInt64(index & 63)) & 1 == 1
                     unretainedPasses[query.block.pass]._withUnsafeGuaranteedRef {
-                        $0.recordLeftParity(parity, ofBlock: query.block.block, parentNode: query.parentNode)
+                        $0.recordLeftParity(parity, split: query.split)
                     }
                     blocksToExamine.append(query.block)
                 }
@@ -205,6 +208,9 @@ public struct CascadeBob: Sendable {
             }
             let pass = reachedPassCount
             reachedPassCount += 1
+            if pass == 1 && parameters.ranksSecondPassByErrorLikelihood {
+                rankSecondPass()
+            }
             if pass >= eagerlyFlippedPassCount {
                 key.withUnsafeBufferPointer { keyWords in
                     unretainedPasses[pass]._withUnsafeGuaranteedRef { $0.refreshOddBlocks(key: keyWords) }
@@ -216,6 +222,18 @@ public struct CascadeBob: Sendable {
                     blocksToExamine.append(BlockReference(pass: pass, block: block))
                     block = state.firstOddBlock(from: block + 1)
                 }
+            }
+        }
+    }
+
+    /// Ranks the second pass's bits by error likelihood from the first pass's regions, if it is
+    /// a permuted pass (`CascadeParameters.ranksSecondPassByErrorLikelihood`); Alice does the
+    /// same when she sees the first query of a later pass.
+    private mutating func rankSecondPass() {
+        guard passes.count > 1, unretainedPasses[1]._withUnsafeGuaranteedRef({ $0.isPermuted }) else { return }
+        key.withUnsafeBufferPointer { keyWords in
+            unretainedPasses[1]._withUnsafeGuaranteedRef {
+                $0.rankByErrorLikelihood(firstPass: passes[0], estimatedQBER: estimatedQBER, key: keyWords)
             }
         }
     }
@@ -288,7 +306,7 @@ public struct CascadeBob: Sendable {
                 while block < state.blockCount && selected < limit {
                     let reference = BlockReference(pass: pass, block: block)
                     let awaited = state.awaitedQuery(ofBlock: block)
-                    outstanding.append(PendingQuery(block: reference, parentNode: awaited.parentNode))
+                    outstanding.append(PendingQuery(block: reference, split: awaited.split))
                     outstandingQueries.append(CascadeParityQuery(pass: pass, start: awaited.range.lowerBound, end: awaited.range.upperBound))
                     selected += 1
                     block = state.firstOddBlock(from: block + 1)

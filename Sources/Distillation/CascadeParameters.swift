@@ -20,12 +20,15 @@ import QKDCore
 ///   search starts from the known sub-block parities (the cascade effect over all passes),
 /// - the parity of the last block of every pass after the first follows from the parity of
 ///   the whole key (the XOR of the first pass's block parities), so it is never asked for.
-/// Three choices of ours lower the disclosed bits further (all measured in BENCHMARKS.md,
+/// Four choices of ours lower the disclosed bits further (all measured in BENCHMARKS.md,
 /// "Cascade"): pass 2's order spreads every first-pass block over distinct pass-2 blocks
 /// (`spreadsFirstPassBlocks`), odd blocks are searched smallest pass first
 /// (`searchesLowestPassFirst`), so an error is found through the cheapest block that shows it,
-/// and only a few blocks of a pass after the first are searched at once
-/// (`concurrentSearchLimit`), so an error pair split over two of them is searched only once.
+/// only a few blocks of a pass after the first are searched at once
+/// (`concurrentSearchLimit`), so an error pair split over two of them is searched only once,
+/// and pass 2's blocks are searched by error likelihood once the first pass is done
+/// (`ranksSecondPassByErrorLikelihood`), so a search costs about the entropy of where the
+/// error is rather than `log₂ k₂`.
 /// For round trips: the block parities of every pass are asked in the first message (they do
 /// not depend on Bob's corrections), and each later message batches the next binary-search
 /// level of every block being searched, so a wave of searches costs about `log₂ k` round trips
@@ -96,6 +99,19 @@ public struct CascadeParameters: Sendable, Hashable {
     /// `searchesLowestPassFirst` is false.
     public var concurrentSearchLimit: Int
 
+    /// Whether, once the first pass is done, the bits inside every block of the second pass
+    /// (when it is a permuted pass) are ranked by how likely each is to hold an error still, and
+    /// its binary searches split stretches by expected errors rather than in halves
+    /// (`CascadeLikelihoodRanking`, which derives the likelihoods and why both sides agree on
+    /// them). Alice and Bob must use the same value.
+    ///
+    /// Default true: with `tuned(forQBER:blockSize:)` it lowered f at 10^5 bits from 1.0247 /
+    /// 1.0297 / 1.0347 / 1.0433 to 1.0209 / 1.0263 / 1.0287 / 1.0351 at QBER 1 / 2 / 5 / 7 %,
+    /// and at 2^14 bits by 0.003-0.008 (1000 blocks each, BENCHMARKS.md, "Cascade with a
+    /// ranked second pass"), at the price of about 2 · 10^-4 more frames left wrong at 2^14 bits
+    /// (8 of 60 000 instead of 1 at 2, 5 and 7 %; caught by verification).
+    public var ranksSecondPassByErrorLikelihood: Bool
+
     /// The seed from which the order of every pass after the first is derived (see
     /// `CascadePermutation` and `CascadeSplit`). Alice and Bob must use the same value.
     ///
@@ -127,8 +143,10 @@ public struct CascadeParameters: Sendable, Hashable {
         spreadsFirstPassBlocks: Bool = true,
         searchesLowestPassFirst: Bool = true,
         concurrentSearchLimit: Int = .max,
+        ranksSecondPassByErrorLikelihood: Bool = true,
         permutationSeed: UInt64 = Self.defaultPermutationSeed
     ) {
+        self.ranksSecondPassByErrorLikelihood = ranksSecondPassByErrorLikelihood
         self.searchesLowestPassFirst = searchesLowestPassFirst
         self.concurrentSearchLimit = concurrentSearchLimit
         self.spreadsFirstPassBlocks = spreadsFirstPassBlocks

@@ -4,13 +4,16 @@ import QKDCore
 /// permuted pass), which blocks hold an odd number of errors, and every sub-block parity Alice
 /// has disclosed.
 ///
-/// Binary search splits a block `start..<end` at `start + (end - start) / 2` and asks only for
-/// left halves (the right half's parity follows from its parent's). Nodes of a block's search
-/// tree are numbered like a heap (root 1, children `2h` and `2h + 1`); Alice's parity of the
-/// left child of node `h` of block `b` lives in slot `b * slotsPerBlock + h`.
+/// Binary search splits a stretch `lower..<upper` of a block at `split(lower, upper)` and asks
+/// only for left halves (the right half's parity follows from its parent's). The split is the
+/// middle, `lower + (upper - lower) / 2`, except in a pass ranked by error likelihood
+/// (`rankByErrorLikelihood(firstPass:estimatedQBER:key:)`), where it balances the expected errors
+/// on both sides. Either way it is a function of the stretch alone, so every block's search tree
+/// is fixed, and since a split point lies strictly inside its stretch, no two nodes of a pass
+/// share one: Alice's parity of the left part of the node split at position `m` lives in slot `m`.
 ///
-/// Every block keeps a search cursor: the node (and its range) at which its last search stopped
-/// for want of a parity. The path from the root to that node depends only on Alice's known
+/// Every block keeps a search cursor: the stretch at which its last search stopped for want of
+/// a parity. The path from the whole block to that stretch depends only on Alice's known
 /// parities and Bob's bits inside the block, and every correction of such a bit goes through
 /// `flip(originalIndex:)`, which clears the block's cursor; so resuming at the cursor takes the
 /// same path as walking again from the root, without recomputing the parities above it.
@@ -22,9 +25,15 @@ final class CascadePassState: @unchecked Sendable {
     /// The pass's order; keeps the tables below alive.
     private let order: CascadeLayout.Order
     /// For a permuted pass, `originalIndices[p]` is the key index at position `p` (else nil).
-    private let originalIndices: UnsafePointer<UInt32>?
+    private var originalIndices: UnsafePointer<UInt32>?
     /// For a permuted pass, `permutedPositions[i]` is the position of key index `i` (else nil).
-    private let permutedPositions: UnsafePointer<UInt32>?
+    private var permutedPositions: UnsafePointer<UInt32>?
+    /// For a pass ranked by error likelihood, its ranking, which sets its splits (and keeps
+    /// `originalIndices` and `rankedPositions` alive); else nil (splits in the middle).
+    private var ranking: CascadeLikelihoodRanking?
+    /// For a pass ranked by error likelihood, `rankedPositions[q]` is the position of the bit
+    /// that `permutedPositions` places at `q` (the pass's order before ranking); else nil.
+    private var rankedPositions: UnsafePointer<UInt32>?
     /// Whether this is a split pass.
     private let isSplit: Bool
     /// The split of a split pass (an empty one otherwise), owned by `order`; unowned so that the
@@ -40,8 +49,6 @@ final class CascadePassState: @unchecked Sendable {
     let blockCount: Int
     /// The key length.
     let length: Int
-    /// Slots per block in the left-child parity tables: the smallest power of two ≥ the longest block.
-    let slotsPerBlock: Int
     /// Words of Bob's key in this pass's order: `⌈length / 64⌉` for a permuted pass, else 0
     /// (key-order and split passes read Bob's key in its original order).
     private let permutedWordCount: Int
@@ -51,13 +58,14 @@ final class CascadePassState: @unchecked Sendable {
     /// Alice's parity of each tree node's left child is known (`slotWordCount` words, one bit per
     /// slot), that parity (`slotWordCount` words), per block whether Bob's parity differs
     /// from Alice's, i.e. an odd number of errors remain (one bit per block), Alice's parity of
-    /// every block (one bit per block), per block the node of its search cursor (0 for none) and
-    /// the cursor's range (two words: start, end), the number of odd blocks, and a flag word.
+    /// every block (one bit per block), per block the split point of its search cursor (0 for
+    /// none) and the cursor's stretch (two words: lower, upper), the number of odd blocks, and a
+    /// flag word.
     /// Raw memory, so the hot loops pay no copy-on-write or exclusivity checks. Only the
-    /// odd-block, Alice-parity, cursor-node and tally words are cleared up front; the
+    /// odd-block, Alice-parity, cursor-split and tally words are cleared up front; the
     /// known-parity bits are cleared when the pass's first search starts
     /// (`clearKnownParitiesIfNeeded()`), since most split passes never search; a parity or
-    /// cursor range is written before its known bit or cursor node says so.
+    /// cursor stretch is written before its known bit or cursor split says so.
     private let storage: UnsafeMutablePointer<UInt64>
     private let storageWordCount: Int
     private let permutedKey: UnsafeMutablePointer<UInt64>
@@ -65,7 +73,7 @@ final class CascadePassState: @unchecked Sendable {
     private let leftParity: UnsafeMutablePointer<UInt64>
     private let oddBlocks: UnsafeMutablePointer<UInt64>
     private let aliceBlockParities: UnsafeMutablePointer<UInt64>
-    private let cursorNodes: UnsafeMutablePointer<UInt64>
+    private let cursorSplits: UnsafeMutablePointer<UInt64>
     private let cursorRanges: UnsafeMutablePointer<UInt64>
     /// Nonzero once the known-parity bits have been cleared (the last word of `storage`).
     private let knownParitiesCleared: UnsafeMutablePointer<UInt64>
@@ -80,24 +88,18 @@ final class CascadePassState: @unchecked Sendable {
     /// Sets up the pass for Bob's current key (in original order); block parities come later.
     init(order: CascadeLayout.Order, blockSize requestedBlockSize: Int, key: [UInt64], length: Int) {
         self.length = length
-        var longestBlock: Int
         switch order {
         case .identity, .permuted:
             blockSize = requestedBlockSize
             blockCount = (length + requestedBlockSize - 1) / requestedBlockSize
             splitBoundary = length
-            longestBlock = requestedBlockSize
         case .split(let split):
             blockSize = length
             let isSplit = split.memberCount > 0 && split.memberCount < length
             splitBoundary = isSplit ? split.memberCount : length
             blockCount = isSplit ? 2 : 1
-            longestBlock = max(split.memberCount, length - split.memberCount)
         }
-        var slots = 1
-        while slots < longestBlock { slots <<= 1 }
-        slotsPerBlock = slots
-        slotWordCount = (blockCount * slots + 63) >> 6
+        slotWordCount = (length + 63) >> 6
         self.order = order
         if case .permuted(let tables) = order {
             originalIndices = UnsafePointer(tables.originalIndices)
@@ -118,7 +120,7 @@ final class CascadePassState: @unchecked Sendable {
         splitMembers = UnsafePointer(split.masks)
         storageWordCount = permutedWordCount + 2 * slotWordCount + 2 * ((blockCount + 63) >> 6) + 3 * blockCount + 2
         storage = .allocate(capacity: storageWordCount)
-        (permutedKey, isLeftParityKnown, leftParity, oddBlocks, aliceBlockParities, cursorNodes, cursorRanges) = Self.regions(
+        (permutedKey, isLeftParityKnown, leftParity, oddBlocks, aliceBlockParities, cursorSplits, cursorRanges) = Self.regions(
             of: storage, permutedWordCount: permutedWordCount, slotWordCount: slotWordCount, blockCount: blockCount)
         oddBlocks.initialize(repeating: 0, count: cursorRanges - oddBlocks)
         knownParitiesCleared = storage + storageWordCount - 1
@@ -139,6 +141,8 @@ final class CascadePassState: @unchecked Sendable {
         order = other.order
         originalIndices = other.originalIndices
         permutedPositions = other.permutedPositions
+        ranking = other.ranking
+        rankedPositions = other.rankedPositions
         split = other.split
         isSplit = other.isSplit
         splitMembers = other.splitMembers
@@ -146,7 +150,6 @@ final class CascadePassState: @unchecked Sendable {
         splitBoundary = other.splitBoundary
         blockCount = other.blockCount
         length = other.length
-        slotsPerBlock = other.slotsPerBlock
         permutedWordCount = other.permutedWordCount
         slotWordCount = other.slotWordCount
         storageWordCount = other.storageWordCount
@@ -154,7 +157,7 @@ final class CascadePassState: @unchecked Sendable {
         storage.initialize(from: other.storage, count: storageWordCount)
         knownParitiesCleared = storage + storageWordCount - 1
         oddBlockTally = storage + storageWordCount - 2
-        (permutedKey, isLeftParityKnown, leftParity, oddBlocks, aliceBlockParities, cursorNodes, cursorRanges) = Self.regions(
+        (permutedKey, isLeftParityKnown, leftParity, oddBlocks, aliceBlockParities, cursorSplits, cursorRanges) = Self.regions(
             of: storage, permutedWordCount: permutedWordCount, slotWordCount: slotWordCount, blockCount: blockCount)
     }
 
@@ -168,8 +171,8 @@ final class CascadePassState: @unchecked Sendable {
         let parity = known + slotWordCount
         let odd = parity + slotWordCount
         let alice = odd + (blockCount + 63) >> 6
-        let nodes = alice + (blockCount + 63) >> 6
-        return (storage, known, parity, odd, alice, nodes, nodes + blockCount)
+        let splits = alice + (blockCount + 63) >> 6
+        return (storage, known, parity, odd, alice, splits, splits + blockCount)
     }
 
     /// Clears the known-parity bits before the pass's first search.
@@ -269,67 +272,103 @@ final class CascadePassState: @unchecked Sendable {
         }
     }
 
-    /// Records Alice's parity of the left child of node `parentNode` of block `block`.
+    /// Ranks the bits inside every block of this permuted pass by error likelihood (see
+    /// `CascadeLikelihoodRanking`) from the first pass's region sizes, before any of its blocks is
+    /// searched; splits are balanced by expected errors from then on. `key` is Bob's key in
+    /// original order. Blocks keep their bits, so their parities and odd flags stay as they are.
+    func rankByErrorLikelihood(
+        firstPass: CascadePassState, estimatedQBER: Double, key: UnsafeBufferPointer<UInt64>
+    ) {
+        guard case .permuted(let tables) = order, knownParitiesCleared.pointee == 0 else {
+            preconditionFailure("only a permuted pass none of whose blocks was searched can be ranked")
+        }
+        let ranking = CascadeLikelihoodRanking(
+            order: tables, blockSize: blockSize, firstBlockSize: firstPass.blockSize,
+            knownFirstPassSplits: firstPass.knownSplits(), estimatedQBER: estimatedQBER)
+        originalIndices = UnsafePointer(ranking.originalIndices)
+        rankedPositions = ranking.rankedPositions.map { UnsafePointer($0) }
+        self.ranking = ranking
+        PackedBits.gather(
+            key, indices: UnsafeBufferPointer(start: originalIndices, count: length),
+            into: UnsafeMutableBufferPointer(start: permutedKey, count: permutedWordCount))
+    }
+
+    /// Whether this is a permuted pass.
+    var isPermuted: Bool { permutedPositions != nil }
+
+    /// Records Alice's parity of the left part of the node split at position `split`.
     @inline(__always)
-    func recordLeftParity(_ aliceParity: Bool, ofBlock block: Int, parentNode: Int) {
-        let slot = block * slotsPerBlock + parentNode
-        let mask: UInt64 = 1 << UInt64(slot & 63)
-        isLeftParityKnown[slot >> 6] |= mask
-        if aliceParity { leftParity[slot >> 6] |= mask } else { leftParity[slot >> 6] &= ~mask }
+    func recordLeftParity(_ aliceParity: Bool, split: Int) {
+        let mask: UInt64 = 1 << UInt64(split & 63)
+        isLeftParityKnown[split >> 6] |= mask
+        if aliceParity { leftParity[split >> 6] |= mask } else { leftParity[split >> 6] &= ~mask }
+    }
+
+    /// Bob's record of which stretches' left parities Alice disclosed: bit `m` (one word per 64
+    /// positions) is set when the parity of the left part of the stretch split at `m` is known.
+    func knownSplits() -> UnsafeBufferPointer<UInt64> {
+        clearKnownParitiesIfNeeded()
+        return UnsafeBufferPointer(start: isLeftParityKnown, count: slotWordCount)
+    }
+
+    /// Where binary search splits the stretch `lower..<upper` (at least two positions long).
+    @inline(__always)
+    func split(_ lower: Int, _ upper: Int) -> Int {
+        guard let ranking else { return lower + (upper - lower) / 2 }
+        return ranking.balancedSplit(lower, upper)
     }
 
     /// Advances the binary search of block `block` as far as Alice's known parities allow,
-    /// from its cursor if it has one, else from the root; `key` is Bob's key in original order.
+    /// from its cursor if it has one, else from the whole block; `key` is Bob's key in original
+    /// order.
     ///
     /// Returns `blockIsEven` if the block holds an even number of errors, `searchAwaitsParity`
-    /// (leaving the cursor at the node whose left half's parity is needed, see
+    /// (leaving the cursor at the stretch whose left part's parity is needed, see
     /// `awaitedQuery(ofBlock:)`) or the key index of the error found.
     @inline(__always)
     func advanceSearch(ofBlock block: Int, key: UnsafeBufferPointer<UInt64>) -> Int {
         guard hasOddErrorCount(block) else { return Self.blockIsEven }
         let cursorRange = cursorRanges + 2 * block
-        var node = Int(cursorNodes[block])
         var lower: Int
         var upper: Int
-        if node == 0 {
+        // The split of the stretch at hand: the cursor's is stored, every other one computed.
+        var middle: Int
+        if cursorSplits[block] == 0 {
             clearKnownParitiesIfNeeded()
-            node = 1
             let range = range(ofBlock: block)
             lower = range.lowerBound
             upper = range.upperBound
+            middle = upper - lower > 1 ? split(lower, upper) : lower
         } else {
             lower = Int(cursorRange[0])
             upper = Int(cursorRange[1])
+            middle = Int(cursorSplits[block])
         }
-        let slotBase = block * slotsPerBlock
         while upper - lower > 1 {
-            let middle = lower + (upper - lower) / 2
-            let slot = slotBase + node
-            let mask: UInt64 = 1 << UInt64(slot & 63)
-            guard isLeftParityKnown[slot >> 6] & mask != 0 else {
-                cursorNodes[block] = UInt64(node)
+            let mask: UInt64 = 1 << UInt64(middle & 63)
+            guard isLeftParityKnown[middle >> 6] & mask != 0 else {
+                cursorSplits[block] = UInt64(middle)
                 cursorRange[0] = UInt64(lower)
                 cursorRange[1] = UInt64(upper)
                 return Self.searchAwaitsParity
             }
-            if (leftParity[slot >> 6] & mask != 0) != parity(of: lower..<middle, key: key) {
+            if (leftParity[middle >> 6] & mask != 0) != parity(of: lower..<middle, key: key) {
                 upper = middle
-                node = 2 * node
             } else {
                 lower = middle
-                node = 2 * node + 1
             }
+            if upper - lower > 1 { middle = split(lower, upper) }
         }
         return originalIndex(atPosition: lower)
     }
 
-    /// The parent node and the left-half range of the parity block `block`'s search awaits
-    /// (after `advanceSearch(ofBlock:key:)` returned `searchAwaitsParity`).
+    /// The split point and the left part whose parity block `block`'s search awaits (after
+    /// `advanceSearch(ofBlock:key:)` returned `searchAwaitsParity`).
     @inline(__always)
-    func awaitedQuery(ofBlock block: Int) -> (parentNode: Int, range: Range<Int>) {
-        assert(cursorNodes[block] != 0, "block \(block) is odd but its search was not advanced")
-        let lower = Int(cursorRanges[2 * block])
-        return (Int(cursorNodes[block]), lower..<(lower + (Int(cursorRanges[2 * block + 1]) - lower) / 2))
+    func awaitedQuery(ofBlock block: Int) -> (split: Int, range: Range<Int>) {
+        assert(cursorSplits[block] != 0, "block \(block) is odd but its search was not advanced")
+        let split = Int(cursorSplits[block])
+        return (split, Int(cursorRanges[2 * block])..<split)
     }
 
     /// Records that Bob flipped key index `originalIndex` (his original-order key is flipped by
@@ -341,16 +380,18 @@ final class CascadePassState: @unchecked Sendable {
             let isMember = (splitMembers[originalIndex >> 6] >> UInt64(originalIndex & 63)) & 1 == 1
             block = blockCount == 1 || isMember ? 0 : 1
         } else if let permutedPositions {
-            let position = Int(permutedPositions[originalIndex])
-            permutedKey[position >> 6] ^= 1 << UInt64(position & 63)
+            var position = Int(permutedPositions[originalIndex])
+            // Ranking keeps every bit in its block.
             block = position / blockSize
+            if let rankedPositions { position = Int(rankedPositions[position]) }
+            permutedKey[position >> 6] ^= 1 << UInt64(position & 63)
         } else {
             block = originalIndex / blockSize
         }
         let mask: UInt64 = 1 << UInt64(block & 63)
         oddBlocks[block >> 6] ^= mask
         if oddBlocks[block >> 6] & mask != 0 { oddBlockTally.pointee += 1 } else { oddBlockTally.pointee -= 1 }
-        cursorNodes[block] = 0
+        cursorSplits[block] = 0
         return block
     }
 }

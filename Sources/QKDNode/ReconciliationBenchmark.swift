@@ -41,6 +41,9 @@ public struct ReconciliationBenchmark: Codable, Sendable {
     /// With `lowestPassFirst`, how many odd blocks of a pass after the first Cascade searched at
     /// once (`CascadeParameters.concurrentSearchLimit`); nil otherwise.
     public let concurrentSearchLimit: Int?
+    /// Whether Cascade ranked its second pass by error likelihood
+    /// (`CascadeParameters.ranksSecondPassByErrorLikelihood`); always false for LDPC.
+    public let ranksSecondPass: Bool
     /// Mean efficiency `f = disclosed / (n h(qber))` over the blocks (disclosed: every parity
     /// bit Alice sent; h: binary entropy).
     public let efficiency: Double
@@ -64,10 +67,10 @@ public struct ReconciliationBenchmark: Codable, Sendable {
 
     /// Runs the benchmark; Cascade uses `CascadeParameters.tuned(forQBER:blockSize:)` with
     /// `searchesLowestPassFirst` set to `lowestPassFirst` and, when given,
-    /// `concurrentSearchLimit`. Throws `QKDError.invalidParameter` if `blockSize <= 0`, `qber`
+    /// `concurrentSearchLimit`, and `ranksSecondPassByErrorLikelihood` set to `ranksSecondPass`. Throws `QKDError.invalidParameter` if `blockSize <= 0`, `qber`
     /// is not in (0, 0.5), `blocks <= 0`, `threads <= 0` or `concurrentSearchLimit < 1`.
     public init(method: ReconciliationMethod, blockSize: Int, qber: Double, blocks: Int, threads: Int = 1, seed: UInt64 = 1,
-                lowestPassFirst: Bool = true, concurrentSearchLimit: Int? = nil) throws {
+                lowestPassFirst: Bool = true, concurrentSearchLimit: Int? = nil, ranksSecondPass: Bool = true) throws {
         guard blockSize > 0 else {
             throw QKDError(.invalidParameter, "block size \(blockSize) must be positive")
         }
@@ -83,6 +86,7 @@ public struct ReconciliationBenchmark: Codable, Sendable {
         var tuned = CascadeParameters.tuned(forQBER: qber, blockSize: blockSize)
         tuned.searchesLowestPassFirst = lowestPassFirst
         if let concurrentSearchLimit { tuned.concurrentSearchLimit = concurrentSearchLimit }
+        tuned.ranksSecondPassByErrorLikelihood = ranksSecondPass
         try tuned.validate()
         let parameters = tuned
         if method == .ldpc {
@@ -122,6 +126,7 @@ public struct ReconciliationBenchmark: Codable, Sendable {
         self.seed = seed
         self.lowestPassFirst = method == .cascade && lowestPassFirst
         self.concurrentSearchLimit = self.lowestPassFirst ? parameters.concurrentSearchLimit : nil
+        self.ranksSecondPass = method == .cascade && ranksSecondPass
         efficiency = meanEfficiency
         efficiencyStandardDeviation = variance.squareRoot()
         disclosedBits = Double(outcomes.reduce(0) { $0 + $1.disclosedBits }) / Double(blocks)
@@ -136,7 +141,9 @@ public struct ReconciliationBenchmark: Codable, Sendable {
     /// One line for people.
     public var text: String {
         func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
-        let order = lowestPassFirst ? " (lowest pass first, \(concurrentSearchLimit ?? 1) at a time)" : method == ReconciliationMethod.cascade.rawValue ? " (all passes at once)" : ""
+        let isCascade = method == ReconciliationMethod.cascade.rawValue
+        let searches = lowestPassFirst ? "lowest pass first, \(concurrentSearchLimit ?? 1) at a time" : "all passes at once"
+        let order = isCascade ? " (\(searches), \(ranksSecondPass ? "ranked" : "fixed") second pass)" : ""
         return "\(method)\(order) n = \(blockSize), QBER \(fixed(qber * 100, 2)) %, \(blocks) blocks: f = \(fixed(efficiency, 4)) "
             + "(sd \(fixed(efficiencyStandardDeviation, 4))), frame error rate \(fixed(frameErrorRate, 5)), "
             + "\(fixed(roundTrips, 1)) round trips per block, \(fixed(throughputMbps, 2)) Mbit/s wall "

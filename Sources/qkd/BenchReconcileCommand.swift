@@ -49,7 +49,12 @@ struct BenchReconcileCommand: ParsableCommand {
         valueName: "L"))
     var searchLimit: Int?
 
-    @Flag(help: "Print one JSON object (method, blockSize, qber, blocks, threads, seed, lowestPassFirst, concurrentSearchLimit, efficiency, efficiencyStandardDeviation, disclosedBits, errors, frameErrorRate, roundTrips, seconds, throughputMbps, cpuMbps).")
+    @Option(name: .customLong("second-pass-order"), help: ArgumentHelp(
+        "Cascade's second pass: ranked (each block's bits ordered by how likely they still hold an error once the first pass is done, searches split by expected errors; the default, fewer disclosed bits) or fixed (the pass's permutation as drawn, searches split in halves).",
+        valueName: "order"))
+    var secondPassOrder: String = "ranked"
+
+    @Flag(help: "Print one JSON object (method, blockSize, qber, blocks, threads, seed, lowestPassFirst, concurrentSearchLimit, ranksSecondPass, efficiency, efficiencyStandardDeviation, disclosedBits, errors, frameErrorRate, roundTrips, seconds, throughputMbps, cpuMbps).")
     var json = false
 
     func run() throws {
@@ -60,6 +65,13 @@ struct BenchReconcileCommand: ParsableCommand {
         guard let lowestPassFirst = orders[searchOrder] else {
             throw QKDError(.invalidParameter, "--search-order must be lowest-pass-first or all-at-once, got \(searchOrder)")
         }
+        let secondPassOrders = ["ranked": true, "fixed": false]
+        guard let ranksSecondPass = secondPassOrders[secondPassOrder] else {
+            throw QKDError(.invalidParameter, "--second-pass-order must be ranked or fixed, got \(secondPassOrder)")
+        }
+        if secondPassOrder != "ranked" && chosen != .cascade {
+            throw QKDError(.invalidParameter, "--second-pass-order applies only to --method cascade")
+        }
         if let searchLimit, searchLimit < 1 {
             throw QKDError(.invalidParameter, "--search-limit must be at least 1, got \(searchLimit)")
         }
@@ -68,7 +80,7 @@ struct BenchReconcileCommand: ParsableCommand {
         }
         let result = try ReconciliationBenchmark(
             method: chosen, blockSize: blockSize, qber: qber, blocks: blocks, threads: threads, seed: seed,
-            lowestPassFirst: lowestPassFirst, concurrentSearchLimit: searchLimit)
+            lowestPassFirst: lowestPassFirst, concurrentSearchLimit: searchLimit, ranksSecondPass: ranksSecondPass)
         if json { try printJSON(result) } else { print(result.text) }
     }
 }

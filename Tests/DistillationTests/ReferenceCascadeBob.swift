@@ -15,16 +15,16 @@ struct ReferenceCascadeBob {
         static func < (lhs: Block, rhs: Block) -> Bool { (lhs.pass, lhs.block) < (rhs.pass, rhs.block) }
     }
 
-    /// A tree node of a block's binary search: the left child of `node` (heap numbering).
+    /// A stretch of a block's binary search, whose left part's parity is asked.
     private struct Node: Hashable {
         let block: Block
-        let node: Int
+        let stretch: Range<Int>
     }
 
-    /// A parity asked for: the whole block (`node == 0`) or the left child of `node`.
+    /// A parity asked for: the whole block (`stretch == nil`) or the left part of `stretch`.
     private struct Query {
         let block: Block
-        let node: Int
+        let stretch: Range<Int>?
         let range: Range<Int>
     }
 
@@ -32,8 +32,14 @@ struct ReferenceCascadeBob {
     private let passCount: Int
     private let lowestPassFirst: Bool
     private let concurrentSearchLimit: Int
-    /// `order[pass][position]` is the key index at `position` of the pass's order.
-    private let order: [[Int]]
+    /// `order[pass][position]` is the key index at `position` of the pass's order (the second
+    /// pass's is ranked on reaching it, see `rankSecondPass()`).
+    private var order: [[Int]]
+    private let estimatedQBER: Double
+    private let firstBlockSize: Int
+    private let ranksSecondPass: Bool
+    /// Once the second pass is ranked: the error weight of each of its positions.
+    private var secondPassWeights: [UInt64] = []
     /// The blocks of every pass as position ranges.
     private let blocks: [[Range<Int>]]
     /// `blockHolding[pass][index]` is the block of pass `pass` that holds key index `index`.
@@ -58,6 +64,9 @@ struct ReferenceCascadeBob {
         passCount = parameters.passCount
         lowestPassFirst = parameters.searchesLowestPassFirst
         concurrentSearchLimit = parameters.concurrentSearchLimit
+        self.estimatedQBER = estimatedQBER
+        firstBlockSize = parameters.blockSize(pass: 0, keyLength: length, estimatedQBER: estimatedQBER)
+        ranksSecondPass = parameters.ranksSecondPassByErrorLikelihood && parameters.usesPermutation(pass: 1) && parameters.passCount > 1
         key = (0..<noisyKey.count).map { noisyKey[$0] }
         let layout = CascadeLayout.shared(length: length, parameters: parameters, estimatedQBER: estimatedQBER)
         var order: [[Int]] = []
@@ -105,7 +114,7 @@ struct ReferenceCascadeBob {
         for pass in 0..<passCount {
             let asked = pass == 0 ? blocks[pass].count : blocks[pass].count - 1
             for block in 0..<asked {
-                queries.append(Query(block: Block(pass: pass, block: block), node: 0, range: blocks[pass][block]))
+                queries.append(Query(block: Block(pass: pass, block: block), stretch: nil, range: blocks[pass][block]))
             }
         }
         return request(queries)
@@ -134,7 +143,7 @@ struct ReferenceCascadeBob {
             }
         } else {
             for (index, query) in outstanding.enumerated() {
-                aliceLeftParity[Node(block: query.block, node: query.node)] = parities[index]
+                aliceLeftParity[Node(block: query.block, stretch: query.stretch!)] = parities[index]
             }
             toExamine = awaiting + deferred
             awaiting = []
@@ -147,6 +156,7 @@ struct ReferenceCascadeBob {
             guard reachedPassCount < passCount else { return nil }
             let pass = reachedPassCount
             reachedPassCount += 1
+            if pass == 1 && ranksSecondPass { rankSecondPass() }
             for block in 0..<blocks[pass].count where isOdd(Block(pass: pass, block: block)) {
                 toExamine.append(Block(pass: pass, block: block))
             }
@@ -181,23 +191,65 @@ struct ReferenceCascadeBob {
         }
     }
 
+    /// The second pass ranked as `CascadeLikelihoodRanking` documents it, written plainly: every
+    /// key index's first-pass region (the smallest stretch of its block's tree, split in the
+    /// middle, whose left parity is unknown), then each second-pass block's bits sorted by
+    /// decreasing region size, ties in the pass's order, each weighted by the error density of
+    /// its region in units of 2^-32.
+    private mutating func rankSecondPass() {
+        var regionSize = [Int](repeating: 0, count: length)
+        for (block, range) in blocks[0].enumerated() {
+            var stretches = [range]
+            while let stretch = stretches.popLast() {
+                let middle = stretch.lowerBound + stretch.count / 2
+                if stretch.count > 1, aliceLeftParity[Node(block: Block(pass: 0, block: block), stretch: stretch)] != nil {
+                    stretches += [stretch.lowerBound..<middle, middle..<stretch.upperBound]
+                } else {
+                    for index in stretch { regionSize[index] = stretch.count }
+                }
+            }
+        }
+        var ranked: [Int] = []
+        for range in blocks[1] {
+            ranked += range.map { (index: order[1][$0], position: $0) }
+                .sorted { (-regionSize[$0.index], $0.position) < (-regionSize[$1.index], $1.position) }
+                .map(\.index)
+        }
+        order[1] = ranked
+        secondPassWeights = ranked.map {
+            UInt64((CascadeLikelihoodRanking.expectedErrorDensity(regionSize: regionSize[$0], qber: estimatedQBER) * 0x1_0000_0000).rounded())
+        }
+    }
+
+    /// Where a search splits `stretch` of pass `pass`: the middle, or in the ranked second pass
+    /// the first `m` whose left part carries at least half the stretch's weight (the last
+    /// possible if none), or `m − 1` when strictly closer to half; the middle if weightless.
+    private func split(pass: Int, _ stretch: Range<Int>) -> Int {
+        let middle = stretch.lowerBound + stretch.count / 2
+        guard pass == 1 && !secondPassWeights.isEmpty else { return middle }
+        let total = stretch.reduce(UInt64(0)) { $0 + secondPassWeights[$1] }
+        guard total > 0 else { return middle }
+        let candidates = (stretch.lowerBound + 1)..<stretch.upperBound
+        let left = { (split: Int) in (stretch.lowerBound..<split).reduce(UInt64(0)) { $0 + secondPassWeights[$1] } }
+        let split = candidates.first { 2 * left($0) >= total } ?? candidates.last!
+        let distance = { (split: Int) in 2 * left(split) >= total ? 2 * left(split) - total : total - 2 * left(split) }
+        return split > candidates.lowerBound && distance(split - 1) < distance(split) ? split - 1 : split
+    }
+
     /// Walks the block's search tree from the root with the known parities: corrects the bit
-    /// reached, or returns the first unknown left half.
+    /// reached, or returns the first unknown left part.
     private mutating func searchStep(_ block: Block) -> Query? {
         guard isOdd(block) else { return nil }
         var range = blocks[block.pass][block.block]
-        var node = 1
         while range.count > 1 {
-            let middle = range.lowerBound + range.count / 2
-            guard let alice = aliceLeftParity[Node(block: block, node: node)] else {
-                return Query(block: block, node: node, range: range.lowerBound..<middle)
+            let middle = split(pass: block.pass, range)
+            guard let alice = aliceLeftParity[Node(block: block, stretch: range)] else {
+                return Query(block: block, stretch: range, range: range.lowerBound..<middle)
             }
             if alice != bobParity(pass: block.pass, range.lowerBound..<middle) {
                 range = range.lowerBound..<middle
-                node = 2 * node
             } else {
                 range = middle..<range.upperBound
-                node = 2 * node + 1
             }
         }
         let index = order[block.pass][range.lowerBound]

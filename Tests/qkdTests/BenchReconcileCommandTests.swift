@@ -30,6 +30,8 @@ import Testing
         (["--block-size", "1000", "--qber", "0.02", "--blocks", "5", "--search-limit", "0"], "--search-limit"),
         (["--block-size", "1000", "--qber", "0.02", "--blocks", "5", "--search-limit", "2", "--method", "ldpc"], "--search-limit"),
         (["--block-size", "1000", "--qber", "0.02", "--blocks", "5", "--search-limit", "2", "--search-order", "all-at-once"], "--search-limit"),
+        (["--block-size", "1000", "--qber", "0.02", "--blocks", "5", "--second-pass-order", "sideways"], "--second-pass-order"),
+        (["--block-size", "1000", "--qber", "0.02", "--blocks", "5", "--second-pass-order", "fixed", "--method", "ldpc"], "--second-pass-order"),
     ])
     func badInputIsOneLineAndExitTwo(arguments: [String], mentioned: String) throws {
         let result = try runQKD(["bench", "reconcile"] + arguments)
