@@ -29,8 +29,14 @@ public struct CascadeAlice: Sendable {
     /// Until the second pass is ranked: one bit per position, set at the split point of every
     /// first-pass stretch whose left part's parity Bob asked.
     private var firstPassKnownSplits: [UInt64]
-    /// The reference key in the second pass's ranked order once it is ranked; empty before.
+    /// The second pass's ranking, from the first request that asks about a later pass on.
+    private var secondPassRanking: CascadeLikelihoodRanking?
+    /// Once ranked: the reference key in the second pass's ranked order, written block by block
+    /// as Bob's queries reach them (`rankedSecondPassBlocks`).
     private var rankedSecondPassKey: [UInt64] = []
+    /// Once ranked: one bit per second-pass block, set once its part of `rankedSecondPassKey`
+    /// is written.
+    private var rankedSecondPassBlocks: [UInt64] = []
 
     /// Creates Alice's side for a block reconciled from the QBER estimate `estimatedQBER` (the
     /// one Bob uses: it sets the block sizes, on which the pass orders depend). Throws if the
@@ -89,14 +95,17 @@ public struct CascadeAlice: Sendable {
             }
             if query.pass > 0 { asksLaterPass = true }
         }
-        let recordsFirstPassSplits = secondPassOrder != nil && rankedSecondPassKey.isEmpty && answeredRequestCount > 0
+        let recordsFirstPassSplits = secondPassOrder != nil && secondPassRanking == nil && answeredRequestCount > 0
         if recordsFirstPassSplits && asksLaterPass { rankSecondPass() }
+        if secondPassRanking != nil {
+            for query in queries where query.pass == 1 { layOutRankedBlocks(holding: query.range) }
+        }
         var words: [UInt64] = []
         swap(&words, &responseWords)
         words.removeAll(keepingCapacity: true)
         for _ in 0..<((queries.count + 63) >> 6) { words.append(0) }
         let keys = keys
-        let isSecondPassRanked = !rankedSecondPassKey.isEmpty
+        let isSecondPassRanked = secondPassRanking != nil
         queries.withUnsafeBufferPointer { queries in
             words.withUnsafeMutableBufferPointer { parityWords in
                 rankedSecondPassKey.withUnsafeBufferPointer { rankedKey in
@@ -123,21 +132,38 @@ public struct CascadeAlice: Sendable {
     }
 
     /// Ranks the second pass's order by error likelihood from the first-pass stretches Bob asked
-    /// about so far, as Bob did on reaching it, and lays the reference key out in that order.
+    /// about so far, as Bob did on reaching it (`CascadeLikelihoodRanking`); its blocks are laid
+    /// out as queries reach them.
     private mutating func rankSecondPass() {
         guard let secondPassOrder else { return }
-        let ranking = firstPassKnownSplits.withUnsafeBufferPointer {
+        secondPassRanking = firstPassKnownSplits.withUnsafeBufferPointer {
             CascadeLikelihoodRanking(
                 order: secondPassOrder, blockSize: secondBlockSize, firstBlockSize: firstBlockSize,
                 knownFirstPassSplits: $0, estimatedQBER: nil)
         }
-        var ranked = [UInt64](repeating: 0, count: referenceKey.words.count)
-        referenceKey.words.withUnsafeBufferPointer { source in
-            ranked.withUnsafeMutableBufferPointer { target in
-                PackedBits.gather(source, indices: UnsafeBufferPointer(start: ranking.originalIndices, count: referenceKey.count), into: target)
-            }
-        }
-        rankedSecondPassKey = ranked
+        rankedSecondPassKey = [UInt64](repeating: 0, count: referenceKey.words.count)
+        rankedSecondPassBlocks = [UInt64](repeating: 0, count: (referenceKey.count / secondBlockSize + 64) >> 6)
         firstPassKnownSplits = []
+    }
+
+    /// Writes the ranked layout of every second-pass block that `range` touches and that is not
+    /// laid out yet.
+    private mutating func layOutRankedBlocks(holding range: Range<Int>) {
+        guard let ranking = secondPassRanking else { return }
+        for block in (range.lowerBound / secondBlockSize)...((range.upperBound - 1) / secondBlockSize) {
+            guard (rankedSecondPassBlocks[block >> 6] >> UInt64(block & 63)) & 1 == 0 else { continue }
+            let positions = ranking.range(ofBlock: block)
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: positions.count) { indices in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: positions.count) { sizeRanks in
+                    ranking.rankBlock(block, indices: indices.baseAddress!, sizeRanks: sizeRanks.baseAddress!)
+                }
+                referenceKey.words.withUnsafeBufferPointer { key in
+                    rankedSecondPassKey.withUnsafeMutableBufferPointer { ranked in
+                        ranking.layOut(block: block, indices: indices.baseAddress!, key: key, into: ranked.baseAddress!)
+                    }
+                }
+            }
+            rankedSecondPassBlocks[block >> 6] |= 1 << UInt64(block & 63)
+        }
     }
 }

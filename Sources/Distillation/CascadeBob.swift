@@ -231,11 +231,7 @@ public struct CascadeBob: Sendable {
     /// same when she sees the first query of a later pass.
     private mutating func rankSecondPass() {
         guard passes.count > 1, unretainedPasses[1]._withUnsafeGuaranteedRef({ $0.isPermuted }) else { return }
-        key.withUnsafeBufferPointer { keyWords in
-            unretainedPasses[1]._withUnsafeGuaranteedRef {
-                $0.rankByErrorLikelihood(firstPass: passes[0], estimatedQBER: estimatedQBER, key: keyWords)
-            }
-        }
+        passes[1].rankByErrorLikelihood(firstPass: passes[0], estimatedQBER: estimatedQBER)
     }
 
     /// The request for the `outstanding` queries.

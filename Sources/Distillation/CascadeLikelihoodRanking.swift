@@ -1,4 +1,5 @@
 import Foundation
+import QKDCore
 
 /// The order of the second pass (the first permuted one) once the first pass is done: inside
 /// every block, its bits ranked by how likely each is to hold an error still, so that binary
@@ -31,129 +32,174 @@ import Foundation
 /// block's bits in that block, so the block parities asked in the first message still hold.
 /// Only Bob needs the expected errors (they set his splits; Alice answers any stretch).
 ///
+/// Each side ranks a block only when it first searches it or answers about it
+/// (`rankBlock(_:indices:sizeRanks:)`), since at low QBER few second-pass blocks are ever
+/// searched; the regions are recorded when the ranking is built (when the second pass is
+/// reached), so a block ranked late is ranked as it would have been then.
+///
 /// Immutable once built; raw tables so the hot loops read them without reference counting
 /// (hence `@unchecked Sendable`).
 final class CascadeLikelihoodRanking: @unchecked Sendable {
     /// The number of positions.
     let length: Int
-    /// `originalIndices[p]` is the key index at position `p` of the ranked order.
-    let originalIndices: UnsafeMutablePointer<UInt32>
-    /// When built with a QBER estimate (Bob's side): `rankedPositions[q]` is the ranked
-    /// position of the bit at position `q` of the unranked order; else nil.
-    let rankedPositions: UnsafeMutablePointer<UInt32>?
-    /// When built with a QBER estimate: per ranked position, the rank of its region size
-    /// (0 for the largest possible size), an index into `errorWeightOfRank`; else nil.
-    private let sizeRanks: UnsafeMutablePointer<UInt8>?
+    /// The second pass's block size.
+    let blockSize: Int
+    /// The second pass's order before ranking.
+    private let order: CascadePermutationTables
+    /// Per key index, the rank of the size of its first-pass region when the ranking was built:
+    /// 0 for the largest size a region can have, then by decreasing size.
+    private let regionRanks: UnsafeMutablePointer<UInt8>
+    /// The number of ranks.
+    let rankCount: Int
     /// Per rank of region size, the probability of error of a bit in such a region
     /// (`expectedErrorDensity(regionSize:qber:)`) in units of 2^-32, rounded: integers, so
-    /// that every split is exact arithmetic. Empty without a QBER estimate.
-    private let errorWeightOfRank: UnsafeMutableBufferPointer<UInt64>
+    /// that every split is exact arithmetic. All zero without a QBER estimate.
+    private let errorWeightOfRank: UnsafeMutablePointer<UInt64>
 
     /// The scale of the error weights.
     static let errorWeightScale = 0x1_0000_0000 as Double
 
-    /// Ranks the bits of every block of `blockSize` positions of `order` by decreasing size of
-    /// their first-pass region, ties kept in `order`'s order; with `estimatedQBER` (Bob), also
-    /// maps the unranked positions to the ranked ones and keeps every ranked bit's error weight.
-    ///
-    /// The first pass has blocks of `firstBlockSize` bits in key order, each stretch split in
-    /// the middle, and bit `m` of `knownFirstPassSplits` (one word per 64 positions) tells
-    /// whether the parity of the left part of the stretch split at position `m` was disclosed;
-    /// a bit's region is the smallest stretch of its block's search tree that holds it and has
-    /// no known split.
+    /// The ranking of the second pass (`order`, blocks of `blockSize` positions) from the first
+    /// pass's blocks of `firstBlockSize` bits in key order, each stretch split in the middle,
+    /// where bit `m` of `knownFirstPassSplits` (one word per 64 positions) tells whether the
+    /// parity of the left part of the stretch split at position `m` was disclosed. With
+    /// `estimatedQBER` (Bob's side), the ranks carry error weights for `balancedSplit`.
     init(
         order: CascadePermutationTables, blockSize: Int, firstBlockSize: Int,
         knownFirstPassSplits: UnsafeBufferPointer<UInt64>, estimatedQBER: Double?
     ) {
         let length = order.length
         precondition(blockSize >= 1 && firstBlockSize >= 1, "Cascade block sizes must be positive")
-        precondition(knownFirstPassSplits.count >= (length + 63) >> 6, "one known-split bit per position")
+        let wordCount = (length + 63) >> 6
+        precondition(knownFirstPassSplits.count >= wordCount, "one known-split bit per position")
         self.length = length
+        self.blockSize = blockSize
+        self.order = order
         // The sizes a region can have: the stretch lengths of a full first-pass block's tree and
-        // of the last block's (at most two per level), each with a rank, 0 for the largest. A
-        // counting sort per block on the ranks keeps the pass's order among equal sizes.
-        let fullBlock = min(firstBlockSize, length)
-        var sizeOfRank = Self.stretchLengths(of: fullBlock)
-        if length % fullBlock != 0 { sizeOfRank.formUnion(Self.stretchLengths(of: length % fullBlock)) }
-        let sizesByRank = sizeOfRank.sorted(by: >)
+        // of the last block's (at most two per level).
+        let fullBlock = max(1, min(firstBlockSize, length))
+        var sizes = Self.stretchLengths(of: fullBlock)
+        if length % fullBlock != 0 { sizes.formUnion(Self.stretchLengths(of: length % fullBlock)) }
+        let sizesByRank = sizes.sorted(by: >)
         precondition(sizesByRank.count <= Int(UInt8.max) + 1, "more distinct region sizes than first-pass search trees can have")
+        rankCount = sizesByRank.count
         var rankOfSize = [UInt8](repeating: 0, count: fullBlock + 1)
-        for (rank, size) in sizesByRank.enumerated() { rankOfSize[size] = UInt8(rank) }
-        let rankCount = sizesByRank.count
-        let rankedIndices = UnsafeMutablePointer<UInt32>.allocate(capacity: max(1, length))
-        let isBob = estimatedQBER != nil
-        let rankedSizeRanks: UnsafeMutablePointer<UInt8>? = isBob ? .allocate(capacity: max(1, length)) : nil
-        let positions: UnsafeMutablePointer<UInt32>? = isBob ? .allocate(capacity: max(1, length)) : nil
-        var blockRanks = [UInt8](repeating: 0, count: min(blockSize, length))
-        var nextSlot = [Int](repeating: 0, count: rankCount + 1)
-        let regionRanks = Self.firstPassRegionRanks(
-            length: length, blockSize: fullBlock, knownSplits: knownFirstPassSplits, rankOfSize: rankOfSize)
-        regionRanks.withUnsafeBufferPointer { regionRanks in
-            blockRanks.withUnsafeMutableBufferPointer { blockRanks in
-                nextSlot.withUnsafeMutableBufferPointer { nextSlot in
-                    var start = 0
-                    while start < length {
-                        let end = min(start + blockSize, length)
-                        for rank in 0...rankCount { nextSlot[rank] = 0 }
-                        for position in start..<end {
-                            let rank = regionRanks[Int(order.originalIndices[position])]
-                            blockRanks[position - start] = rank
-                            nextSlot[Int(rank) + 1] += 1
-                        }
-                        nextSlot[0] = start
-                        for rank in 0..<rankCount { nextSlot[rank + 1] += nextSlot[rank] }
-                        for position in start..<end {
-                            let rank = blockRanks[position - start]
-                            let slot = nextSlot[Int(rank)]
-                            rankedIndices[slot] = order.originalIndices[position]
-                            rankedSizeRanks?[slot] = rank
-                            positions?[position] = UInt32(truncatingIfNeeded: slot)
-                            nextSlot[Int(rank)] = slot + 1
-                        }
-                        start = end
-                    }
+        errorWeightOfRank = .allocate(capacity: sizesByRank.count)
+        for (rank, size) in sizesByRank.enumerated() {
+            rankOfSize[size] = UInt8(rank)
+            let density = estimatedQBER.map { Self.expectedErrorDensity(regionSize: size, qber: $0) } ?? 0
+            errorWeightOfRank[rank] = UInt64((density * Self.errorWeightScale).rounded())
+        }
+        regionRanks = .allocate(capacity: max(1, length))
+        Self.recordRegionRanks(
+            into: regionRanks, length: length, blockSize: fullBlock, knownSplits: knownFirstPassSplits, rankOfSize: rankOfSize)
+    }
+
+    /// Writes, for every key index, the rank of the size of its first-pass region: the smallest
+    /// stretch of its block's search tree that holds it and whose split is not known.
+    private static func recordRegionRanks(
+        into ranks: UnsafeMutablePointer<UInt8>, length: Int, blockSize: Int,
+        knownSplits: UnsafeBufferPointer<UInt64>, rankOfSize: [UInt8]
+    ) {
+        func isKnown(_ split: Int) -> Bool { (knownSplits[split >> 6] >> UInt64(split & 63)) & 1 == 1 }
+        var stretches: [(lower: Int, upper: Int)] = []
+        var blockStart = 0
+        while blockStart < length {
+            stretches.append((blockStart, min(blockStart + blockSize, length)))
+            while let (lower, upper) = stretches.popLast() {
+                let split = lower + (upper - lower) / 2
+                if upper - lower > 1 && isKnown(split) {
+                    stretches.append((lower, split))
+                    stretches.append((split, upper))
+                } else {
+                    (ranks + lower).initialize(repeating: rankOfSize[upper - lower], count: upper - lower)
                 }
             }
-        }
-        originalIndices = rankedIndices
-        sizeRanks = rankedSizeRanks
-        rankedPositions = positions
-        errorWeightOfRank = .allocate(capacity: isBob ? rankCount : 0)
-        if let estimatedQBER {
-            for (rank, size) in sizesByRank.enumerated() {
-                errorWeightOfRank[rank] = UInt64((Self.expectedErrorDensity(regionSize: size, qber: estimatedQBER) * Self.errorWeightScale).rounded())
-            }
+            blockStart += blockSize
         }
     }
 
     deinit {
-        originalIndices.deallocate()
-        rankedPositions?.deallocate()
-        sizeRanks?.deallocate()
+        regionRanks.deallocate()
         errorWeightOfRank.deallocate()
     }
 
-    /// The error weight of ranked position `position` (built with a QBER estimate only).
-    @inline(__always)
-    private func errorWeight(atPosition position: Int) -> UInt64 {
-        errorWeightOfRank[Int(sizeRanks.unsafelyUnwrapped[position])]
+    /// The positions of block `block` of the second pass.
+    func range(ofBlock block: Int) -> Range<Int> {
+        let start = block * blockSize
+        return start..<min(start + blockSize, length)
     }
 
-    /// The split of the stretch `lower..<upper` (at least two positions) that best balances the
-    /// expected errors of its two parts, in exact integer arithmetic: with `c(m)` the error
+    /// Writes block `block`'s key indices in ranked order to `indices` (one per position of the
+    /// block): by decreasing size of their first-pass region, ties in the pass's order; the
+    /// rank of each one's region size to `sizeRanks`; and, when given, the ranked position of
+    /// the bit at each position of the unranked order to `rankedPositions` (both relative to the
+    /// block's first position).
+    func rankBlock(
+        _ block: Int, indices: UnsafeMutablePointer<UInt32>, sizeRanks: UnsafeMutablePointer<UInt8>,
+        rankedPositions: UnsafeMutablePointer<UInt32>? = nil
+    ) {
+        let positions = range(ofBlock: block)
+        // A counting sort on the ranks keeps the pass's order among equal sizes.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: rankCount + 1) { nextSlot in
+            nextSlot.initialize(repeating: 0)
+            let originalIndices = order.originalIndices
+            for position in positions {
+                let rank = regionRanks[Int(originalIndices[position])]
+                sizeRanks[position - positions.lowerBound] = rank
+                nextSlot[Int(rank) + 1] += 1
+            }
+            for rank in 0..<rankCount { nextSlot[rank + 1] += nextSlot[rank] }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: positions.count) { unrankedRanks in
+                _ = unrankedRanks.initialize(from: UnsafeBufferPointer(start: sizeRanks, count: positions.count))
+                for offset in 0..<positions.count {
+                    let rank = unrankedRanks[offset]
+                    let slot = nextSlot[Int(rank)]
+                    indices[slot] = originalIndices[positions.lowerBound + offset]
+                    sizeRanks[slot] = rank
+                    rankedPositions?[offset] = UInt32(truncatingIfNeeded: slot)
+                    nextSlot[Int(rank)] = slot + 1
+                }
+            }
+        }
+    }
+
+    /// Lays a key (`key`, original order) out over the positions of block `block` in ranked
+    /// order, `indices` holding the block's ranked key indices (`rankBlock`): bit `p` of
+    /// `words` becomes key bit `indices[p − start]`; the other bits of `words` are kept.
+    func layOut(block: Int, indices: UnsafePointer<UInt32>, key: UnsafeBufferPointer<UInt64>, into words: UnsafeMutablePointer<UInt64>) {
+        let positions = range(ofBlock: block)
+        if positions.lowerBound & 63 == 0 && (positions.count & 63 == 0 || positions.upperBound == length) {
+            // Whole words (the last block's tail bits lie past the key): one vector gather.
+            PackedBits.gather(
+                key, indices: UnsafeBufferPointer(start: indices, count: positions.count),
+                into: UnsafeMutableBufferPointer(start: words + (positions.lowerBound >> 6), count: (positions.count + 63) >> 6))
+            return
+        }
+        for position in positions {
+            let index = Int(indices[position - positions.lowerBound])
+            let bit = (key[index >> 6] >> UInt64(index & 63)) & 1
+            let shift = UInt64(position & 63)
+            words[position >> 6] = words[position >> 6] & ~(1 << shift) | bit << shift
+        }
+    }
+
+    /// The split of the stretch `lower..<upper` (at least two positions, inside one ranked
+    /// block) that best balances the expected errors of its two parts, in exact integer
+    /// arithmetic, `sizeRanks` holding the rank of every ranked position: with `c(m)` the error
     /// weight of `lower..<m` and `t` that of the stretch, the first `m` in `lower + 1 ..< upper`
     /// with `2 c(m) ≥ t` (the last one if none), or `m − 1` if that is strictly closer to half
-    /// way; the middle when the stretch carries no weight (built with a QBER estimate only).
-    func balancedSplit(_ lower: Int, _ upper: Int) -> Int {
+    /// way; the middle when the stretch carries no weight.
+    func balancedSplit(_ lower: Int, _ upper: Int, sizeRanks: UnsafePointer<UInt8>) -> Int {
         var total: UInt64 = 0
-        for position in lower..<upper { total &+= errorWeight(atPosition: position) }
+        for position in lower..<upper { total &+= errorWeightOfRank[Int(sizeRanks[position])] }
         guard total > 0 else { return lower + (upper - lower) / 2 }
         var before: UInt64 = 0
-        var weight = errorWeight(atPosition: lower)
+        var weight = errorWeightOfRank[Int(sizeRanks[lower])]
         var split = lower + 1
         while split < upper - 1 && 2 * (before + weight) < total {
             before += weight
-            weight = errorWeight(atPosition: split)
+            weight = errorWeightOfRank[Int(sizeRanks[split])]
             split += 1
         }
         let reached = before + weight
@@ -182,32 +228,5 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
             pending.append(stretch - stretch / 2)
         }
         return lengths
-    }
-
-    /// For every key index, the rank of the size of its first-pass region: the smallest stretch
-    /// of its block's search tree that holds it and whose split is not known (blocks of
-    /// `blockSize` bits in key order, stretches split in the middle, bit `m` of `knownSplits`
-    /// set when the left part of the stretch split at `m` has a known parity).
-    private static func firstPassRegionRanks(
-        length: Int, blockSize: Int, knownSplits: UnsafeBufferPointer<UInt64>, rankOfSize: [UInt8]
-    ) -> [UInt8] {
-        var stretches: [Range<Int>] = []
-        return [UInt8](unsafeUninitializedCapacity: length) { ranks, initialized in
-            var blockStart = 0
-            while blockStart < length {
-                stretches.append(blockStart..<min(blockStart + blockSize, length))
-                while let stretch = stretches.popLast() {
-                    let split = stretch.lowerBound + stretch.count / 2
-                    if stretch.count > 1 && (knownSplits[split >> 6] >> UInt64(split & 63)) & 1 == 1 {
-                        stretches.append(stretch.lowerBound..<split)
-                        stretches.append(split..<stretch.upperBound)
-                    } else {
-                        (ranks.baseAddress! + stretch.lowerBound).initialize(repeating: rankOfSize[stretch.count], count: stretch.count)
-                    }
-                }
-                blockStart += blockSize
-            }
-            initialized = length
-        }
     }
 }

@@ -105,11 +105,15 @@ public struct CascadeParameters: Sendable, Hashable {
     /// (`CascadeLikelihoodRanking`, which derives the likelihoods and why both sides agree on
     /// them). Alice and Bob must use the same value.
     ///
-    /// Default true: with `tuned(forQBER:blockSize:)` it lowered f at 10^5 bits from 1.0247 /
-    /// 1.0297 / 1.0347 / 1.0433 to 1.0209 / 1.0263 / 1.0287 / 1.0351 at QBER 1 / 2 / 5 / 7 %,
-    /// and at 2^14 bits by 0.003-0.008 (1000 blocks each, BENCHMARKS.md, "Cascade with a
-    /// ranked second pass"), at the price of about 2 · 10^-4 more frames left wrong at 2^14 bits
-    /// (8 of 60 000 instead of 1 at 2, 5 and 7 %; caught by verification).
+    /// Default false (the paper's plain binary search); `tuned(forQBER:blockSize:)` sets it from
+    /// QBER 6 %. With the tuned block sizes it lowered f at 10^5 bits from 1.0247 / 1.0297 /
+    /// 1.0347 / 1.0433 to 1.0209 / 1.0263 / 1.0287 / 1.0351 at QBER 1 / 2 / 5 / 7 %, and at 2^14
+    /// bits by 0.003-0.008 (1000 blocks each, BENCHMARKS.md, "Cascade with a ranked second
+    /// pass"), at the price of about 10^-4 more frames left wrong at 2^14 bits (8 of 60 000
+    /// instead of 1 at 2, 5 and 7 %; caught by verification) and of ranking each searched
+    /// block, about 5 ns per key bit on both sides: 1.5 to 2 times the CPU time of the whole
+    /// reconciliation at QBER 1-5 %, where the key gained is small (0.06 % of the secret key at
+    /// 2 %, 0.4 % at 5 %), 1.5 times at 7 %, where it is 1.2 %.
     public var ranksSecondPassByErrorLikelihood: Bool
 
     /// The seed from which the order of every pass after the first is derived (see
@@ -143,7 +147,7 @@ public struct CascadeParameters: Sendable, Hashable {
         spreadsFirstPassBlocks: Bool = true,
         searchesLowestPassFirst: Bool = true,
         concurrentSearchLimit: Int = .max,
-        ranksSecondPassByErrorLikelihood: Bool = true,
+        ranksSecondPassByErrorLikelihood: Bool = false,
         permutationSeed: UInt64 = Self.defaultPermutationSeed
     ) {
         self.ranksSecondPassByErrorLikelihood = ranksSecondPassByErrorLikelihood
@@ -168,7 +172,9 @@ public struct CascadeParameters: Sendable, Hashable {
     ///
     /// - QBER below 1.5 %: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 2 k₁` (at 1 %: 128, 256),
     /// - 1.5 % up to 6 %: `k₁ = 2^⌈log₂(1/QBER) − 1⌉`, `k₂ = 8 k₁` (at 2 %: 32, 256; at 5 %: 16, 128),
-    /// - 6 % and above: "Cascade opt. (7)", `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁` (at 7 %: 16, 64).
+    /// - 6 % and above: "Cascade opt. (7)", `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁` (at 7 %: 16, 64),
+    ///   and the second pass ranked by error likelihood (`ranksSecondPassByErrorLikelihood`:
+    ///   where it gains the most key, and needed for f ≤ 1.04 at 7 %).
     /// Later passes are random halves in every case. Every size is a power of two: sizes in
     /// between (k₁ = 48 or 40 at 2 %, 24 or 20 at 5 %, 112-144 at 1 %) gave f higher by
     /// 0.004-0.016 at 2^14 bits; larger `k₂` gave f lower by up to 0.005 without a search
@@ -197,6 +203,7 @@ public struct CascadeParameters: Sendable, Hashable {
         }
         parameters.passCount = isLong ? 24 : 16
         parameters.concurrentSearchLimit = 1
+        parameters.ranksSecondPassByErrorLikelihood = estimatedQBER >= 0.06
         return parameters
     }
 

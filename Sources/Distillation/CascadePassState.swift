@@ -28,12 +28,20 @@ final class CascadePassState: @unchecked Sendable {
     private var originalIndices: UnsafePointer<UInt32>?
     /// For a permuted pass, `permutedPositions[i]` is the position of key index `i` (else nil).
     private var permutedPositions: UnsafePointer<UInt32>?
-    /// For a pass ranked by error likelihood, its ranking, which sets its splits (and keeps
-    /// `originalIndices` and `rankedPositions` alive); else nil (splits in the middle).
+    /// For a pass ranked by error likelihood, its ranking, which orders each block when it is
+    /// first searched and sets the splits; else nil (splits in the middle).
     private var ranking: CascadeLikelihoodRanking?
-    /// For a pass ranked by error likelihood, `rankedPositions[q]` is the position of the bit
-    /// that `permutedPositions` places at `q` (the pass's order before ranking); else nil.
-    private var rankedPositions: UnsafePointer<UInt32>?
+    /// `ranking` without reference counting, for the hot paths.
+    private var unownedRanking: Unmanaged<CascadeLikelihoodRanking>?
+    /// For a ranked pass, `2 · length` entries: the key index at every ranked position, then
+    /// for every position of the order before ranking (`permutedPositions`), the ranked position
+    /// of its bit; valid inside ranked blocks only. Else nil.
+    private var rankedTables: UnsafeMutablePointer<UInt32>?
+    /// For a ranked pass, the rank of the region size of every ranked position (valid inside
+    /// ranked blocks), which sets the splits. Else nil.
+    private var sizeRanks: UnsafeMutablePointer<UInt8>?
+    /// For a ranked pass, one bit per block, set once the block is ranked. Else nil.
+    private var rankedBlocks: UnsafeMutablePointer<UInt64>?
     /// Whether this is a split pass.
     private let isSplit: Bool
     /// The split of a split pass (an empty one otherwise), owned by `order`; unowned so that the
@@ -142,7 +150,24 @@ final class CascadePassState: @unchecked Sendable {
         originalIndices = other.originalIndices
         permutedPositions = other.permutedPositions
         ranking = other.ranking
-        rankedPositions = other.rankedPositions
+        unownedRanking = other.unownedRanking
+        if let otherTables = other.rankedTables, let otherRanks = other.sizeRanks, let otherBlocks = other.rankedBlocks {
+            let tables = UnsafeMutablePointer<UInt32>.allocate(capacity: 2 * max(1, other.length))
+            let ranks = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, other.length))
+            let blockWords = (other.blockCount + 63) >> 6
+            let blocks = UnsafeMutablePointer<UInt64>.allocate(capacity: blockWords)
+            blocks.initialize(from: otherBlocks, count: blockWords)
+            // Only ranked blocks hold data (the rest was never written).
+            for block in 0..<other.blockCount where (otherBlocks[block >> 6] >> UInt64(block & 63)) & 1 == 1 {
+                let range = other.range(ofBlock: block)
+                (tables + range.lowerBound).initialize(from: otherTables + range.lowerBound, count: range.count)
+                (tables + other.length + range.lowerBound).initialize(from: otherTables + other.length + range.lowerBound, count: range.count)
+                (ranks + range.lowerBound).initialize(from: otherRanks + range.lowerBound, count: range.count)
+            }
+            rankedTables = tables
+            sizeRanks = ranks
+            rankedBlocks = blocks
+        }
         split = other.split
         isSplit = other.isSplit
         splitMembers = other.splitMembers
@@ -183,7 +208,12 @@ final class CascadePassState: @unchecked Sendable {
         knownParitiesCleared.pointee = 1
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deallocate()
+        rankedTables?.deallocate()
+        sizeRanks?.deallocate()
+        rankedBlocks?.deallocate()
+    }
 
     /// A copy with its own mutable tables.
     func copy() -> CascadePassState { CascadePassState(copying: self) }
@@ -229,9 +259,11 @@ final class CascadePassState: @unchecked Sendable {
         return PackedBits.parity(UnsafeBufferPointer(start: permutedKey, count: permutedWordCount), range)
     }
 
-    /// The key index at position `position` of the pass's order.
+    /// The key index at position `position` of the pass's order (in a ranked pass, of a ranked
+    /// block).
     func originalIndex(atPosition position: Int) -> Int {
         if isSplit { return split.originalIndex(atPosition: position) }
+        if let rankedTables { return Int(rankedTables[position]) }
         guard let originalIndices else { return position }
         return Int(originalIndices[position])
     }
@@ -273,24 +305,44 @@ final class CascadePassState: @unchecked Sendable {
     }
 
     /// Ranks the bits inside every block of this permuted pass by error likelihood (see
-    /// `CascadeLikelihoodRanking`) from the first pass's region sizes, before any of its blocks is
-    /// searched; splits are balanced by expected errors from then on. `key` is Bob's key in
-    /// original order. Blocks keep their bits, so their parities and odd flags stay as they are.
-    func rankByErrorLikelihood(
-        firstPass: CascadePassState, estimatedQBER: Double, key: UnsafeBufferPointer<UInt64>
-    ) {
-        guard case .permuted(let tables) = order, knownParitiesCleared.pointee == 0 else {
-            preconditionFailure("only a permuted pass none of whose blocks was searched can be ranked")
+    /// `CascadeLikelihoodRanking`) from the first pass's known splits as they are now, before
+    /// any of its blocks is searched: each block is reordered when it is first searched, and
+    /// splits balance expected errors. Blocks keep their bits, so their parities and odd flags
+    /// stay as they are.
+    func rankByErrorLikelihood(firstPass: CascadePassState, estimatedQBER: Double) {
+        guard case .permuted(let tables) = order, knownParitiesCleared.pointee == 0, ranking == nil else {
+            preconditionFailure("only a permuted pass none of whose blocks was searched can be ranked, once")
         }
         let ranking = CascadeLikelihoodRanking(
             order: tables, blockSize: blockSize, firstBlockSize: firstPass.blockSize,
             knownFirstPassSplits: firstPass.knownSplits(), estimatedQBER: estimatedQBER)
-        originalIndices = UnsafePointer(ranking.originalIndices)
-        rankedPositions = ranking.rankedPositions.map { UnsafePointer($0) }
         self.ranking = ranking
-        PackedBits.gather(
-            key, indices: UnsafeBufferPointer(start: originalIndices, count: length),
-            into: UnsafeMutableBufferPointer(start: permutedKey, count: permutedWordCount))
+        unownedRanking = Unmanaged.passUnretained(ranking)
+        rankedTables = .allocate(capacity: 2 * max(1, length))
+        sizeRanks = .allocate(capacity: max(1, length))
+        let blockWords = (blockCount + 63) >> 6
+        rankedBlocks = .allocate(capacity: blockWords)
+        rankedBlocks?.initialize(repeating: 0, count: blockWords)
+    }
+
+    /// In a ranked pass, ranks block `block` if it is not yet: writes its ranked order, the
+    /// ranked position of each of its bits, and lays Bob's key (`key`, original order) out in
+    /// that order over the block's positions.
+    @inline(__always)
+    private func rankIfNeeded(block: Int, key: UnsafeBufferPointer<UInt64>) {
+        guard let rankedBlocks, (rankedBlocks[block >> 6] >> UInt64(block & 63)) & 1 == 0,
+              let rankedTables, let sizeRanks else { return }
+        let range = range(ofBlock: block)
+        unownedRanking.unsafelyUnwrapped._withUnsafeGuaranteedRef {
+            $0.rankBlock(
+                block, indices: rankedTables + range.lowerBound, sizeRanks: sizeRanks + range.lowerBound,
+                rankedPositions: rankedTables + length + range.lowerBound)
+        }
+        for position in range { rankedTables[length + position] += UInt32(truncatingIfNeeded: range.lowerBound) }
+        unownedRanking.unsafelyUnwrapped._withUnsafeGuaranteedRef {
+            $0.layOut(block: block, indices: rankedTables + range.lowerBound, key: key, into: permutedKey)
+        }
+        rankedBlocks[block >> 6] |= 1 << UInt64(block & 63)
     }
 
     /// Whether this is a permuted pass.
@@ -314,8 +366,8 @@ final class CascadePassState: @unchecked Sendable {
     /// Where binary search splits the stretch `lower..<upper` (at least two positions long).
     @inline(__always)
     func split(_ lower: Int, _ upper: Int) -> Int {
-        guard let ranking else { return lower + (upper - lower) / 2 }
-        return ranking.balancedSplit(lower, upper)
+        guard let unownedRanking, let sizeRanks else { return lower + (upper - lower) / 2 }
+        return unownedRanking._withUnsafeGuaranteedRef { $0.balancedSplit(lower, upper, sizeRanks: sizeRanks) }
     }
 
     /// Advances the binary search of block `block` as far as Alice's known parities allow,
@@ -328,6 +380,7 @@ final class CascadePassState: @unchecked Sendable {
     @inline(__always)
     func advanceSearch(ofBlock block: Int, key: UnsafeBufferPointer<UInt64>) -> Int {
         guard hasOddErrorCount(block) else { return Self.blockIsEven }
+        if rankedBlocks != nil { rankIfNeeded(block: block, key: key) }
         let cursorRange = cursorRanges + 2 * block
         var lower: Int
         var upper: Int
@@ -381,9 +434,11 @@ final class CascadePassState: @unchecked Sendable {
             block = blockCount == 1 || isMember ? 0 : 1
         } else if let permutedPositions {
             var position = Int(permutedPositions[originalIndex])
-            // Ranking keeps every bit in its block.
+            // Ranking keeps every bit in its block; a ranked block has its own layout.
             block = position / blockSize
-            if let rankedPositions { position = Int(rankedPositions[position]) }
+            if let rankedBlocks, let rankedTables, (rankedBlocks[block >> 6] >> UInt64(block & 63)) & 1 == 1 {
+                position = Int(rankedTables[length + position])
+            }
             permutedKey[position >> 6] ^= 1 << UInt64(position & 63)
         } else {
             block = originalIndex / blockSize

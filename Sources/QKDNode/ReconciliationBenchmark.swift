@@ -67,10 +67,10 @@ public struct ReconciliationBenchmark: Codable, Sendable {
 
     /// Runs the benchmark; Cascade uses `CascadeParameters.tuned(forQBER:blockSize:)` with
     /// `searchesLowestPassFirst` set to `lowestPassFirst` and, when given,
-    /// `concurrentSearchLimit`, and `ranksSecondPassByErrorLikelihood` set to `ranksSecondPass`. Throws `QKDError.invalidParameter` if `blockSize <= 0`, `qber`
+    /// `concurrentSearchLimit` and `ranksSecondPassByErrorLikelihood`. Throws `QKDError.invalidParameter` if `blockSize <= 0`, `qber`
     /// is not in (0, 0.5), `blocks <= 0`, `threads <= 0` or `concurrentSearchLimit < 1`.
     public init(method: ReconciliationMethod, blockSize: Int, qber: Double, blocks: Int, threads: Int = 1, seed: UInt64 = 1,
-                lowestPassFirst: Bool = true, concurrentSearchLimit: Int? = nil, ranksSecondPass: Bool = true) throws {
+                lowestPassFirst: Bool = true, concurrentSearchLimit: Int? = nil, ranksSecondPass: Bool? = nil) throws {
         guard blockSize > 0 else {
             throw QKDError(.invalidParameter, "block size \(blockSize) must be positive")
         }
@@ -86,7 +86,7 @@ public struct ReconciliationBenchmark: Codable, Sendable {
         var tuned = CascadeParameters.tuned(forQBER: qber, blockSize: blockSize)
         tuned.searchesLowestPassFirst = lowestPassFirst
         if let concurrentSearchLimit { tuned.concurrentSearchLimit = concurrentSearchLimit }
-        tuned.ranksSecondPassByErrorLikelihood = ranksSecondPass
+        if let ranksSecondPass { tuned.ranksSecondPassByErrorLikelihood = ranksSecondPass }
         try tuned.validate()
         let parameters = tuned
         if method == .ldpc {
@@ -126,7 +126,7 @@ public struct ReconciliationBenchmark: Codable, Sendable {
         self.seed = seed
         self.lowestPassFirst = method == .cascade && lowestPassFirst
         self.concurrentSearchLimit = self.lowestPassFirst ? parameters.concurrentSearchLimit : nil
-        self.ranksSecondPass = method == .cascade && ranksSecondPass
+        self.ranksSecondPass = method == .cascade && parameters.ranksSecondPassByErrorLikelihood
         efficiency = meanEfficiency
         efficiencyStandardDeviation = variance.squareRoot()
         disclosedBits = Double(outcomes.reduce(0) { $0 + $1.disclosedBits }) / Double(blocks)

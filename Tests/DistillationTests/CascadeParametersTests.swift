@@ -38,6 +38,10 @@ import Testing
         for length in [short, long, 800_000] {
             #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: length).concurrentSearchLimit == 1)
         }
+        // The second pass is ranked from 6 % on.
+        #expect([0.01, 0.05, 0.0599].allSatisfy { !CascadeParameters.tuned(forQBER: $0, blockSize: short).ranksSecondPassByErrorLikelihood })
+        #expect([0.06, 0.07, 0.11].allSatisfy { CascadeParameters.tuned(forQBER: $0, blockSize: short).ranksSecondPassByErrorLikelihood })
+        #expect(!CascadeParameters().ranksSecondPassByErrorLikelihood)
         #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short).permutationSeed == CascadeParameters.defaultPermutationSeed)
         #expect(CascadeParameters.tuned(forQBER: 0.03, blockSize: short, permutationSeed: 7).permutationSeed == 7)
     }

@@ -46,9 +46,11 @@ import Testing
     func tunedParametersMatchTheReference(qber: Double) throws {
         var roundTrips = 0
         for seed in 0..<6 as Range<UInt64> {
+            // The tuned setting, and the second pass ranked or not against it.
+            var parameters = CascadeParameters.tuned(forQBER: qber, blockSize: 2500, permutationSeed: seed + 1)
+            if seed >= 3 { parameters.ranksSecondPassByErrorLikelihood.toggle() }
             roundTrips += try expectSameTranscript(
-                length: 2500 + Int(seed) * 97, qber: qber, seed: seed,
-                parameters: .tuned(forQBER: qber, blockSize: 2500, permutationSeed: seed + 1))
+                length: 2500 + Int(seed) * 97, qber: qber, seed: seed, parameters: parameters)
         }
         // Enough rounds that searches resume, defer and cascade across passes.
         #expect(roundTrips > 6 * 20)
@@ -60,6 +62,7 @@ import Testing
             var parameters = CascadeParameters.tuned(forQBER: 0.04, blockSize: 3000, permutationSeed: seed)
             parameters.searchesLowestPassFirst = false
             parameters.spreadsFirstPassBlocks = spreads
+            parameters.ranksSecondPassByErrorLikelihood = seed % 2 == 0
             try expectSameTranscript(length: 3000, qber: 0.04, seed: seed, parameters: parameters)
         }
     }
@@ -68,7 +71,8 @@ import Testing
         for seed in 20..<26 as Range<UInt64> {
             let parameters = CascadeParameters(
                 passCount: 9, blockSizeGrowthFactor: 2, growingPassCount: 3,
-                spreadsFirstPassBlocks: seed % 2 == 0, searchesLowestPassFirst: seed % 3 != 0, permutationSeed: seed)
+                spreadsFirstPassBlocks: seed % 2 == 0, searchesLowestPassFirst: seed % 3 != 0,
+                ranksSecondPassByErrorLikelihood: seed % 4 < 2, permutationSeed: seed)
             try expectSameTranscript(length: 2048, qber: 0.06, seed: seed, parameters: parameters)
         }
     }

@@ -73,12 +73,15 @@ import Testing
     /// eight other seeds the 40-block means differed by 19 to 25 bits, release), and the result
     /// reports the setting. If the option did not reach the parameters, both runs would be equal.
     @Test func rankingTheSecondPassLowersDisclosedBits() throws {
-        let ranked = try ReconciliationBenchmark(method: .cascade, blockSize: 8192, qber: 0.07, blocks: 40, seed: 5)
+        let ranked = try ReconciliationBenchmark(method: .cascade, blockSize: 8192, qber: 0.07, blocks: 40, seed: 5, ranksSecondPass: true)
         let fixed = try ReconciliationBenchmark(method: .cascade, blockSize: 8192, qber: 0.07, blocks: 40, seed: 5, ranksSecondPass: false)
         #expect(ranked.ranksSecondPass && !fixed.ranksSecondPass)
         #expect(ranked.errors == fixed.errors)
         #expect(ranked.disclosedBits < fixed.disclosedBits)
         #expect(ranked.frameErrorRate <= 0.025 && fixed.frameErrorRate <= 0.025)
+        // The tuned choice ranks from QBER 6 % on.
+        #expect(try ReconciliationBenchmark(method: .cascade, blockSize: 2048, qber: 0.07, blocks: 1).ranksSecondPass)
+        #expect(try !ReconciliationBenchmark(method: .cascade, blockSize: 2048, qber: 0.05, blocks: 1).ranksSecondPass)
     }
 
     @Test func badInputThrows() {
