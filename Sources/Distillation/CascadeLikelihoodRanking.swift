@@ -90,7 +90,7 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
             let density = estimatedQBER.map { Self.expectedErrorDensity(regionSize: size, qber: $0) } ?? 0
             errorWeightOfRank[rank] = UInt64((density * Self.errorWeightScale).rounded())
         }
-        regionRanks = .allocate(capacity: max(1, length))
+        regionRanks = CascadeScratchPool.take(UInt8.self, count: length)
         Self.recordRegionRanks(
             into: regionRanks, length: length, blockSize: fullBlock, knownSplits: knownFirstPassSplits, rankOfSize: rankOfSize)
     }
@@ -120,7 +120,7 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
     }
 
     deinit {
-        regionRanks.deallocate()
+        CascadeScratchPool.give(regionRanks, count: length)
         errorWeightOfRank.deallocate()
     }
 

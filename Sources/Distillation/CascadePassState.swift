@@ -152,8 +152,8 @@ final class CascadePassState: @unchecked Sendable {
         ranking = other.ranking
         unownedRanking = other.unownedRanking
         if let otherTables = other.rankedTables, let otherRanks = other.sizeRanks, let otherBlocks = other.rankedBlocks {
-            let tables = UnsafeMutablePointer<UInt32>.allocate(capacity: 2 * max(1, other.length))
-            let ranks = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, other.length))
+            let tables = CascadeScratchPool.take(UInt32.self, count: 2 * other.length)
+            let ranks = CascadeScratchPool.take(UInt8.self, count: other.length)
             let blockWords = (other.blockCount + 63) >> 6
             let blocks = UnsafeMutablePointer<UInt64>.allocate(capacity: blockWords)
             blocks.initialize(from: otherBlocks, count: blockWords)
@@ -210,8 +210,8 @@ final class CascadePassState: @unchecked Sendable {
 
     deinit {
         storage.deallocate()
-        rankedTables?.deallocate()
-        sizeRanks?.deallocate()
+        if let rankedTables { CascadeScratchPool.give(rankedTables, count: 2 * length) }
+        if let sizeRanks { CascadeScratchPool.give(sizeRanks, count: length) }
         rankedBlocks?.deallocate()
     }
 
@@ -318,8 +318,8 @@ final class CascadePassState: @unchecked Sendable {
             knownFirstPassSplits: firstPass.knownSplits(), estimatedQBER: estimatedQBER)
         self.ranking = ranking
         unownedRanking = Unmanaged.passUnretained(ranking)
-        rankedTables = .allocate(capacity: 2 * max(1, length))
-        sizeRanks = .allocate(capacity: max(1, length))
+        rankedTables = CascadeScratchPool.take(UInt32.self, count: 2 * length)
+        sizeRanks = CascadeScratchPool.take(UInt8.self, count: length)
         let blockWords = (blockCount + 63) >> 6
         rankedBlocks = .allocate(capacity: blockWords)
         rankedBlocks?.initialize(repeating: 0, count: blockWords)
