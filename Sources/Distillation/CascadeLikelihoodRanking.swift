@@ -33,8 +33,8 @@ import QKDCore
 /// Only Bob needs the expected errors (they set his splits; Alice answers any stretch).
 ///
 /// Each side ranks a block only when it first searches it or answers about it
-/// (`rankBlock(_:indices:sizeRanks:)`), since at low QBER few second-pass blocks are ever
-/// searched; the regions are recorded when the ranking is built (when the second pass is
+/// (`rankBlock(_:indices:sizeRanks:rankedPositions:)`), so a block no search reaches costs
+/// nothing; the regions are recorded when the ranking is built (when the second pass is
 /// reached), so a block ranked late is ranked as it would have been then.
 ///
 /// Immutable once built; raw tables so the hot loops read them without reference counting
@@ -50,7 +50,7 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
     /// 0 for the largest size a region can have, then by decreasing size.
     private let regionRanks: UnsafeMutablePointer<UInt8>
     /// The number of ranks.
-    let rankCount: Int
+    private let rankCount: Int
     /// Per rank of region size, the probability of error of a bit in such a region
     /// (`expectedErrorDensity(regionSize:qber:)`) in units of 2^-32, rounded: integers, so
     /// that every split is exact arithmetic. All zero without a QBER estimate.

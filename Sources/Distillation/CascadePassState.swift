@@ -7,7 +7,7 @@ import QKDCore
 /// Binary search splits a stretch `lower..<upper` of a block at `split(lower, upper)` and asks
 /// only for left halves (the right half's parity follows from its parent's). The split is the
 /// middle, `lower + (upper - lower) / 2`, except in a pass ranked by error likelihood
-/// (`rankByErrorLikelihood(firstPass:estimatedQBER:key:)`), where it balances the expected errors
+/// (`rankByErrorLikelihood(firstPass:estimatedQBER:)`), where it balances the expected errors
 /// on both sides. Either way it is a function of the stretch alone, so every block's search tree
 /// is fixed, and since a split point lies strictly inside its stretch, no two nodes of a pass
 /// share one: Alice's parity of the left part of the node split at position `m` lives in slot `m`.
@@ -25,9 +25,9 @@ final class CascadePassState: @unchecked Sendable {
     /// The pass's order; keeps the tables below alive.
     private let order: CascadeLayout.Order
     /// For a permuted pass, `originalIndices[p]` is the key index at position `p` (else nil).
-    private var originalIndices: UnsafePointer<UInt32>?
+    private let originalIndices: UnsafePointer<UInt32>?
     /// For a permuted pass, `permutedPositions[i]` is the position of key index `i` (else nil).
-    private var permutedPositions: UnsafePointer<UInt32>?
+    private let permutedPositions: UnsafePointer<UInt32>?
     /// For a pass ranked by error likelihood, its ranking, which orders each block when it is
     /// first searched and sets the splits; else nil (splits in the middle).
     private var ranking: CascadeLikelihoodRanking?
