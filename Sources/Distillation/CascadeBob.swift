@@ -169,14 +169,15 @@ public struct CascadeBob: Sendable {
             recordBlockParities(parities)
         } else {
             // The last sweep emptied `blocksToExamine`; the searched blocks are examined next.
-            parities.words.withUnsafeBufferPointer { parityWords in
-                for (index, query) in outstanding.enumerated() {
-                    let parity = (parityWords[index >> 6] >> UInt64(index & 63)) & 1 == 1
-                    unretainedPasses[query.block.pass]._withUnsafeGuaranteedRef {
-                        $0.recordLeftParity(parity, split: query.split)
-                    }
-                    blocksToExamine.append(query.block)
+            // Subscripts, not iterators: a round usually carries one or two parities, and an
+            // iterator would retain the arrays it walks.
+            for index in outstanding.indices {
+                let query = outstanding[index]
+                let parity = parities[index]
+                unretainedPasses[query.block.pass]._withUnsafeGuaranteedRef {
+                    $0.recordLeftParity(parity, split: query.split)
                 }
+                blocksToExamine.append(query.block)
             }
         }
         outstanding.removeAll(keepingCapacity: true)
