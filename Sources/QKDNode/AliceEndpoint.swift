@@ -22,8 +22,16 @@ import Security
 /// with `blockDiscarded`.
 public final class AliceEndpoint {
     private enum Reconciliation {
-        case cascade(CascadeAlice)
+        case cascade(CascadeSession)
         case ldpc(LDPCAlice)
+    }
+
+    /// Alice's Cascade for one block, boxed so that every answer mutates it in place: a copy
+    /// left in `blocks` would make each answer copy her per-block tables (the ranked second
+    /// pass's key and the first pass's splits, 100 kB each at 8·10^5 bits).
+    private final class CascadeSession {
+        var alice: CascadeAlice
+        init(_ alice: CascadeAlice) { self.alice = alice }
     }
 
     private struct OpenBlock {
@@ -33,7 +41,7 @@ public final class AliceEndpoint {
 
         var disclosedBits: Int {
             switch reconciliation {
-            case .cascade(let cascade): cascade.disclosedBits
+            case .cascade(let session): session.alice.disclosedBits
             case .ldpc(let ldpc): ldpc.disclosedBits
             }
         }
@@ -152,7 +160,7 @@ public final class AliceEndpoint {
             case .cascade:
                 let parameters = CascadeParameters.tuned(forQBER: start.estimatedQBER, blockSize: key.count)
                 let cascade = try CascadeAlice(referenceKey: key, estimatedQBER: start.estimatedQBER, parameters: parameters)
-                blocks[start.blockID] = OpenBlock(key: key, counts: counts, reconciliation: .cascade(cascade))
+                blocks[start.blockID] = OpenBlock(key: key, counts: counts, reconciliation: .cascade(CascadeSession(cascade)))
             case .ldpc:
                 let ldpc: LDPCAlice
                 let plan = try ReconciliationSelector.ldpcAdaptation.plan(blockSize: key.count, estimatedQBER: start.estimatedQBER)
@@ -173,19 +181,17 @@ public final class AliceEndpoint {
 
     /// Answers Bob's Cascade parity request; an error costs only the block.
     private func continueCascade(blockID: UInt64, _ message: CascadeMessage) {
-        guard var current = blocks[blockID], case .cascade(var cascade) = current.reconciliation else {
+        guard let current = blocks[blockID], case .cascade(let session) = current.reconciliation else {
             return refuseMessage(forBlock: blockID, method: "Cascade")
         }
         let response: CascadeMessage
         do {
-            response = try cascade.respond(to: message)
+            response = try session.alice.respond(to: message)
         } catch let error as QKDError {
             return discardBlock(blockID, because: QKDError(error.code, "block \(blockID): \(error.message)"), tellingPeer: true)
         } catch {
             preconditionFailure("CascadeAlice throws only QKDError: \(error)")
         }
-        current.reconciliation = .cascade(cascade)
-        blocks[blockID] = current
         channel.send(.cascade(blockID: blockID, response))
     }
 
