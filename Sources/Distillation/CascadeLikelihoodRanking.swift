@@ -101,21 +101,33 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
         into ranks: UnsafeMutablePointer<UInt8>, length: Int, blockSize: Int,
         knownSplits: UnsafeBufferPointer<UInt64>, rankOfSize: [UInt8]
     ) {
-        func isKnown(_ split: Int) -> Bool { (knownSplits[split >> 6] >> UInt64(split & 63)) & 1 == 1 }
-        var stretches: [(lower: Int, upper: Int)] = []
-        var blockStart = 0
-        while blockStart < length {
-            stretches.append((blockStart, min(blockStart + blockSize, length)))
-            while let (lower, upper) = stretches.popLast() {
-                let split = lower + (upper - lower) / 2
-                if upper - lower > 1 && isKnown(split) {
-                    stretches.append((lower, split))
-                    stretches.append((split, upper))
-                } else {
-                    (ranks + lower).initialize(repeating: rankOfSize[upper - lower], count: upper - lower)
+        // Depth-first over each block's stretches with known splits; the stack holds (lower,
+        // upper) pairs, at most one more than the tree's depth (≤ 64 levels).
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * 66) { stack in
+            rankOfSize.withUnsafeBufferPointer { rankOfSize in
+                var blockStart = 0
+                while blockStart < length {
+                    stack[0] = blockStart
+                    stack[1] = min(blockStart + blockSize, length)
+                    var top = 2
+                    while top > 0 {
+                        top -= 2
+                        let lower = stack[top]
+                        let upper = stack[top + 1]
+                        let split = lower + (upper - lower) / 2
+                        if upper - lower > 1 && (knownSplits[split >> 6] >> UInt64(split & 63)) & 1 == 1 {
+                            stack[top + 1] = split
+                            stack[top + 2] = split
+                            stack[top + 3] = upper
+                            top += 4
+                        } else {
+                            let rank = rankOfSize[upper - lower]
+                            for index in lower..<upper { ranks[index] = rank }
+                        }
+                    }
+                    blockStart += blockSize
                 }
             }
-            blockStart += blockSize
         }
     }
 
@@ -140,18 +152,17 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
         rankedPositions: UnsafeMutablePointer<UInt32>? = nil
     ) {
         let positions = range(ofBlock: block)
+        let originalIndices = order.originalIndices
         // A counting sort on the ranks keeps the pass's order among equal sizes.
         withUnsafeTemporaryAllocation(of: Int.self, capacity: rankCount + 1) { nextSlot in
-            nextSlot.initialize(repeating: 0)
-            let originalIndices = order.originalIndices
-            for position in positions {
-                let rank = regionRanks[Int(originalIndices[position])]
-                sizeRanks[position - positions.lowerBound] = rank
-                nextSlot[Int(rank) + 1] += 1
-            }
-            for rank in 0..<rankCount { nextSlot[rank + 1] += nextSlot[rank] }
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: positions.count) { unrankedRanks in
-                _ = unrankedRanks.initialize(from: UnsafeBufferPointer(start: sizeRanks, count: positions.count))
+                nextSlot.initialize(repeating: 0)
+                for offset in 0..<positions.count {
+                    let rank = regionRanks[Int(originalIndices[positions.lowerBound + offset])]
+                    unrankedRanks[offset] = rank
+                    nextSlot[Int(rank) + 1] += 1
+                }
+                for rank in 0..<rankCount { nextSlot[rank + 1] += nextSlot[rank] }
                 for offset in 0..<positions.count {
                     let rank = unrankedRanks[offset]
                     let slot = nextSlot[Int(rank)]
