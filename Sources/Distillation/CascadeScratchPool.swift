@@ -6,7 +6,7 @@ import Foundation
 /// per line on first touch (most of the ranking's cost at 10^5 bits before this pool). A
 /// buffer given back is handed out again to the next request of at least its size.
 ///
-/// Thread-safe; keeps at most `capacity` buffers.
+/// Thread-safe; keeps at most `capacity` buffers and `byteCapacity` bytes (the oldest go first).
 enum CascadeScratchPool {
     /// A buffer: its memory and its size in bytes.
     private struct Buffer {
@@ -15,9 +15,13 @@ enum CascadeScratchPool {
     }
 
     private nonisolated(unsafe) static var idle: [Buffer] = []
+    /// The bytes held by `idle`.
+    private nonisolated(unsafe) static var idleBytes = 0
     private static let lock = NSLock()
     /// How many idle buffers are kept (a few per thread reconciling blocks).
     private static let capacity = 16
+    /// How many idle bytes are kept: the tables of a few 10^6-bit blocks.
+    private static let byteCapacity = 32 << 20
 
     /// Uninitialized memory for `count` values of `type`, from an idle buffer if one is large
     /// enough; give it back with `give(_:count:)`.
@@ -26,6 +30,7 @@ enum CascadeScratchPool {
         lock.lock()
         let index = idle.lastIndex { $0.byteCount >= byteCount && $0.byteCount <= 2 * byteCount }
         let buffer = index.map { idle.remove(at: $0) }
+        idleBytes -= buffer?.byteCount ?? 0
         lock.unlock()
         let memory = buffer?.memory
             ?? UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: MemoryLayout<UInt64>.alignment)
@@ -35,10 +40,16 @@ enum CascadeScratchPool {
     /// Gives back memory from `take(_:count:)` (with the same `count`); it must no longer be used.
     static func give<Element>(_ pointer: UnsafeMutablePointer<Element>, count: Int) {
         let buffer = Buffer(memory: UnsafeMutableRawPointer(pointer), byteCount: max(1, count) * MemoryLayout<Element>.stride)
+        var evicted: [UnsafeMutableRawPointer] = []
         lock.lock()
         idle.append(buffer)
-        let evicted = idle.count > capacity ? idle.removeFirst() : nil
+        idleBytes += buffer.byteCount
+        while idle.count > capacity || idleBytes > byteCapacity {
+            let oldest = idle.removeFirst()
+            idleBytes -= oldest.byteCount
+            evicted.append(oldest.memory)
+        }
         lock.unlock()
-        evicted?.memory.deallocate()
+        for memory in evicted { memory.deallocate() }
     }
 }
