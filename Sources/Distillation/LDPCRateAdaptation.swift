@@ -105,12 +105,14 @@ public struct LDPCRateAdaptation: Sendable, Hashable {
     /// iterations) first decode on average, `(QBER, f)` by QBER: the mean efficiency of blind
     /// reconciliation with a fine step (0.0025 or 0.005) from a start below nearly every frame, less
     /// half a step, over the frames of `qkd bench reconcile --method ldpc --block-size 100000`
-    /// (seed 1; BENCHMARKS.md, "QBER-dependent start", 27 Nov 2026). The mother code changes
-    /// with the QBER (`plan`), so the values are not smooth: the rate-0.90 code serving 1 %
-    /// decodes far above capacity. Longer blocks decode lower (at n = 10^6 the mean f is 1.0925
-    /// at 2 % and 1.0800 at 7 %), so their start, closer to these values, still lies below.
+    /// (seed 1; BENCHMARKS.md, "QBER-dependent start", 27 Nov 2026; the 2 % and 7 % points, 200
+    /// frames each, from "Mother codes of rate 0.85 and 0.60 with more degree-2 symbols"). The
+    /// mother code changes with the QBER (`plan`), so the values are not smooth: the rate-0.90
+    /// code serving 1 % decodes far above capacity. Longer blocks decode lower (at n = 10^6 the
+    /// mean f is 1.0794 at 2 % and 1.0682 at 7 %), so their start, closer to these values,
+    /// still lies below.
     public static let measuredTypicalEfficiencies: [(qber: Double, efficiency: Double)] = [
-        (0.01, 1.200), (0.02, 1.099), (0.03, 1.069), (0.05, 1.080), (0.07, 1.082), (0.10, 1.083), (0.12, 1.105),
+        (0.01, 1.200), (0.02, 1.081), (0.03, 1.069), (0.05, 1.080), (0.07, 1.074), (0.10, 1.083), (0.12, 1.105),
     ]
 
     /// `measuredTypicalEfficiencies` at `qber`: linear in the QBER between the measured points,
@@ -135,7 +137,7 @@ public struct LDPCRateAdaptation: Sendable, Hashable {
     /// typicalEfficiency(atQBER:)`, `σ = thresholdSpread(blockSize:qber:)`, clamped to
     /// `1...maximumEfficiency`. Few frames decode below it (about 1 in 40 for 2 deviations of a
     /// normal spread), and longer blocks, whose thresholds scatter less, start closer to where
-    /// they decode: 1.055 at QBER 2 % and 7 % for n = 10^5, 1.085 and 1.073 for n = 10^6.
+    /// they decode: 1.038 at QBER 2 % and 1.047 at 7 % for n = 10^5, 1.067 and 1.065 for n = 10^6.
     public func automaticInitialEfficiency(blockSize: Int, qber: Double) -> Double {
         let start = typicalEfficiency(atQBER: qber) * (1 - startDeviations * Self.thresholdSpread(blockSize: blockSize, qber: qber))
         return min(max(start, 1), maximumEfficiency)

@@ -25,9 +25,10 @@ import QKDCore
 /// The expected figures are the means measured in BENCHMARKS.md (`qkd bench reconcile`):
 /// Cascade `f` 1.045-1.07 over 2^14 to 8·10^5 bits and QBER 1-7 % (26 Nov 2026, taken as
 /// `cascadeEfficiency`), its round trips with every pass searched at once about
-/// `40 log₂(n · QBER) − 190` (a fit within 20 % of the measured 110-440); LDPC `f` 1.102 at QBER
-/// 2 % and 1.087 at 7 % at 10^5 bits (27 Nov 2026, QBER-dependent start and 0.0025 blind step;
-/// interpolated linearly in between, held constant outside), about `ldpcRoundTrips` round trips.
+/// `40 log₂(n · QBER) − 190` (a fit within 20 % of the measured 110-440); LDPC `f` 1.083 at QBER
+/// 2 % and 1.074 at 7 % at 10^5 bits (27 Nov 2026: QBER-dependent start and 0.0025 blind step,
+/// mother codes of rate 0.85 and 0.60 with more degree-2 symbols; interpolated linearly in
+/// between, held constant outside), about `ldpcRoundTrips` round trips.
 public struct ReconciliationSelector: Sendable, Equatable {
     /// Cascade, LDPC, or the cheaper by the rule above.
     public var setting: ReconciliationSetting
@@ -40,12 +41,12 @@ public struct ReconciliationSelector: Sendable, Equatable {
     public static let minimumLDPCBlockSize = 100_000
     /// Cascade's expected efficiency.
     public static let cascadeEfficiency = 1.06
-    /// LDPC's expected round trips (measured 13.8 at QBER 7 % and 19.5 at 2 %, 10^5 bits).
+    /// LDPC's expected round trips (measured 11.6 at QBER 7 % and 18.8 at 2 %, 10^5 bits).
     public static let ldpcRoundTrips = 20.0
     /// The LDPC rate-adaptation settings of every LDPC block (Alice's plan, Bob's iterations).
     static let ldpcAdaptation = LDPCRateAdaptation()
     /// LDPC's measured efficiencies, (QBER, f), by QBER.
-    static let ldpcEfficiencyPoints: [(qber: Double, efficiency: Double)] = [(0.02, 1.102), (0.07, 1.087)]
+    static let ldpcEfficiencyPoints: [(qber: Double, efficiency: Double)] = [(0.02, 1.083), (0.07, 1.074)]
 
     /// Creates a selector.
     public init(setting: ReconciliationSetting, roundTripCostBits: Double) {

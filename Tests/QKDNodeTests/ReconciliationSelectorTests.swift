@@ -10,7 +10,7 @@ import Testing
 
     /// The rule's points: on an authenticated link, LDPC's few round trips outweigh its worse f
     /// for blocks of 10^5 to 10^6 bits (Cascade's round trips cost 2 · 64 pad bits each); for a
-    /// 10^8-bit block at 1 % the efficiency gap (0.05 · n h) outweighs them, and with free round
+    /// 10^8-bit block at 1 % the efficiency gap (0.023 · n h) outweighs them, and with free round
     /// trips the lower f of Cascade always wins.
     @Test(arguments: [
         (800_000, 0.068, true, ReconciliationMethod.ldpc),  // the 120 km demo's blocks
