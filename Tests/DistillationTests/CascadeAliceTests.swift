@@ -1,4 +1,4 @@
-import Distillation
+@testable import Distillation
 import QKDCore
 import Testing
 
@@ -34,6 +34,56 @@ import Testing
         #expect(parities[1] == key[17])
         #expect(parities[2] == expectedPass2Parity)
         #expect(alice.disclosedBits == 3)
+    }
+
+    /// With the second pass ranked, Alice lays out its blocks as queries reach them. A request
+    /// no honest Bob sends, whose ranges cover several whole second-pass blocks (and a first-pass
+    /// range ending at the key's end), must still be answered consistently: ranking keeps every
+    /// bit in its block, so a run of whole blocks has the parity of the bits the unranked order
+    /// puts there.
+    @Test func answersRangesOverManyRankedBlocks() throws {
+        let length = 4096
+        var generator = SeededGenerator(seed: 12)
+        let key = BitVector(randomCount: length, using: &generator)
+        var noisy = key
+        for index in 0..<length where generator.nextBernoulli(0.07) { noisy.flip(index) }
+        var parameters = CascadeParameters.tuned(forQBER: 0.07, blockSize: length, permutationSeed: 9)
+        parameters.ranksSecondPassByErrorLikelihood = true
+        var alice = try CascadeAlice(referenceKey: key, estimatedQBER: 0.07, parameters: parameters)
+        var bob = try CascadeBob(noisyKey: noisy, estimatedQBER: 0.07, parameters: parameters)
+        var request: CascadeMessage? = try bob.start()
+        while let message = request { request = try bob.receive(try alice.respond(to: message)) }
+        #expect(bob.correctedKey == key)
+        let secondBlockSize = parameters.blockSize(pass: 1, keyLength: length, estimatedQBER: 0.07)
+        let unranked = CascadeInterleaver.order(
+            length: length, firstBlockSize: parameters.blockSize(pass: 0, keyLength: length, estimatedQBER: 0.07),
+            blockSize: secondBlockSize, generator: SeededGenerator(seed: 9, stream: "cascade-interleave-1"))
+        func parity(ofUnrankedPositions positions: Range<Int>) -> Bool {
+            positions.reduce(false) { $0 != key[Int(unranked[$1])] }
+        }
+        let queries = [
+            CascadeParityQuery(pass: 1, start: 0, end: length),
+            CascadeParityQuery(pass: 1, start: secondBlockSize, end: 4 * secondBlockSize),
+            CascadeParityQuery(pass: 0, start: length - 5, end: length),
+        ]
+        guard case .parityResponse(let parities) = try alice.respond(to: .parityRequest(keyLength: length, queries: queries)) else {
+            Issue.record("Alice did not answer with a parity response")
+            return
+        }
+        #expect(parities[0] == key.parity)
+        #expect(parities[1] == parity(ofUnrankedPositions: secondBlockSize..<(4 * secondBlockSize)))
+        #expect(parities[2] == (length - 5..<length).reduce(false) { $0 != key[$1] })
+
+        // Before the second pass is ranked, Alice records the split of every first-pass query
+        // after the first request; one ending at the key's end splits nothing and is answered.
+        var fresh = try CascadeAlice(referenceKey: key, estimatedQBER: 0.07, parameters: parameters)
+        for _ in 0..<2 {
+            guard case .parityResponse(let tail) = try fresh.respond(to: .parityRequest(keyLength: length, queries: [queries[2]])) else {
+                Issue.record("Alice did not answer with a parity response")
+                return
+            }
+            #expect(tail[0] == parities[2])
+        }
     }
 
     @Test(arguments: [
