@@ -83,10 +83,12 @@ public struct CascadeAlice: Sendable {
             throw QKDError(.malformedInput, "Cascade parity request contains no queries")
         }
         // Every query is checked before anything is computed or recorded, so a bad one discloses
-        // nothing and leaves Alice as she was.
+        // nothing and leaves Alice as she was. Subscripts, not iterators: a request usually
+        // carries one or two queries, and an iterator would retain the array it walks.
         let passCount = keys.passCount
         var asksLaterPass = false
-        for (index, query) in queries.enumerated() {
+        for index in 0..<queries.count {
+            let query = queries[index]
             guard query.pass >= 0 && query.pass < passCount else {
                 throw QKDError(.malformedInput, "Cascade query \(index) names pass \(query.pass), outside 0..<\(passCount)")
             }
@@ -97,38 +99,41 @@ public struct CascadeAlice: Sendable {
         }
         let recordsFirstPassSplits = secondPassOrder != nil && secondPassRanking == nil && answeredRequestCount > 0
         if recordsFirstPassSplits && asksLaterPass { rankSecondPass() }
-        if secondPassRanking != nil {
-            for query in queries where query.pass == 1 { layOutRankedBlocks(holding: query.range) }
-        }
-        var words: [UInt64] = []
-        swap(&words, &responseWords)
-        words.removeAll(keepingCapacity: true)
-        for _ in 0..<((queries.count + 63) >> 6) { words.append(0) }
-        let keys = keys
         let isSecondPassRanked = secondPassRanking != nil
-        queries.withUnsafeBufferPointer { queries in
-            words.withUnsafeMutableBufferPointer { parityWords in
-                rankedSecondPassKey.withUnsafeBufferPointer { rankedKey in
-                    for index in queries.indices {
-                        let query = queries[index]
-                        let parity = isSecondPassRanked && query.pass == 1
-                            ? PackedBits.parity(rankedKey, query.range) : keys.parity(of: query)
-                        if parity { parityWords[index >> 6] |= 1 << UInt64(index & 63) }
-                    }
-                }
+        if isSecondPassRanked {
+            for index in 0..<queries.count where queries[index].pass == 1 { layOutRankedBlocks(holding: queries[index].range) }
+        }
+        // The response words are rewritten in place when their count is unchanged (the caller
+        // has let go of the last response, so they are not shared).
+        let wordCount = (queries.count + 63) >> 6
+        if responseWords.count != wordCount { responseWords = [UInt64](repeating: 0, count: wordCount) }
+        var word: UInt64 = 0
+        for index in 0..<queries.count {
+            let query = queries[index]
+            let parity = isSecondPassRanked && query.pass == 1 ? rankedSecondPassParity(of: query.range) : keys.parity(of: query)
+            if parity { word |= 1 << UInt64(index & 63) }
+            if index & 63 == 63 || index == queries.count - 1 {
+                responseWords[index >> 6] = word
+                word = 0
             }
         }
         if recordsFirstPassSplits && !asksLaterPass {
             // The asked part of a stretch ends at the stretch's split point (a whole block, which
             // only the first request asks, may end at the key's end, which splits nothing).
-            for query in queries where query.pass == 0 && query.end < keyLength {
-                firstPassKnownSplits[query.end >> 6] |= 1 << UInt64(query.end & 63)
+            for index in 0..<queries.count where queries[index].pass == 0 && queries[index].end < keyLength {
+                let end = queries[index].end
+                firstPassKnownSplits[end >> 6] |= 1 << UInt64(end & 63)
             }
         }
         answeredRequestCount += 1
-        responseWords = words
         disclosedBits += queries.count
-        return .parityResponse(parities: BitVector(words: words, count: queries.count))
+        return .parityResponse(parities: BitVector(words: responseWords, count: queries.count))
+    }
+
+    /// The parity of positions `range` of the ranked second pass (laid out for every block
+    /// `range` touches).
+    private func rankedSecondPassParity(of range: Range<Int>) -> Bool {
+        rankedSecondPassKey.withUnsafeBufferPointer { PackedBits.parity($0, range) }
     }
 
     /// Ranks the second pass's order by error likelihood from the first-pass stretches Bob asked

@@ -59,14 +59,6 @@ public struct CascadeBob: Sendable {
         var block: Int { code & 0xFFFF_FFFF }
     }
 
-    /// Where to record the answer to a parity Bob has asked for.
-    private struct PendingQuery {
-        let block: BlockReference
-        /// The split point of the stretch whose left part's parity is asked; 0 when the whole
-        /// block's is asked.
-        let split: Int
-    }
-
     private let noisyKey: BitVector
     /// Bob's current key in original order.
     private var key: [UInt64]
@@ -83,10 +75,15 @@ public struct CascadeBob: Sendable {
     /// recomputes its block states, `CascadePassState.refreshOddBlocks`).
     private var eagerlyFlippedPassCount = 0
     private var round = Round.notStarted
-    private var outstanding: [PendingQuery] = []
-    /// The queries of the outstanding request, one per entry of `outstanding`; the request
-    /// carries this buffer, which is reused once the caller has let go of the request.
+    /// The queries of the outstanding request; the request carries this buffer, which is
+    /// reused once the caller has let go of the request. A search query asks the left part of
+    /// the stretch split at its end, in the block holding its start; the first request asks
+    /// whole blocks.
     private var outstandingQueries: [CascadeParityQuery] = []
+    /// While the next request is collected, the number of its queries written so far: they
+    /// overwrite `outstandingQueries` from the front, so that the buffer is neither emptied
+    /// nor regrown between rounds of the same size (`appendQuery(_:)`, `request(round:)`).
+    private var collectedQueryCount = 0
     /// Blocks whose state changed (a parity arrived, a correction made them odd, their pass
     /// was reached) and that must be examined; every other odd block of a reached pass has
     /// been examined since its last change and waits at its search cursor.
@@ -121,7 +118,6 @@ public struct CascadeBob: Sendable {
             throw QKDError(.protocolFailure, "Cascade Bob was already started")
         }
         let layout = CascadeLayout.shared(length: noisyKey.count, parameters: parameters, estimatedQBER: estimatedQBER)
-        var pending: [PendingQuery] = []
         var queries: [CascadeParityQuery] = []
         var states: [CascadePassState] = []
         for pass in 0..<parameters.passCount {
@@ -130,15 +126,14 @@ public struct CascadeBob: Sendable {
             let askedBlockCount = pass == 0 ? state.blockCount : state.blockCount - 1
             for block in 0..<askedBlockCount {
                 let range = state.range(ofBlock: block)
-                pending.append(PendingQuery(block: BlockReference(pass: pass, block: block), split: 0))
                 queries.append(CascadeParityQuery(pass: pass, start: range.lowerBound, end: range.upperBound))
             }
             states.append(state)
         }
         setPasses(states)
         eagerlyFlippedPassCount = (states.lastIndex { !$0.readsOriginalOrder } ?? 0) + 1
-        outstanding = pending
         outstandingQueries = queries
+        collectedQueryCount = queries.count
         return request(round: .blockParities)
     }
 
@@ -160,28 +155,25 @@ public struct CascadeBob: Sendable {
             break
         }
         makePassesUnique()
-        guard parities.count == outstanding.count else {
-            throw QKDError(.malformedInput, "Cascade response carries \(parities.count) parities but \(outstanding.count) were requested")
+        let queryCount = outstandingQueries.count
+        guard parities.count == queryCount else {
+            throw QKDError(.malformedInput, "Cascade response carries \(parities.count) parities but \(queryCount) were requested")
         }
-        disclosedBits += parities.count
+        disclosedBits += queryCount
         roundTrips += 1
         if case .blockParities = round {
             recordBlockParities(parities)
         } else {
-            // The last sweep emptied `blocksToExamine`; the searched blocks are examined next.
             // Subscripts, not iterators: a round usually carries one or two parities, and an
             // iterator would retain the arrays it walks.
-            for index in outstanding.indices {
-                let query = outstanding[index]
-                let parity = parities[index]
-                unretainedPasses[query.block.pass]._withUnsafeGuaranteedRef {
-                    $0.recordLeftParity(parity, split: query.split)
-                }
-                blocksToExamine.append(query.block)
+            for index in 0..<queryCount {
+                let query = outstandingQueries[index]
+                let parity = (parities.words[index >> 6] >> UInt64(index & 63)) & 1 == 1
+                unretainedPasses[query.pass]._withUnsafeGuaranteedRef { $0.recordLeftParity(parity, split: query.end) }
             }
+            if continueSearches() { return request(round: .search) }
         }
-        outstanding.removeAll(keepingCapacity: true)
-        outstandingQueries.removeAll(keepingCapacity: true)
+        collectedQueryCount = 0
         return advance()
     }
 
@@ -201,7 +193,7 @@ public struct CascadeBob: Sendable {
     private mutating func advance() -> CascadeMessage? {
         while true {
             collectSearchQueries()
-            if !outstanding.isEmpty { return request(round: .search) }
+            if collectedQueryCount > 0 { return request(round: .search) }
             guard reachedPassCount < passes.count else {
                 round = .finished
                 isFinished = true
@@ -235,9 +227,23 @@ public struct CascadeBob: Sendable {
         passes[1].rankByErrorLikelihood(firstPass: passes[0], estimatedQBER: estimatedQBER)
     }
 
-    /// The request for the `outstanding` queries.
+    /// Makes `query` the next query of the request being collected.
+    @inline(__always)
+    private mutating func appendQuery(_ query: CascadeParityQuery) {
+        if collectedQueryCount < outstandingQueries.count {
+            outstandingQueries[collectedQueryCount] = query
+        } else {
+            outstandingQueries.append(query)
+        }
+        collectedQueryCount += 1
+    }
+
+    /// The request for the `collectedQueryCount` queries collected.
     private mutating func request(round: Round) -> CascadeMessage {
         self.round = round
+        if outstandingQueries.count > collectedQueryCount {
+            outstandingQueries.removeLast(outstandingQueries.count - collectedQueryCount)
+        }
         return .parityRequest(keyLength: noisyKey.count, queries: outstandingQueries)
     }
 
@@ -261,14 +267,15 @@ public struct CascadeBob: Sendable {
             }
         }
         currentKey.withUnsafeBufferPointer { keyWords in
-            for (index, query) in outstanding.enumerated() {
-                if query.block.pass != currentPass {
+            for (index, query) in outstandingQueries.enumerated() {
+                if query.pass != currentPass {
                     if currentPass >= 1 { record(aliceKeyParity != passParity, pass: currentPass, block: nil, key: keyWords) }
-                    currentPass = query.block.pass
+                    currentPass = query.pass
                     passParity = false
                 }
                 let parity = parities[index]
-                record(parity, pass: currentPass, block: query.block.block, key: keyWords)
+                let block = states[currentPass]._withUnsafeGuaranteedRef { $0.block(atPosition: query.start) }
+                record(parity, pass: currentPass, block: block, key: keyWords)
                 passParity = passParity != parity
                 if currentPass == 0 { aliceKeyParity = passParity }
             }
@@ -281,7 +288,7 @@ public struct CascadeBob: Sendable {
     }
 
     /// Advances every binary search as far as known parities allow, correcting the bits found
-    /// and following the cascade effect, and makes the parities still needed `outstanding`.
+    /// and following the cascade effect, and collects the parities still needed (`appendQuery(_:)`).
     ///
     /// Only the blocks in `blocksToExamine` are walked (last queued first): a search's path
     /// depends only on Alice's known parities and Bob's bits inside its block, and both change
@@ -301,11 +308,10 @@ public struct CascadeBob: Sendable {
             unretainedPasses[pass]._withUnsafeGuaranteedRef { state in
                 var block = state.firstOddBlock(from: 0)
                 while block < state.blockCount && selected < limit {
-                    let reference = BlockReference(pass: pass, block: block)
                     let awaited = state.awaitedQuery(ofBlock: block)
-                    outstanding.append(PendingQuery(block: reference, split: awaited.split))
-                    outstandingQueries.append(CascadeParityQuery(pass: pass, start: awaited.range.lowerBound, end: awaited.range.upperBound))
+                    appendQuery(CascadeParityQuery(pass: pass, start: awaited.lowerBound, end: awaited.split))
                     selected += 1
+                    guard selected < limit else { break }
                     block = state.firstOddBlock(from: block + 1)
                 }
             }
@@ -313,14 +319,55 @@ public struct CascadeBob: Sendable {
         }
     }
 
+    /// Advances the searches of the blocks just answered, last queried first as
+    /// `collectSearchQueries()` would, while none of them finds an error, writing each block's
+    /// next query over its last one. Returns true if none did: no block changed parity, so the
+    /// next request selects the same blocks, and it is ready. Otherwise the blocks not yet
+    /// examined are queued below the ones the correction queued, as they would have been, and
+    /// it returns false for `advance()` to take over.
+    ///
+    /// This is the common round (no error found), taken without the queue and the odd-block
+    /// tables; the transcript is the same as through `collectSearchQueries()`.
+    private mutating func continueSearches() -> Bool {
+        // The last sweep emptied `blocksToExamine`.
+        var index = outstandingQueries.count - 1
+        while index >= 0 {
+            let query = outstandingQueries[index]
+            let block = unretainedPasses[query.pass]._withUnsafeGuaranteedRef { $0.block(atPosition: query.start) }
+            let reference = BlockReference(pass: query.pass, block: block)
+            let outcome = advanceSearch(reference)
+            if outcome >= 0 {
+                for earlier in 0..<index {
+                    let earlierQuery = outstandingQueries[earlier]
+                    let earlierBlock = unretainedPasses[earlierQuery.pass]._withUnsafeGuaranteedRef { $0.block(atPosition: earlierQuery.start) }
+                    blocksToExamine.append(BlockReference(pass: earlierQuery.pass, block: earlierBlock))
+                }
+                correct(originalIndex: outcome)
+                return false
+            }
+            assert(outcome == CascadePassState.searchAwaitsParity, "a block changed parity without a correction")
+            let awaited = unretainedPasses[query.pass]._withUnsafeGuaranteedRef { $0.awaitedQuery(ofBlock: block) }
+            outstandingQueries[index] = CascadeParityQuery(pass: query.pass, start: awaited.lowerBound, end: awaited.split)
+            index -= 1
+        }
+        collectedQueryCount = outstandingQueries.count
+        return true
+    }
+
     /// Advances the binary search of `reference` (`CascadePassState.advanceSearch`): corrects
     /// the error bit if the search reaches it.
     private mutating func searchStep(_ reference: BlockReference) {
+        let outcome = advanceSearch(reference)
+        if outcome >= 0 { correct(originalIndex: outcome) }
+    }
+
+    /// `CascadePassState.advanceSearch(ofBlock:key:)` on block `reference` with Bob's key.
+    @inline(__always)
+    private func advanceSearch(_ reference: BlockReference) -> Int {
         let state = unretainedPasses[reference.pass]
-        let outcome = key.withUnsafeBufferPointer { keyWords in
+        return key.withUnsafeBufferPointer { keyWords in
             state._withUnsafeGuaranteedRef { $0.advanceSearch(ofBlock: reference.block, key: keyWords) }
         }
-        if outcome >= 0 { correct(originalIndex: outcome) }
     }
 
     /// Flips key bit `originalIndex` in every pass and queues the blocks of the passes reached

@@ -51,6 +51,9 @@ final class CascadePassState: @unchecked Sendable {
     private let splitMembers: UnsafePointer<UInt64>
     /// The block size of a key-order or permuted pass (the last block may be shorter).
     let blockSize: Int
+    /// `log₂ blockSize` when the block size is a power of two (the tuned sizes are), else -1:
+    /// the hot paths then find a position's block with a shift instead of a division.
+    private let blockSizeShift: Int
     /// Where a split pass's second block starts (the key length if it has a single block).
     let splitBoundary: Int
     /// The number of blocks.
@@ -108,6 +111,7 @@ final class CascadePassState: @unchecked Sendable {
             blockCount = isSplit ? 2 : 1
         }
         slotWordCount = (length + 63) >> 6
+        blockSizeShift = blockSize.nonzeroBitCount == 1 ? blockSize.trailingZeroBitCount : -1
         self.order = order
         if case .permuted(let tables) = order {
             originalIndices = UnsafePointer(tables.originalIndices)
@@ -172,6 +176,7 @@ final class CascadePassState: @unchecked Sendable {
         isSplit = other.isSplit
         splitMembers = other.splitMembers
         blockSize = other.blockSize
+        blockSizeShift = other.blockSizeShift
         splitBoundary = other.splitBoundary
         blockCount = other.blockCount
         length = other.length
@@ -415,13 +420,26 @@ final class CascadePassState: @unchecked Sendable {
         return originalIndex(atPosition: lower)
     }
 
-    /// The split point and the left part whose parity block `block`'s search awaits (after
-    /// `advanceSearch(ofBlock:key:)` returned `searchAwaitsParity`).
+    /// The stretch whose left part's parity block `block`'s search awaits: its first position
+    /// and its split point, where the asked part ends (after `advanceSearch(ofBlock:key:)`
+    /// returned `searchAwaitsParity`).
     @inline(__always)
-    func awaitedQuery(ofBlock block: Int) -> (split: Int, range: Range<Int>) {
+    func awaitedQuery(ofBlock block: Int) -> (lowerBound: Int, split: Int) {
         assert(cursorSplits[block] != 0, "block \(block) is odd but its search was not advanced")
-        let split = Int(cursorSplits[block])
-        return (split, Int(cursorRanges[2 * block])..<split)
+        return (Int(cursorRanges[2 * block]), Int(cursorSplits[block]))
+    }
+
+    /// The block holding position `position` of the pass's order.
+    @inline(__always)
+    func block(atPosition position: Int) -> Int {
+        if isSplit { return position < splitBoundary ? 0 : 1 }
+        return blockHolding(position)
+    }
+
+    /// The block of a key-order or permuted pass holding position (or key index) `position`.
+    @inline(__always)
+    private func blockHolding(_ position: Int) -> Int {
+        blockSizeShift >= 0 ? position >> blockSizeShift : position / blockSize
     }
 
     /// Records that Bob flipped key index `originalIndex` (his original-order key is flipped by
@@ -435,13 +453,13 @@ final class CascadePassState: @unchecked Sendable {
         } else if let permutedPositions {
             var position = Int(permutedPositions[originalIndex])
             // Ranking keeps every bit in its block; a ranked block has its own layout.
-            block = position / blockSize
+            block = blockHolding(position)
             if let rankedBlocks, let rankedTables, (rankedBlocks[block >> 6] >> UInt64(block & 63)) & 1 == 1 {
                 position = Int(rankedTables[length + position])
             }
             permutedKey[position >> 6] ^= 1 << UInt64(position & 63)
         } else {
-            block = originalIndex / blockSize
+            block = blockHolding(originalIndex)
         }
         let mask: UInt64 = 1 << UInt64(block & 63)
         oddBlocks[block >> 6] ^= mask
