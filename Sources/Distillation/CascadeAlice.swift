@@ -111,7 +111,8 @@ public struct CascadeAlice: Sendable {
         for index in 0..<queries.count {
             let query = queries[index]
             let parity = isSecondPassRanked && query.pass == 1 ? rankedSecondPassParity(of: query.range) : keys.parity(of: query)
-            if parity { word |= 1 << UInt64(index & 63) }
+            // Branch-free: the parity is a coin flip, which a branch would mispredict half the time.
+            word |= UInt64(parity ? 1 : 0) << UInt64(index & 63)
             if index & 63 == 63 || index == queries.count - 1 {
                 responseWords[index >> 6] = word
                 word = 0

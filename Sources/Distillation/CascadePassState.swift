@@ -278,20 +278,16 @@ final class CascadePassState: @unchecked Sendable {
         recordAliceBlockParity(aliceParity, ofBlock: block)
         let mask: UInt64 = 1 << UInt64(block & 63)
         let wasOdd = oddBlocks[block >> 6] & mask != 0
-        if aliceParity != parity(of: range(ofBlock: block), key: key) {
-            oddBlocks[block >> 6] |= mask
-            if !wasOdd { oddBlockTally.pointee += 1 }
-        } else {
-            oddBlocks[block >> 6] &= ~mask
-            if wasOdd { oddBlockTally.pointee -= 1 }
-        }
+        let isOdd = aliceParity != parity(of: range(ofBlock: block), key: key)
+        oddBlocks[block >> 6] = Self.setting(oddBlocks[block >> 6], mask, to: isOdd)
+        oddBlockTally.pointee = oddBlockTally.pointee &+ UInt64(isOdd ? 1 : 0) &- UInt64(wasOdd ? 1 : 0)
     }
 
     /// Records Alice's parity of block `block` only; which blocks are odd is left to
     /// `refreshOddBlocks(key:)`.
     func recordAliceBlockParity(_ aliceParity: Bool, ofBlock block: Int) {
         let mask: UInt64 = 1 << UInt64(block & 63)
-        if aliceParity { aliceBlockParities[block >> 6] |= mask } else { aliceBlockParities[block >> 6] &= ~mask }
+        aliceBlockParities[block >> 6] = Self.setting(aliceBlockParities[block >> 6], mask, to: aliceParity)
     }
 
     /// Whether Bob's parities are read from his key in original order (key-order and split
@@ -358,7 +354,14 @@ final class CascadePassState: @unchecked Sendable {
     func recordLeftParity(_ aliceParity: Bool, split: Int) {
         let mask: UInt64 = 1 << UInt64(split & 63)
         isLeftParityKnown[split >> 6] |= mask
-        if aliceParity { leftParity[split >> 6] |= mask } else { leftParity[split >> 6] &= ~mask }
+        leftParity[split >> 6] = Self.setting(leftParity[split >> 6], mask, to: aliceParity)
+    }
+
+    /// `word` with the bits of `mask` set if `value`, else cleared; branch-free, since the
+    /// parities recorded are coin flips that a branch would mispredict half the time.
+    @inline(__always)
+    private static func setting(_ word: UInt64, _ mask: UInt64, to value: Bool) -> UInt64 {
+        word & ~mask | (value ? mask : 0)
     }
 
     /// Bob's record of which stretches' left parities Alice disclosed: bit `m` (one word per 64
@@ -463,7 +466,7 @@ final class CascadePassState: @unchecked Sendable {
         }
         let mask: UInt64 = 1 << UInt64(block & 63)
         oddBlocks[block >> 6] ^= mask
-        if oddBlocks[block >> 6] & mask != 0 { oddBlockTally.pointee += 1 } else { oddBlockTally.pointee -= 1 }
+        oddBlockTally.pointee = oddBlockTally.pointee &+ (oddBlocks[block >> 6] & mask != 0 ? 1 : ~0)
         cursorSplits[block] = 0
         return block
     }
