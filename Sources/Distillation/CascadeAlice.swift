@@ -76,6 +76,21 @@ public struct CascadeAlice: Sendable {
         guard case .parityRequest(let keyLength, let queries) = message else {
             throw QKDError(.protocolFailure, "Cascade Alice expected a parity request but received a parity response")
         }
+        // The response words are rewritten in place when their count is unchanged (the caller
+        // has let go of the last response, so they are not shared).
+        var words: [UInt64] = []
+        swap(&words, &responseWords)
+        defer { swap(&words, &responseWords) }
+        try answer(queries, keyLength: keyLength, into: &words)
+        return .parityResponse(parities: BitVector(words: words, count: queries.count))
+    }
+
+    /// Answers Bob's queries in this process, without messages (`CascadeBob.reconcile(with:)`):
+    /// writes their parities, in order, to `parityWords` (`⌈queries.count / 64⌉` words, bit
+    /// `i` of word `i / 64` answering query `i`, the bits past the last cleared); `keyLength` is
+    /// Bob's key length. What `respond(to:)` does with a request's contents, and it throws the
+    /// same errors (disclosing nothing and leaving `parityWords` unspecified).
+    public mutating func answer(_ queries: [CascadeParityQuery], keyLength: Int, into parityWords: inout [UInt64]) throws {
         guard keyLength == referenceKey.count else {
             throw QKDError(.invalidParameter, "Cascade keys differ in length: Bob has \(keyLength) bits, Alice has \(referenceKey.count)")
         }
@@ -103,10 +118,8 @@ public struct CascadeAlice: Sendable {
         if isSecondPassRanked {
             for index in 0..<queries.count where queries[index].pass == 1 { layOutRankedBlocks(holding: queries[index].range) }
         }
-        // The response words are rewritten in place when their count is unchanged (the caller
-        // has let go of the last response, so they are not shared).
         let wordCount = (queries.count + 63) >> 6
-        if responseWords.count != wordCount { responseWords = [UInt64](repeating: 0, count: wordCount) }
+        if parityWords.count != wordCount { parityWords = [UInt64](repeating: 0, count: wordCount) }
         var word: UInt64 = 0
         for index in 0..<queries.count {
             let query = queries[index]
@@ -114,7 +127,7 @@ public struct CascadeAlice: Sendable {
             // Branch-free: the parity is a coin flip, which a branch would mispredict half the time.
             word |= UInt64(parity ? 1 : 0) << UInt64(index & 63)
             if index & 63 == 63 || index == queries.count - 1 {
-                responseWords[index >> 6] = word
+                parityWords[index >> 6] = word
                 word = 0
             }
         }
@@ -128,7 +141,6 @@ public struct CascadeAlice: Sendable {
         }
         answeredRequestCount += 1
         disclosedBits += queries.count
-        return .parityResponse(parities: BitVector(words: responseWords, count: queries.count))
     }
 
     /// The parity of positions `range` of the ranked second pass (laid out for every block

@@ -3,7 +3,8 @@ import QKDCore
 /// Bob's side of Cascade: he holds the noisy key, drives the protocol and corrects his key.
 ///
 /// Usage: `start()` gives the first request; pass every `parityResponse` from Alice to
-/// `receive(_:)`, which returns the next request or nil once all passes are done. Then
+/// `receive(_:)`, which returns the next request or nil once all passes are done (or, with
+/// Alice in the same process, `reconcile(with:)` runs that exchange without messages). Then
 /// `correctedKey` equals Alice's key unless an even number of errors survived in every block
 /// containing them (the residual frame error rate, to be caught by `VerificationHash`).
 ///
@@ -82,7 +83,7 @@ public struct CascadeBob: Sendable {
     private var outstandingQueries: [CascadeParityQuery] = []
     /// While the next request is collected, the number of its queries written so far: they
     /// overwrite `outstandingQueries` from the front, so that the buffer is neither emptied
-    /// nor regrown between rounds of the same size (`appendQuery(_:)`, `request(round:)`).
+    /// nor regrown between rounds of the same size (`appendQuery(_:)`, `advance()`).
     private var collectedQueryCount = 0
     /// Blocks whose state changed (a parity arrived, a correction made them odd, their pass
     /// was reached) and that must be examined; every other odd block of a reached pass has
@@ -114,6 +115,40 @@ public struct CascadeBob: Sendable {
     /// Starts the protocol: returns the first request (the block parities of every pass).
     /// Throws `QKDError.protocolFailure` if called a second time.
     public mutating func start() throws -> CascadeMessage {
+        try begin()
+        return requestMessage
+    }
+
+    /// Takes Alice's response to the outstanding request; returns the next request, or nil
+    /// when all passes are done.
+    ///
+    /// Throws `QKDError` if the message is a request, no request is outstanding (before
+    /// `start()` or after the end), or the number of parities differs from the number asked.
+    public mutating func receive(_ message: CascadeMessage) throws -> CascadeMessage? {
+        guard case .parityResponse(let parities) = message else {
+            throw QKDError(.protocolFailure, "Cascade Bob expected a parity response but received a parity request")
+        }
+        guard try receive(parityWords: parities.words, count: parities.count) else { return nil }
+        return requestMessage
+    }
+
+    /// Runs the whole protocol against `alice` in this process: each request's queries go to
+    /// `CascadeAlice.answer(_:keyLength:into:)` and her parities come back, the exchange of
+    /// `start()`, `respond(to:)` and `receive(_:)` without building a message for either (as
+    /// `LDPCReconciler` runs LDPC). The transcript, the disclosed bits and the corrected key are
+    /// the same as through messages. Throws what `start()`, `answer` and `receive` throw.
+    public mutating func reconcile(with alice: inout CascadeAlice) throws {
+        try begin()
+        var parityWords: [UInt64] = []
+        var isRequestOutstanding = true
+        while isRequestOutstanding {
+            try alice.answer(outstandingQueries, keyLength: noisyKey.count, into: &parityWords)
+            isRequestOutstanding = try receive(parityWords: parityWords, count: outstandingQueries.count)
+        }
+    }
+
+    /// Lays out every pass and makes the block parities of every pass the outstanding request.
+    private mutating func begin() throws {
         guard case .notStarted = round else {
             throw QKDError(.protocolFailure, "Cascade Bob was already started")
         }
@@ -134,18 +169,13 @@ public struct CascadeBob: Sendable {
         eagerlyFlippedPassCount = (states.lastIndex { !$0.readsOriginalOrder } ?? 0) + 1
         outstandingQueries = queries
         collectedQueryCount = queries.count
-        return request(round: .blockParities)
+        round = .blockParities
     }
 
-    /// Takes Alice's response to the outstanding request; returns the next request, or nil
-    /// when all passes are done.
-    ///
-    /// Throws `QKDError` if the message is a request, no request is outstanding (before
-    /// `start()` or after the end), or the number of parities differs from the number asked.
-    public mutating func receive(_ message: CascadeMessage) throws -> CascadeMessage? {
-        guard case .parityResponse(let parities) = message else {
-            throw QKDError(.protocolFailure, "Cascade Bob expected a parity response but received a parity request")
-        }
+    /// Takes Alice's parities of the outstanding queries, `count` bits packed in
+    /// `parityWords` (bit `i` of word `i / 64` answers query `i`); returns whether a new
+    /// request is outstanding (false when all passes are done).
+    private mutating func receive(parityWords: [UInt64], count: Int) throws -> Bool {
         switch round {
         case .notStarted:
             throw QKDError(.protocolFailure, "Cascade Bob received a parity response before start()")
@@ -156,22 +186,25 @@ public struct CascadeBob: Sendable {
         }
         makePassesUnique()
         let queryCount = outstandingQueries.count
-        guard parities.count == queryCount else {
-            throw QKDError(.malformedInput, "Cascade response carries \(parities.count) parities but \(queryCount) were requested")
+        guard count == queryCount else {
+            throw QKDError(.malformedInput, "Cascade response carries \(count) parities but \(queryCount) were requested")
         }
         disclosedBits += queryCount
         roundTrips += 1
         if case .blockParities = round {
-            recordBlockParities(parities)
+            recordBlockParities(parityWords)
         } else {
             // Subscripts, not iterators: a round usually carries one or two parities, and an
             // iterator would retain the arrays it walks.
             for index in 0..<queryCount {
                 let query = outstandingQueries[index]
-                let parity = (parities.words[index >> 6] >> UInt64(index & 63)) & 1 == 1
+                let parity = (parityWords[index >> 6] >> UInt64(index & 63)) & 1 == 1
                 unretainedPasses[query.pass]._withUnsafeGuaranteedRef { $0.recordLeftParity(parity, split: query.end) }
             }
-            if continueSearches() { return request(round: .search) }
+            if continueSearches() {
+                round = .search
+                return true
+            }
         }
         collectedQueryCount = 0
         return advance()
@@ -189,15 +222,21 @@ public struct CascadeBob: Sendable {
         unretainedPasses = states.map { Unmanaged.passUnretained($0) }
     }
 
-    /// Runs local work until a request is needed, or the protocol ends.
-    private mutating func advance() -> CascadeMessage? {
+    /// Runs local work until a request is needed (returns true), or the protocol ends (false).
+    private mutating func advance() -> Bool {
         while true {
             collectSearchQueries()
-            if collectedQueryCount > 0 { return request(round: .search) }
+            if collectedQueryCount > 0 {
+                if outstandingQueries.count > collectedQueryCount {
+                    outstandingQueries.removeLast(outstandingQueries.count - collectedQueryCount)
+                }
+                round = .search
+                return true
+            }
             guard reachedPassCount < passes.count else {
                 round = .finished
                 isFinished = true
-                return nil
+                return false
             }
             let pass = reachedPassCount
             reachedPassCount += 1
@@ -238,18 +277,14 @@ public struct CascadeBob: Sendable {
         collectedQueryCount += 1
     }
 
-    /// The request for the `collectedQueryCount` queries collected.
-    private mutating func request(round: Round) -> CascadeMessage {
-        self.round = round
-        if outstandingQueries.count > collectedQueryCount {
-            outstandingQueries.removeLast(outstandingQueries.count - collectedQueryCount)
-        }
-        return .parityRequest(keyLength: noisyKey.count, queries: outstandingQueries)
+    /// The outstanding request as a message.
+    private var requestMessage: CascadeMessage {
+        .parityRequest(keyLength: noisyKey.count, queries: outstandingQueries)
     }
 
     /// Records the block parities of every pass, inferring the last block's of every pass after
     /// the first from the whole key's parity (the XOR of the first pass's block parities).
-    private mutating func recordBlockParities(_ parities: BitVector) {
+    private mutating func recordBlockParities(_ parityWords: [UInt64]) {
         var aliceKeyParity = false
         var passParity = false
         var currentPass = -1
@@ -273,7 +308,7 @@ public struct CascadeBob: Sendable {
                     currentPass = query.pass
                     passParity = false
                 }
-                let parity = parities[index]
+                let parity = (parityWords[index >> 6] >> UInt64(index & 63)) & 1 == 1
                 let block = states[currentPass]._withUnsafeGuaranteedRef { $0.block(atPosition: query.start) }
                 record(parity, pass: currentPass, block: block, key: keyWords)
                 passParity = passParity != parity

@@ -12,7 +12,8 @@ public enum ReconciliationMethod: String, CaseIterable, Codable, Sendable {
 
 /// Reconciles `blocks` random blocks of `blockSize` bits whose copies differ in independent
 /// positions with probability `qber` (a binary symmetric channel), Alice's and Bob's state
-/// machines exchanging their messages in memory: the figures `qkd bench reconcile` reports.
+/// machines exchanging their messages' contents in memory (`CascadeBob.reconcile(with:)`,
+/// `LDPCReconciler`): the figures `qkd bench reconcile` reports.
 ///
 /// Block `i` draws its key and errors from `SeededGenerator(seed: seed, stream:
 /// "reconcile-block-i")` (LDPC also its punctured values), so the results do not depend on the
@@ -183,12 +184,7 @@ public struct ReconciliationBenchmark: Codable, Sendable {
         case .cascade:
             var alice = try CascadeAlice(referenceKey: aliceKey, estimatedQBER: qber, parameters: parameters)
             var bob = try CascadeBob(noisyKey: bobKey, estimatedQBER: qber, parameters: parameters)
-            var request: CascadeMessage? = try bob.start()
-            // Each message is let go before the next step, so both sides reuse their buffers.
-            while let message = request.take() {
-                let response = try alice.respond(to: consume message)
-                request = try bob.receive(consume response)
-            }
+            try bob.reconcile(with: &alice)
             let cpuSeconds = threadCPUSeconds() - cpuStart
             return BlockOutcome(
                 disclosedBits: alice.disclosedBits, roundTrips: bob.roundTrips, errors: errors,

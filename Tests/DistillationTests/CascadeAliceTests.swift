@@ -105,6 +105,33 @@ import Testing
         #expect(alice.disclosedBits == 0)
     }
 
+    /// `answer(_:keyLength:into:)`, the in-process exchange, writes the parities a response
+    /// carries and checks queries as `respond(to:)` does.
+    @Test func answeringInProcessMatchesResponding() throws {
+        var (alice, _) = try makeAlice()
+        var (responder, _) = try makeAlice()
+        let queries = [
+            CascadeParityQuery(pass: 0, start: 0, end: 10), CascadeParityQuery(pass: 1, start: 5, end: 77),
+            CascadeParityQuery(pass: 2, start: 0, end: 300),
+        ]
+        var words = [UInt64.max, UInt64.max]
+        try alice.answer(queries, keyLength: 300, into: &words)
+        guard case .parityResponse(let parities) = try responder.respond(to: .parityRequest(keyLength: 300, queries: queries)) else {
+            Issue.record("Alice did not answer with a parity response")
+            return
+        }
+        #expect(words == parities.words)
+        #expect(words.count == 1 && words[0] >> 3 == 0)
+        #expect(alice.disclosedBits == 3)
+        let error = #expect(throws: QKDError.self) {
+            try alice.answer([queries[0], CascadeParityQuery(pass: 1, start: 290, end: 301)], keyLength: 300, into: &words)
+        }
+        #expect(error?.message.contains("query 1") == true)
+        #expect(throws: QKDError.self) { try alice.answer(queries, keyLength: 299, into: &words) }
+        #expect(throws: QKDError.self) { try alice.answer([], keyLength: 300, into: &words) }
+        #expect(alice.disclosedBits == 3)
+    }
+
     @Test func wrongMessagesThrow() throws {
         var (alice, _) = try makeAlice()
         #expect(throws: QKDError.self) { try alice.respond(to: .parityResponse(parities: BitVector(count: 1))) }

@@ -170,6 +170,38 @@ import Testing
         #expect(alice.disclosedBits == 0)
     }
 
+    /// Running the exchange in process (`reconcile(with:)`) must give what the messages give:
+    /// the same corrected key, disclosed bits and round trips, with the settings `tuned` picks
+    /// (the ranked second pass at 7 %) and with every pass searched at once, on several seeds.
+    @Test(arguments: [0.02, 0.07])
+    func reconcilingInProcessMatchesTheMessageExchange(qber: Double) throws {
+        for seed in 0..<4 as Range<UInt64> {
+            for lowestPassFirst in [true, false] {
+                var parameters = CascadeParameters.tuned(forQBER: qber, blockSize: 4096)
+                parameters.searchesLowestPassFirst = lowestPassFirst
+                let viaMessages = try CascadeRun.simulate(length: 4096, qber: qber, seed: 30_000 + seed, parameters: parameters)
+                let inProcess = try CascadeRun.simulate(length: 4096, qber: qber, seed: 30_000 + seed, parameters: parameters, inProcess: true)
+                #expect(viaMessages.initialErrorCount > 0)
+                #expect(inProcess.correctedKey == viaMessages.correctedKey)
+                #expect(inProcess.bobDisclosedBits == viaMessages.bobDisclosedBits)
+                #expect(inProcess.aliceDisclosedBits == viaMessages.aliceDisclosedBits)
+                #expect(inProcess.roundTrips == viaMessages.roundTrips)
+            }
+        }
+    }
+
+    @Test func reconcilingInProcessRefusesMisuse() throws {
+        let parameters = CascadeParameters(permutationSeed: 9)
+        var alice = try CascadeAlice(referenceKey: BitVector(count: 1000), estimatedQBER: 0.03, parameters: parameters)
+        var shorter = try CascadeBob(noisyKey: BitVector(count: 999), estimatedQBER: 0.03, parameters: parameters)
+        let error = #expect(throws: QKDError.self) { try shorter.reconcile(with: &alice) }
+        #expect(error?.message.contains("differ in length") == true)
+        #expect(alice.disclosedBits == 0)
+        var started = try CascadeBob(noisyKey: BitVector(count: 1000), estimatedQBER: 0.03, parameters: parameters)
+        _ = try started.start()
+        #expect(throws: QKDError.self) { try started.reconcile(with: &alice) }
+    }
+
     /// Searching the lowest pass first must disclose fewer parities than searching every odd
     /// block at once, over the same 40 blocks of 4096 bits at QBER 5 % (fixed seeds, so the
     /// comparison is paired and reproducible). Release runs over 1000 blocks of 2^14 bits show

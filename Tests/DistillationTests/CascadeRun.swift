@@ -13,7 +13,7 @@ struct CascadeRun {
     let bobDisclosedBits: Int
     /// Parity bits Alice counted.
     let aliceDisclosedBits: Int
-    /// Parity bits carried by all responses.
+    /// Parity bits carried by all responses (0 when run in process, without messages).
     let parityBitsInResponses: Int
     /// Completed request/response exchanges.
     let roundTrips: Int
@@ -27,9 +27,10 @@ struct CascadeRun {
     }
 
     /// Draws a random key and a copy with independent bit flips of probability `qber`, then
-    /// runs Alice and Bob against each other with a plain loop (Bob estimates the QBER exactly).
+    /// runs Alice and Bob against each other with a plain loop of messages, or `inProcess`
+    /// through `CascadeBob.reconcile(with:)` (Bob estimates the QBER exactly).
     static func simulate(
-        length: Int, qber: Double, seed: UInt64, parameters: CascadeParameters? = nil
+        length: Int, qber: Double, seed: UInt64, parameters: CascadeParameters? = nil, inProcess: Bool = false
     ) throws -> CascadeRun {
         var generator = SeededGenerator(seed: seed, stream: "cascade-test-keys")
         let aliceKey = BitVector(randomCount: length, using: &generator)
@@ -39,7 +40,8 @@ struct CascadeRun {
         var alice = try CascadeAlice(referenceKey: aliceKey, estimatedQBER: qber, parameters: parameters)
         var bob = try CascadeBob(noisyKey: noisyKey, estimatedQBER: qber, parameters: parameters)
         var parityBitsInResponses = 0
-        var request: CascadeMessage? = try bob.start()
+        var request: CascadeMessage? = inProcess ? nil : try bob.start()
+        if inProcess { try bob.reconcile(with: &alice) }
         while let message = request {
             let response = try alice.respond(to: message)
             if case .parityResponse(let parities) = response { parityBitsInResponses += parities.count }
