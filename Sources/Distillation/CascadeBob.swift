@@ -128,6 +128,7 @@ public struct CascadeBob: Sendable {
         guard case .parityResponse(let parities) = message else {
             throw QKDError(.protocolFailure, "Cascade Bob expected a parity response but received a parity request")
         }
+        makePassesUnique()
         guard try receive(parityWords: parities.words, count: parities.count) else { return nil }
         return requestMessage
     }
@@ -139,6 +140,8 @@ public struct CascadeBob: Sendable {
     /// the same as through messages. Throws what `start()`, `answer` and `receive` throw.
     public mutating func reconcile(with alice: inout CascadeAlice) throws {
         try begin()
+        // Bob is not copied while this runs, so his pass states stay his own.
+        makePassesUnique()
         var parityWords: [UInt64] = []
         var isRequestOutstanding = true
         while isRequestOutstanding {
@@ -174,7 +177,8 @@ public struct CascadeBob: Sendable {
 
     /// Takes Alice's parities of the outstanding queries, `count` bits packed in
     /// `parityWords` (bit `i` of word `i / 64` answers query `i`); returns whether a new
-    /// request is outstanding (false when all passes are done).
+    /// request is outstanding (false when all passes are done). The pass states must not be
+    /// shared with another copy of Bob (`makePassesUnique()`).
     private mutating func receive(parityWords: [UInt64], count: Int) throws -> Bool {
         switch round {
         case .notStarted:
@@ -184,7 +188,6 @@ public struct CascadeBob: Sendable {
         case .blockParities, .search:
             break
         }
-        makePassesUnique()
         let queryCount = outstandingQueries.count
         guard count == queryCount else {
             throw QKDError(.malformedInput, "Cascade response carries \(count) parities but \(queryCount) were requested")

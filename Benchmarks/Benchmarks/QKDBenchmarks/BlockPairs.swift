@@ -39,15 +39,21 @@ final class BlockPairs {
 
     /// Reconciles one pair with Cascade (`CascadeParameters.tuned(forQBER:blockSize:)`, with
     /// `searchesLowestPassFirst` as given), Alice's and Bob's state machines exchanging their
-    /// messages in memory as `ReconciliationBenchmark` does; returns Bob's corrected key.
+    /// requests and answers in memory as `ReconciliationBenchmark` does
+    /// (`CascadeBob.reconcile(with:)`), or `viaMessages` (a `CascadeMessage` value per step, as
+    /// the node's endpoints exchange them before encoding); returns Bob's corrected key.
     ///
     /// Each message is let go before the next step (`take`, `consume`), so that Bob's query
     /// buffer and Alice's parity words are reused rather than copied every round.
-    static func reconcileWithCascade(_ pair: Pair, qber: Double, searchesLowestPassFirst: Bool) throws -> BitVector {
+    static func reconcileWithCascade(_ pair: Pair, qber: Double, searchesLowestPassFirst: Bool, viaMessages: Bool = false) throws -> BitVector {
         var parameters = CascadeParameters.tuned(forQBER: qber, blockSize: pair.alice.count)
         parameters.searchesLowestPassFirst = searchesLowestPassFirst
         var alice = try CascadeAlice(referenceKey: pair.alice, estimatedQBER: qber, parameters: parameters)
         var bob = try CascadeBob(noisyKey: pair.bob, estimatedQBER: qber, parameters: parameters)
+        guard viaMessages else {
+            try bob.reconcile(with: &alice)
+            return bob.correctedKey
+        }
         var request: CascadeMessage? = try bob.start()
         while let message = request.take() {
             let response = try alice.respond(to: consume message)
