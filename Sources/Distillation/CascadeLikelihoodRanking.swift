@@ -191,8 +191,8 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
             for rank in 0..<rankCount {
                 let runEnd = runEnds[rank]
                 let weight = errorWeightOfRank[rank]
-                (sizeRanks + runStart).initialize(repeating: UInt8(truncatingIfNeeded: rank), count: runEnd - runStart)
                 for position in runStart..<runEnd {
+                    sizeRanks[position] = UInt8(truncatingIfNeeded: rank)
                     errorWeightsBefore[position] = weightBefore
                     weightBefore &+= weight
                 }
@@ -262,16 +262,18 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
         _ lower: Int, _ upper: Int, sizeRanks: UnsafePointer<UInt8>, errorWeightsBefore: UnsafePointer<UInt64>
     ) -> Int {
         // c(m) = errorWeightsBefore[m] − errorWeightsBefore[lower] inside the block; `upper` may
-        // be the block's end, so t adds the last position's weight instead.
+        // be the block's end, so t adds the last position's weight instead. Every weight is below
+        // 2^31 (a density below one half) and a block below 2^32 bits, so twice a sum fits in
+        // 64 bits: wrapping arithmetic only spares the overflow checks.
         let base = errorWeightsBefore[lower]
-        let total = errorWeightsBefore[upper - 1] + errorWeightOfRank[Int(sizeRanks[upper - 1])] - base
+        let total = errorWeightsBefore[upper &- 1] &+ errorWeightOfRank[Int(sizeRanks[upper &- 1])] &- base
         guard total > 0 else { return lower + (upper - lower) / 2 }
         // Weights are not negative, so c grows with m: binary search for the first m.
-        var split = lower + 1
-        var last = upper - 1
+        var split = lower &+ 1
+        var last = upper &- 1
         while split < last {
-            let middle = split + (last - split) / 2
-            if 2 * (errorWeightsBefore[middle] - base) >= total { last = middle } else { split = middle + 1 }
+            let middle = (split &+ last) >> 1
+            if 2 &* (errorWeightsBefore[middle] &- base) >= total { last = middle } else { split = middle &+ 1 }
         }
         let reached = errorWeightsBefore[split] - base
         // Distances from half way, doubled: |2 c(m) − t| against t − 2 c(m − 1).
