@@ -142,6 +142,9 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
                             stack[top &+ 2] = split
                             stack[top &+ 3] = upper
                             top &+= 4
+                        } else if upper &- lower == 1 {
+                            // Two of a search path's leaves are lone bits: no fill call for them.
+                            ranks[lower] = rankOfSize[1]
                         } else {
                             (ranks + lower).update(repeating: rankOfSize[upper &- lower], count: upper &- lower)
                         }
