@@ -120,34 +120,38 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
             }
             return min(wordIndex << 6 | word.trailingZeroBitCount, length)
         }
-        // Depth-first over each such block's stretches with known splits; the stack holds
-        // (lower, upper) pairs, at most one more than the tree's depth (≤ 64 levels). Positions
-        // are far below Int's limits: wrapping arithmetic only spares the overflow checks.
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * 66) { stack in
+        // Depth-first over each such block's stretches with known splits, left part first; the
+        // stack holds the right parts still to visit, (lower, upper) pairs, at most one per level
+        // of the tree (fewer than 64). Positions are far below Int's limits: wrapping arithmetic
+        // only spares the overflow checks.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * 64) { stack in
             rankOfSize.withUnsafeBufferPointer { rankOfSize in
                 var knownSplit = firstKnownSplit(from: 0)
                 while knownSplit < length {
                     let blockStart = knownSplit / blockSize * blockSize
                     let blockEnd = min(blockStart &+ blockSize, length)
-                    stack[0] = blockStart
-                    stack[1] = blockEnd
-                    var top = 2
-                    while top > 0 {
-                        top &-= 2
-                        let lower = stack[top]
-                        let upper = stack[top &+ 1]
+                    var lower = blockStart
+                    var upper = blockEnd
+                    var top = 0
+                    while true {
                         let split = lower &+ (upper &- lower) >> 1
                         if upper &- lower > 1 && (knownSplits[split >> 6] >> UInt64(split & 63)) & 1 == 1 {
-                            stack[top &+ 1] = split
-                            stack[top &+ 2] = split
-                            stack[top &+ 3] = upper
-                            top &+= 4
-                        } else if upper &- lower == 1 {
+                            stack[top] = split
+                            stack[top &+ 1] = upper
+                            top &+= 2
+                            upper = split
+                            continue
+                        }
+                        if upper &- lower == 1 {
                             // Two of a search path's leaves are lone bits: no fill call for them.
                             ranks[lower] = rankOfSize[1]
                         } else {
                             (ranks + lower).update(repeating: rankOfSize[upper &- lower], count: upper &- lower)
                         }
+                        guard top > 0 else { break }
+                        top &-= 2
+                        lower = stack[top]
+                        upper = stack[top &+ 1]
                     }
                     knownSplit = firstKnownSplit(from: blockEnd)
                 }
