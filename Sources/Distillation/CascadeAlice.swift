@@ -147,7 +147,7 @@ public struct CascadeAlice: Sendable {
     }
 
     /// Writes the ranked layout of every second-pass block that `range` touches and that is not
-    /// laid out yet.
+    /// laid out yet (once the second pass is ranked).
     private mutating func layOutRankedBlocks(holding range: Range<Int>) {
         var block = range.lowerBound / secondBlockSize
         while block * secondBlockSize < range.upperBound {
