@@ -165,23 +165,29 @@ public struct CascadeAlice: Sendable {
     }
 
     /// Writes the ranked layout of every second-pass block that `range` touches and that is not
-    /// laid out yet.
+    /// laid out yet (once the second pass is ranked).
     private mutating func layOutRankedBlocks(holding range: Range<Int>) {
+        var block = range.lowerBound / secondBlockSize
+        while block * secondBlockSize < range.upperBound {
+            if (rankedSecondPassBlocks[block >> 6] >> UInt64(block & 63)) & 1 == 0 { layOutRankedBlock(block) }
+            block += 1
+        }
+    }
+
+    /// Writes the ranked layout of second-pass block `block`. Kept out of line: most queries
+    /// reach blocks already laid out, and their check then costs no reference counting.
+    @inline(never)
+    private mutating func layOutRankedBlock(_ block: Int) {
         guard let ranking = secondPassRanking else { return }
-        for block in (range.lowerBound / secondBlockSize)...((range.upperBound - 1) / secondBlockSize) {
-            guard (rankedSecondPassBlocks[block >> 6] >> UInt64(block & 63)) & 1 == 0 else { continue }
-            let positions = ranking.range(ofBlock: block)
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: positions.count) { indices in
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: positions.count) { sizeRanks in
-                    ranking.rankBlock(block, indices: indices.baseAddress!, sizeRanks: sizeRanks.baseAddress!)
-                }
-                referenceKey.words.withUnsafeBufferPointer { key in
-                    rankedSecondPassKey.withUnsafeMutableBufferPointer { ranked in
-                        ranking.layOut(block: block, indices: indices.baseAddress!, key: key, into: ranked.baseAddress!)
-                    }
+        let positions = ranking.range(ofBlock: block)
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: positions.count) { indices in
+            ranking.rankBlock(block, indices: indices.baseAddress!)
+            referenceKey.words.withUnsafeBufferPointer { key in
+                rankedSecondPassKey.withUnsafeMutableBufferPointer { ranked in
+                    ranking.layOut(block: block, indices: indices.baseAddress!, key: key, into: ranked.baseAddress!)
                 }
             }
-            rankedSecondPassBlocks[block >> 6] |= 1 << UInt64(block & 63)
         }
+        rankedSecondPassBlocks[block >> 6] |= 1 << UInt64(block & 63)
     }
 }

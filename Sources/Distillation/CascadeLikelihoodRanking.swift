@@ -32,10 +32,10 @@ import QKDCore
 /// block's bits in that block, so the block parities asked in the first message still hold.
 /// Only Bob needs the expected errors (they set his splits; Alice answers any stretch).
 ///
-/// Each side ranks a block only when it first searches it or answers about it
-/// (`rankBlock(_:indices:sizeRanks:rankedPositions:)`), so a block no search reaches costs
-/// nothing; the regions are recorded when the ranking is built (when the second pass is
-/// reached), so a block ranked late is ranked as it would have been then.
+/// Each side ranks a block only when it first searches it or answers about it (`rankBlock`),
+/// so a block no search reaches costs nothing; the regions are recorded when the ranking is
+/// built (when the second pass is reached), so a block ranked late is ranked as it would have
+/// been then.
 ///
 /// Immutable once built; raw tables so the hot loops read them without reference counting
 /// (hence `@unchecked Sendable`).
@@ -101,31 +101,59 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
         into ranks: UnsafeMutablePointer<UInt8>, length: Int, blockSize: Int,
         knownSplits: UnsafeBufferPointer<UInt64>, rankOfSize: [UInt8]
     ) {
-        // Depth-first over each block's stretches with known splits; the stack holds (lower,
-        // upper) pairs, at most one more than the tree's depth (≤ 64 levels).
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * 66) { stack in
+        // A block none of whose splits is known (about half of them) is one region: every index
+        // gets its whole block's rank first (the last block may be shorter), and only the blocks
+        // holding a known split are walked.
+        ranks.initialize(repeating: rankOfSize[blockSize], count: length)
+        let lastBlockStart = (length - 1) / blockSize * blockSize
+        (ranks + lastBlockStart).update(repeating: rankOfSize[length - lastBlockStart], count: length - lastBlockStart)
+        let wordCount = (length + 63) >> 6
+        /// The first position at or after `position` whose split is known, or `length` if none.
+        func firstKnownSplit(from position: Int) -> Int {
+            guard position < length else { return length }
+            var wordIndex = position >> 6
+            var word = knownSplits[wordIndex] & (~0 << UInt64(position & 63))
+            while word == 0 {
+                wordIndex += 1
+                guard wordIndex < wordCount else { return length }
+                word = knownSplits[wordIndex]
+            }
+            return min(wordIndex << 6 | word.trailingZeroBitCount, length)
+        }
+        // Depth-first over each such block's stretches with known splits, left part first; the
+        // stack holds the right parts still to visit, (lower, upper) pairs, at most one per level
+        // of the tree (fewer than 64). Positions are far below Int's limits: wrapping arithmetic
+        // only spares the overflow checks.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * 64) { stack in
             rankOfSize.withUnsafeBufferPointer { rankOfSize in
-                var blockStart = 0
-                while blockStart < length {
-                    stack[0] = blockStart
-                    stack[1] = min(blockStart + blockSize, length)
-                    var top = 2
-                    while top > 0 {
-                        top -= 2
-                        let lower = stack[top]
-                        let upper = stack[top + 1]
-                        let split = lower + (upper - lower) / 2
-                        if upper - lower > 1 && (knownSplits[split >> 6] >> UInt64(split & 63)) & 1 == 1 {
-                            stack[top + 1] = split
-                            stack[top + 2] = split
-                            stack[top + 3] = upper
-                            top += 4
-                        } else {
-                            let rank = rankOfSize[upper - lower]
-                            for index in lower..<upper { ranks[index] = rank }
+                var knownSplit = firstKnownSplit(from: 0)
+                while knownSplit < length {
+                    let blockStart = knownSplit / blockSize * blockSize
+                    let blockEnd = min(blockStart &+ blockSize, length)
+                    var lower = blockStart
+                    var upper = blockEnd
+                    var top = 0
+                    while true {
+                        let split = lower &+ (upper &- lower) >> 1
+                        if upper &- lower > 1 && (knownSplits[split >> 6] >> UInt64(split & 63)) & 1 == 1 {
+                            stack[top] = split
+                            stack[top &+ 1] = upper
+                            top &+= 2
+                            upper = split
+                            continue
                         }
+                        if upper &- lower == 1 {
+                            // Two of a search path's leaves are lone bits: no fill call for them.
+                            ranks[lower] = rankOfSize[1]
+                        } else {
+                            (ranks + lower).update(repeating: rankOfSize[upper &- lower], count: upper &- lower)
+                        }
+                        guard top > 0 else { break }
+                        top &-= 2
+                        lower = stack[top]
+                        upper = stack[top &+ 1]
                     }
-                    blockStart += blockSize
+                    knownSplit = firstKnownSplit(from: blockEnd)
                 }
             }
         }
@@ -143,35 +171,71 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
     }
 
     /// Writes block `block`'s key indices in ranked order to `indices` (one per position of the
-    /// block): by decreasing size of their first-pass region, ties in the pass's order; the
-    /// rank of each one's region size to `sizeRanks`; and, when given, the ranked position of
-    /// the bit at each position of the unranked order to `rankedPositions` (both relative to the
-    /// block's first position).
+    /// block, relative to its first position): by decreasing size of their first-pass region,
+    /// ties in the pass's order. Alice's ranking: the order alone.
+    func rankBlock(_ block: Int, indices: UnsafeMutablePointer<UInt32>) {
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: rankCount + 1) { runEnds in
+            sort(block, indices: indices, rankedPositions: nil, runEnds: runEnds.baseAddress!)
+        }
+    }
+
+    /// Bob's ranking of block `block`: writes its key indices in ranked order to `indices`, as
+    /// `rankBlock(_:indices:)` does, and what his searches need besides (all relative to the
+    /// block's first position): to `rankedPositions`, for every position of the unranked order,
+    /// the position in the pass (not relative) that its bit takes; to `sizeRanks`, the rank of
+    /// the region size of every ranked position; to `errorWeightsBefore`, the error weight of
+    /// the block's ranked positions before each one (`balancedSplit`). Bits of equal rank are
+    /// next to each other, so both are written a run of equal ranks at a time.
     func rankBlock(
-        _ block: Int, indices: UnsafeMutablePointer<UInt32>, sizeRanks: UnsafeMutablePointer<UInt8>,
-        rankedPositions: UnsafeMutablePointer<UInt32>? = nil
+        _ block: Int, indices: UnsafeMutablePointer<UInt32>, rankedPositions: UnsafeMutablePointer<UInt32>,
+        sizeRanks: UnsafeMutablePointer<UInt8>, errorWeightsBefore: UnsafeMutablePointer<UInt64>
+    ) {
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: rankCount + 1) { runEnds in
+            let runEnds = runEnds.baseAddress!
+            sort(block, indices: indices, rankedPositions: rankedPositions, runEnds: runEnds)
+            var runStart = 0
+            var weightBefore: UInt64 = 0
+            for rank in 0..<rankCount {
+                let runEnd = runEnds[rank]
+                let weight = errorWeightOfRank[rank]
+                for position in runStart..<runEnd {
+                    sizeRanks[position] = UInt8(truncatingIfNeeded: rank)
+                    errorWeightsBefore[position] = weightBefore
+                    weightBefore &+= weight
+                }
+                runStart = runEnd
+            }
+        }
+    }
+
+    /// The counting sort on the ranks behind both `rankBlock`s, which keeps the pass's order
+    /// among equal sizes: writes the ranked key indices to `indices` and, when given, the
+    /// ranked positions to `rankedPositions` (as `rankBlock` documents them); leaves in
+    /// `runEnds[r]` (`rankCount + 1` entries) the end of rank `r`'s run of ranked positions,
+    /// relative to the block's first position. Inlined, so that Alice's copy has no
+    /// `rankedPositions` branch. (Counts are below the key length: wrapping arithmetic only
+    /// spares the overflow checks.)
+    @inline(__always)
+    private func sort(
+        _ block: Int, indices: UnsafeMutablePointer<UInt32>, rankedPositions: UnsafeMutablePointer<UInt32>?,
+        runEnds: UnsafeMutablePointer<Int>
     ) {
         let positions = range(ofBlock: block)
-        let originalIndices = order.originalIndices
-        // A counting sort on the ranks keeps the pass's order among equal sizes.
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: rankCount + 1) { nextSlot in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: positions.count) { unrankedRanks in
-                nextSlot.initialize(repeating: 0)
-                for offset in 0..<positions.count {
-                    let rank = regionRanks[Int(originalIndices[positions.lowerBound + offset])]
-                    unrankedRanks[offset] = rank
-                    nextSlot[Int(rank) + 1] += 1
-                }
-                for rank in 0..<rankCount { nextSlot[rank + 1] += nextSlot[rank] }
-                for offset in 0..<positions.count {
-                    let rank = unrankedRanks[offset]
-                    let slot = nextSlot[Int(rank)]
-                    indices[slot] = originalIndices[positions.lowerBound + offset]
-                    sizeRanks[slot] = rank
-                    rankedPositions?[offset] = UInt32(truncatingIfNeeded: slot)
-                    nextSlot[Int(rank)] = slot + 1
-                }
-            }
+        let unrankedIndices = order.originalIndices + positions.lowerBound
+        // Counts per rank, one place up, summed into the start of every rank's run.
+        runEnds.initialize(repeating: 0, count: rankCount + 1)
+        for offset in 0..<positions.count {
+            runEnds[Int(regionRanks[Int(unrankedIndices[offset])]) &+ 1] &+= 1
+        }
+        for rank in 0..<rankCount { runEnds[rank &+ 1] &+= runEnds[rank] }
+        // Each bit goes to its rank's next slot: each start becomes its run's end.
+        for offset in 0..<positions.count {
+            let index = unrankedIndices[offset]
+            let rank = Int(regionRanks[Int(index)])
+            let slot = runEnds[rank]
+            runEnds[rank] = slot &+ 1
+            indices[slot] = index
+            rankedPositions?[offset] = UInt32(truncatingIfNeeded: positions.lowerBound &+ slot)
         }
     }
 
@@ -197,26 +261,31 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
 
     /// The split of the stretch `lower..<upper` (at least two positions, inside one ranked
     /// block) that best balances the expected errors of its two parts, in exact integer
-    /// arithmetic, `sizeRanks` holding the rank of every ranked position: with `c(m)` the error
-    /// weight of `lower..<m` and `t` that of the stretch, the first `m` in `lower + 1 ..< upper`
-    /// with `2 c(m) ≥ t` (the last one if none), or `m − 1` if that is strictly closer to half
-    /// way; the middle when the stretch carries no weight.
-    func balancedSplit(_ lower: Int, _ upper: Int, sizeRanks: UnsafePointer<UInt8>) -> Int {
-        var total: UInt64 = 0
-        for position in lower..<upper { total &+= errorWeightOfRank[Int(sizeRanks[position])] }
+    /// arithmetic, from the block's `sizeRanks` and `errorWeightsBefore` (`rankBlock`): with
+    /// `c(m)` the error weight of `lower..<m` and `t` that of the stretch, the first `m` in
+    /// `lower + 1 ..< upper` with `2 c(m) ≥ t` (the last one if none), or `m − 1` if that is
+    /// strictly closer to half way; the middle when the stretch carries no weight.
+    func balancedSplit(
+        _ lower: Int, _ upper: Int, sizeRanks: UnsafePointer<UInt8>, errorWeightsBefore: UnsafePointer<UInt64>
+    ) -> Int {
+        // c(m) = errorWeightsBefore[m] − errorWeightsBefore[lower] inside the block; `upper` may
+        // be the block's end, so t adds the last position's weight instead. Every weight is below
+        // 2^31 (a density below one half) and a block below 2^32 bits, so twice a sum fits in
+        // 64 bits: wrapping arithmetic only spares the overflow checks.
+        let base = errorWeightsBefore[lower]
+        let total = errorWeightsBefore[upper &- 1] &+ errorWeightOfRank[Int(sizeRanks[upper &- 1])] &- base
         guard total > 0 else { return lower + (upper - lower) / 2 }
-        var before: UInt64 = 0
-        var weight = errorWeightOfRank[Int(sizeRanks[lower])]
-        var split = lower + 1
-        while split < upper - 1 && 2 * (before + weight) < total {
-            before += weight
-            weight = errorWeightOfRank[Int(sizeRanks[split])]
-            split += 1
+        // Weights are not negative, so c grows with m: binary search for the first m.
+        var split = lower &+ 1
+        var last = upper &- 1
+        while split < last {
+            let middle = (split &+ last) >> 1
+            if 2 &* (errorWeightsBefore[middle] &- base) >= total { last = middle } else { split = middle &+ 1 }
         }
-        let reached = before + weight
+        let reached = errorWeightsBefore[split] - base
         // Distances from half way, doubled: |2 c(m) − t| against t − 2 c(m − 1).
         let distance = 2 * reached >= total ? 2 * reached - total : total - 2 * reached
-        if split > lower + 1 && total - 2 * before < distance { return split - 1 }
+        if split > lower + 1 && total - 2 * (errorWeightsBefore[split - 1] - base) < distance { return split - 1 }
         return split
     }
 

@@ -40,6 +40,9 @@ final class CascadePassState: @unchecked Sendable {
     /// For a ranked pass, the rank of the region size of every ranked position (valid inside
     /// ranked blocks), which sets the splits. Else nil.
     private var sizeRanks: UnsafeMutablePointer<UInt8>?
+    /// For a ranked pass, the error weight of the ranked positions of its block before every
+    /// ranked position (valid inside ranked blocks), which sets the splits. Else nil.
+    private var errorWeightsBefore: UnsafeMutablePointer<UInt64>?
     /// For a ranked pass, one bit per block, set once the block is ranked. Else nil.
     private var rankedBlocks: UnsafeMutablePointer<UInt64>?
     /// Whether this is a split pass.
@@ -155,9 +158,11 @@ final class CascadePassState: @unchecked Sendable {
         permutedPositions = other.permutedPositions
         ranking = other.ranking
         unownedRanking = other.unownedRanking
-        if let otherTables = other.rankedTables, let otherRanks = other.sizeRanks, let otherBlocks = other.rankedBlocks {
+        if let otherTables = other.rankedTables, let otherRanks = other.sizeRanks, let otherWeights = other.errorWeightsBefore,
+           let otherBlocks = other.rankedBlocks {
             let tables = CascadeScratchPool.take(UInt32.self, count: 2 * other.length)
             let ranks = CascadeScratchPool.take(UInt8.self, count: other.length)
+            let weights = CascadeScratchPool.take(UInt64.self, count: other.length)
             let blockWords = (other.blockCount + 63) >> 6
             let blocks = UnsafeMutablePointer<UInt64>.allocate(capacity: blockWords)
             blocks.initialize(from: otherBlocks, count: blockWords)
@@ -167,9 +172,11 @@ final class CascadePassState: @unchecked Sendable {
                 (tables + range.lowerBound).initialize(from: otherTables + range.lowerBound, count: range.count)
                 (tables + other.length + range.lowerBound).initialize(from: otherTables + other.length + range.lowerBound, count: range.count)
                 (ranks + range.lowerBound).initialize(from: otherRanks + range.lowerBound, count: range.count)
+                (weights + range.lowerBound).initialize(from: otherWeights + range.lowerBound, count: range.count)
             }
             rankedTables = tables
             sizeRanks = ranks
+            errorWeightsBefore = weights
             rankedBlocks = blocks
         }
         split = other.split
@@ -217,6 +224,7 @@ final class CascadePassState: @unchecked Sendable {
         storage.deallocate()
         if let rankedTables { CascadeScratchPool.give(rankedTables, count: 2 * length) }
         if let sizeRanks { CascadeScratchPool.give(sizeRanks, count: length) }
+        if let errorWeightsBefore { CascadeScratchPool.give(errorWeightsBefore, count: length) }
         rankedBlocks?.deallocate()
     }
 
@@ -321,25 +329,25 @@ final class CascadePassState: @unchecked Sendable {
         unownedRanking = Unmanaged.passUnretained(ranking)
         rankedTables = CascadeScratchPool.take(UInt32.self, count: 2 * length)
         sizeRanks = CascadeScratchPool.take(UInt8.self, count: length)
+        errorWeightsBefore = CascadeScratchPool.take(UInt64.self, count: length)
         let blockWords = (blockCount + 63) >> 6
         rankedBlocks = .allocate(capacity: blockWords)
         rankedBlocks?.initialize(repeating: 0, count: blockWords)
     }
 
     /// In a ranked pass, ranks block `block` if it is not yet: writes its ranked order, the
-    /// ranked position of each of its bits, and lays Bob's key (`key`, original order) out in
-    /// that order over the block's positions.
+    /// ranked position of each of its bits, the tables its splits read, and lays Bob's key
+    /// (`key`, original order) out in that order over the block's positions.
     @inline(__always)
     private func rankIfNeeded(block: Int, key: UnsafeBufferPointer<UInt64>) {
         guard let rankedBlocks, (rankedBlocks[block >> 6] >> UInt64(block & 63)) & 1 == 0,
-              let rankedTables, let sizeRanks else { return }
+              let rankedTables, let sizeRanks, let errorWeightsBefore else { return }
         let range = range(ofBlock: block)
         unownedRanking.unsafelyUnwrapped._withUnsafeGuaranteedRef {
             $0.rankBlock(
-                block, indices: rankedTables + range.lowerBound, sizeRanks: sizeRanks + range.lowerBound,
-                rankedPositions: rankedTables + length + range.lowerBound)
+                block, indices: rankedTables + range.lowerBound, rankedPositions: rankedTables + length + range.lowerBound,
+                sizeRanks: sizeRanks + range.lowerBound, errorWeightsBefore: errorWeightsBefore + range.lowerBound)
         }
-        for position in range { rankedTables[length + position] += UInt32(truncatingIfNeeded: range.lowerBound) }
         unownedRanking.unsafelyUnwrapped._withUnsafeGuaranteedRef {
             $0.layOut(block: block, indices: rankedTables + range.lowerBound, key: key, into: permutedKey)
         }
@@ -374,8 +382,10 @@ final class CascadePassState: @unchecked Sendable {
     /// Where binary search splits the stretch `lower..<upper` (at least two positions long).
     @inline(__always)
     func split(_ lower: Int, _ upper: Int) -> Int {
-        guard let unownedRanking, let sizeRanks else { return lower + (upper - lower) / 2 }
-        return unownedRanking._withUnsafeGuaranteedRef { $0.balancedSplit(lower, upper, sizeRanks: sizeRanks) }
+        guard let unownedRanking, let sizeRanks, let errorWeightsBefore else { return lower + (upper - lower) / 2 }
+        return unownedRanking._withUnsafeGuaranteedRef {
+            $0.balancedSplit(lower, upper, sizeRanks: sizeRanks, errorWeightsBefore: errorWeightsBefore)
+        }
     }
 
     /// Advances the binary search of block `block` as far as Alice's known parities allow,

@@ -83,6 +83,9 @@ import Testing
             try expectSameTranscript(length: length, qber: 0.2, seed: seed, parameters: CascadeParameters(permutationSeed: seed))
             try expectSameTranscript(
                 length: length, qber: 0.15, seed: seed + 100, parameters: CascadeParameters(passCount: 1, permutationSeed: seed))
+            try expectSameTranscript(
+                length: length, qber: 0.2, seed: seed + 200,
+                parameters: CascadeParameters(ranksSecondPassByErrorLikelihood: true, permutationSeed: seed))
         }
     }
 }
