@@ -312,8 +312,7 @@ public struct CascadeBob: Sendable {
                     passParity = false
                 }
                 let parity = (parityWords[index >> 6] >> UInt64(index & 63)) & 1 == 1
-                let block = states[currentPass]._withUnsafeGuaranteedRef { $0.block(atPosition: query.start) }
-                record(parity, pass: currentPass, block: block, key: keyWords)
+                record(parity, pass: currentPass, block: block(asked: query).block, key: keyWords)
                 passParity = passParity != parity
                 if currentPass == 0 { aliceKeyParity = passParity }
             }
@@ -371,20 +370,15 @@ public struct CascadeBob: Sendable {
         var index = outstandingQueries.count - 1
         while index >= 0 {
             let query = outstandingQueries[index]
-            let block = unretainedPasses[query.pass]._withUnsafeGuaranteedRef { $0.block(atPosition: query.start) }
-            let reference = BlockReference(pass: query.pass, block: block)
+            let reference = block(asked: query)
             let outcome = advanceSearch(reference)
             if outcome >= 0 {
-                for earlier in 0..<index {
-                    let earlierQuery = outstandingQueries[earlier]
-                    let earlierBlock = unretainedPasses[earlierQuery.pass]._withUnsafeGuaranteedRef { $0.block(atPosition: earlierQuery.start) }
-                    blocksToExamine.append(BlockReference(pass: earlierQuery.pass, block: earlierBlock))
-                }
+                for earlier in 0..<index { blocksToExamine.append(block(asked: outstandingQueries[earlier])) }
                 correct(originalIndex: outcome)
                 return false
             }
             assert(outcome == CascadePassState.searchAwaitsParity, "a block changed parity without a correction")
-            let awaited = unretainedPasses[query.pass]._withUnsafeGuaranteedRef { $0.awaitedQuery(ofBlock: block) }
+            let awaited = unretainedPasses[query.pass]._withUnsafeGuaranteedRef { $0.awaitedQuery(ofBlock: reference.block) }
             outstandingQueries[index] = CascadeParityQuery(pass: query.pass, start: awaited.lowerBound, end: awaited.split)
             index -= 1
         }
@@ -397,6 +391,12 @@ public struct CascadeBob: Sendable {
     private mutating func searchStep(_ reference: BlockReference) {
         let outcome = advanceSearch(reference)
         if outcome >= 0 { correct(originalIndex: outcome) }
+    }
+
+    /// The block `query` asks about: the one holding its first position.
+    @inline(__always)
+    private func block(asked query: CascadeParityQuery) -> BlockReference {
+        BlockReference(pass: query.pass, block: unretainedPasses[query.pass]._withUnsafeGuaranteedRef { $0.block(atPosition: query.start) })
     }
 
     /// `CascadePassState.advanceSearch(ofBlock:key:)` on block `reference` with Bob's key.
