@@ -19,7 +19,7 @@ public enum ReconciliationMethod: String, CaseIterable, Codable, Sendable {
 /// "reconcile-block-i")` (LDPC also its punctured values), so the results do not depend on the
 /// thread count. The wall-clock time covers the whole run (key and error generation included,
 /// LDPC's code construction excluded). The CPU time is that of reconciliation alone, as
-/// cascade-cpp's and LDPC4QKD's drivers time theirs: each block's thread CPU time from creating
+/// cascade-cpp's driver times its `reconcile()`: each block's thread CPU time from creating
 /// Alice's and Bob's sides to Bob's last message, so `cpuMbps` is the throughput per busy core
 /// without the simulated channel (drawing the keys and the errors). Failed blocks count in the
 /// mean efficiency with everything they disclosed.
