@@ -40,12 +40,15 @@ struct CascadeRun {
         var alice = try CascadeAlice(referenceKey: aliceKey, estimatedQBER: qber, parameters: parameters)
         var bob = try CascadeBob(noisyKey: noisyKey, estimatedQBER: qber, parameters: parameters)
         var parityBitsInResponses = 0
-        var request: CascadeMessage? = inProcess ? nil : try bob.start()
-        if inProcess { try bob.reconcile(with: &alice) }
-        while let message = request {
-            let response = try alice.respond(to: message)
-            if case .parityResponse(let parities) = response { parityBitsInResponses += parities.count }
-            request = try bob.receive(response)
+        if inProcess {
+            try bob.reconcile(with: &alice)
+        } else {
+            var request: CascadeMessage? = try bob.start()
+            while let message = request {
+                let response = try alice.respond(to: message)
+                if case .parityResponse(let parities) = response { parityBitsInResponses += parities.count }
+                request = try bob.receive(response)
+            }
         }
         return CascadeRun(
             aliceKey: aliceKey,
