@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Security", dependencies: ["QKDCore"]),
         .target(name: "CGF2"),
         .target(name: "CLDPC"),
-        .target(name: "Distillation", dependencies: ["QKDCore", "Security", "CGF2", "CLDPC"]),
+        .target(name: "Distillation", dependencies: ["QKDCore", "Security", "CGF2", "CLDPC", "CPackedBits"]),
         .target(
             name: "LinkProtocol",
             dependencies: [

@@ -29,14 +29,10 @@ public struct CascadeAlice: Sendable {
     /// Until the second pass is ranked: one bit per position, set at the split point of every
     /// first-pass stretch whose left part's parity Bob asked.
     private var firstPassKnownSplits: [UInt64]
-    /// The second pass's ranking, from the first request that asks about a later pass on.
-    private var secondPassRanking: CascadeLikelihoodRanking?
-    /// Once ranked: the reference key in the second pass's ranked order, written block by block
-    /// as Bob's queries reach them (`rankedSecondPassBlocks`).
+    /// Whether the second pass is ranked (from the first request that asks about a later pass on).
+    private var isSecondPassRanked = false
+    /// Once ranked: the reference key in the second pass's ranked order.
     private var rankedSecondPassKey: [UInt64] = []
-    /// Once ranked: one bit per second-pass block, set once its part of `rankedSecondPassKey`
-    /// is written.
-    private var rankedSecondPassBlocks: [UInt64] = []
 
     /// Creates Alice's side for a block reconciled from the QBER estimate `estimatedQBER` (the
     /// one Bob uses: it sets the block sizes, on which the pass orders depend). Throws if the
@@ -112,12 +108,9 @@ public struct CascadeAlice: Sendable {
             }
             if query.pass > 0 { asksLaterPass = true }
         }
-        let recordsFirstPassSplits = secondPassOrder != nil && secondPassRanking == nil && answeredRequestCount > 0
+        let recordsFirstPassSplits = secondPassOrder != nil && !isSecondPassRanked && answeredRequestCount > 0
         if recordsFirstPassSplits && asksLaterPass { rankSecondPass() }
-        let isSecondPassRanked = secondPassRanking != nil
-        if isSecondPassRanked {
-            for index in 0..<queries.count where queries[index].pass == 1 { layOutRankedBlocks(holding: queries[index].range) }
-        }
+        let isSecondPassRanked = isSecondPassRanked
         let wordCount = (queries.count + 63) >> 6
         if parityWords.count != wordCount { parityWords = [UInt64](repeating: 0, count: wordCount) }
         var word: UInt64 = 0
@@ -150,44 +143,18 @@ public struct CascadeAlice: Sendable {
     }
 
     /// Ranks the second pass's order by error likelihood from the first-pass stretches Bob asked
-    /// about so far, as Bob did on reaching it (`CascadeLikelihoodRanking`); its blocks are laid
-    /// out as queries reach them.
+    /// about so far, as Bob did on reaching it (`CascadeLikelihoodRanking`), and lays her key
+    /// out in it.
     private mutating func rankSecondPass() {
         guard let secondPassOrder else { return }
-        secondPassRanking = firstPassKnownSplits.withUnsafeBufferPointer {
+        let ranking = firstPassKnownSplits.withUnsafeBufferPointer {
             CascadeLikelihoodRanking(
                 order: secondPassOrder, blockSize: secondBlockSize, firstBlockSize: firstBlockSize,
                 knownFirstPassSplits: $0, estimatedQBER: nil)
         }
-        rankedSecondPassKey = [UInt64](repeating: 0, count: referenceKey.words.count)
-        rankedSecondPassBlocks = [UInt64](repeating: 0, count: (referenceKey.count / secondBlockSize + 64) >> 6)
+        rankedSecondPassKey = Array(keys.words(ofPass: 1))
+        rankedSecondPassKey.withUnsafeMutableBufferPointer { ranking.rearrange($0.baseAddress!) }
         firstPassKnownSplits = []
-    }
-
-    /// Writes the ranked layout of every second-pass block that `range` touches and that is not
-    /// laid out yet (once the second pass is ranked).
-    private mutating func layOutRankedBlocks(holding range: Range<Int>) {
-        var block = range.lowerBound / secondBlockSize
-        while block * secondBlockSize < range.upperBound {
-            if (rankedSecondPassBlocks[block >> 6] >> UInt64(block & 63)) & 1 == 0 { layOutRankedBlock(block) }
-            block += 1
-        }
-    }
-
-    /// Writes the ranked layout of second-pass block `block`. Kept out of line: most queries
-    /// reach blocks already laid out, and their check then costs no reference counting.
-    @inline(never)
-    private mutating func layOutRankedBlock(_ block: Int) {
-        guard let ranking = secondPassRanking else { return }
-        let positions = ranking.range(ofBlock: block)
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: positions.count) { indices in
-            ranking.rankBlock(block, indices: indices.baseAddress!)
-            referenceKey.words.withUnsafeBufferPointer { key in
-                rankedSecondPassKey.withUnsafeMutableBufferPointer { ranked in
-                    ranking.layOut(block: block, indices: indices.baseAddress!, key: key, into: ranked.baseAddress!)
-                }
-            }
-        }
-        rankedSecondPassBlocks[block >> 6] |= 1 << UInt64(block & 63)
+        isSecondPassRanked = true
     }
 }

@@ -1,3 +1,4 @@
+import CPackedBits
 import Foundation
 import QKDCore
 
@@ -32,10 +33,12 @@ import QKDCore
 /// block's bits in that block, so the block parities asked in the first message still hold.
 /// Only Bob needs the expected errors (they set his splits; Alice answers any stretch).
 ///
-/// Each side ranks a block only when it first searches it or answers about it (`rankBlock`),
-/// so a block no search reaches costs nothing; the regions are recorded when the ranking is
-/// built (when the second pass is reached), so a block ranked late is ranked as it would have
-/// been then.
+/// Each side ranks the whole pass at once, when it is reached (`rearrange(_:)`): the regions
+/// are those known then. A ranked block is described by one bit mask per region size over its
+/// positions before ranking and by where each size's run of ranked positions starts: its bits
+/// are rearranged by extracting them through the masks (PEXT), a ranked position and the
+/// position it came from are found by counting mask bits, and a split is arithmetic on the
+/// runs. No table per position is kept; the region rank per key index is.
 ///
 /// Immutable once built; raw tables so the hot loops read them without reference counting
 /// (hence `@unchecked Sendable`).
@@ -44,6 +47,9 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
     let length: Int
     /// The second pass's block size.
     let blockSize: Int
+    /// `log₂ blockSize` when the block size is a power of two, else -1 (a shift then finds a
+    /// position's block).
+    private let blockSizeShift: Int
     /// The second pass's order before ranking.
     private let order: CascadePermutationTables
     /// Per key index, the rank of the size of its first-pass region when the ranking was built:
@@ -55,6 +61,14 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
     /// (`expectedErrorDensity(regionSize:qber:)`) in units of 2^-32, rounded: integers, so
     /// that every split is exact arithmetic. All zero without a QBER estimate.
     private let errorWeightOfRank: UnsafeMutablePointer<UInt64>
+    /// Words per position mask, `⌈length / 64⌉`.
+    private let wordCount: Int
+    /// `rankCount` masks of `wordCount` words: bit `p` of mask `r` is set when the bit at
+    /// position `p` of the pass's order (before ranking) lies in a region of rank `r`.
+    private let rankMasks: UnsafeMutablePointer<UInt64>
+    /// Per block, `rankCount + 1` entries: where the run of rank `r` starts among its ranked
+    /// positions (relative to the block's first position), then the block's size.
+    private let runStarts: UnsafeMutablePointer<UInt32>
 
     /// The scale of the error weights.
     static let errorWeightScale = 0x1_0000_0000 as Double
@@ -74,7 +88,10 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
         precondition(knownFirstPassSplits.count >= wordCount, "one known-split bit per position")
         self.length = length
         self.blockSize = blockSize
+        let blockCount = (length + blockSize - 1) / blockSize
+        blockSizeShift = blockSize.nonzeroBitCount == 1 ? blockSize.trailingZeroBitCount : -1
         self.order = order
+        self.wordCount = wordCount
         // The sizes a region can have: the stretch lengths of a full first-pass block's tree and
         // of the last block's (at most two per level).
         let fullBlock = max(1, min(firstBlockSize, length))
@@ -93,6 +110,23 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
         regionRanks = CascadeScratchPool.take(UInt8.self, count: length)
         Self.recordRegionRanks(
             into: regionRanks, length: length, blockSize: fullBlock, knownSplits: knownFirstPassSplits, rankOfSize: rankOfSize)
+        rankMasks = .allocate(capacity: max(1, rankCount * wordCount))
+        cpackedbits_class_masks(order.originalIndices, regionRanks, length, rankCount, rankMasks, wordCount)
+        // Every block's runs: its bits of each rank, counted through the masks.
+        runStarts = .allocate(capacity: blockCount * (rankCount + 1))
+        for block in 0..<blockCount {
+            let positions = block * blockSize..<min((block + 1) * blockSize, length)
+            let runs = runStarts + block * (rankCount + 1)
+            var start = 0
+            for rank in 0..<rankCount {
+                runs[rank] = UInt32(start)
+                let mask = rankMasks + rank * wordCount
+                for word in positions.lowerBound >> 6...(positions.upperBound - 1) >> 6 {
+                    start += (mask[word] & Self.mask(ofWord: word, inside: positions)).nonzeroBitCount
+                }
+            }
+            runs[rankCount] = UInt32(start)
+        }
     }
 
     /// Writes, for every key index, the rank of the size of its first-pass region: the smallest
@@ -162,131 +196,145 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
     deinit {
         CascadeScratchPool.give(regionRanks, count: length)
         errorWeightOfRank.deallocate()
+        rankMasks.deallocate()
+        runStarts.deallocate()
     }
 
     /// The positions of block `block` of the second pass.
+    @inline(__always)
     func range(ofBlock block: Int) -> Range<Int> {
-        let start = block * blockSize
-        return start..<min(start + blockSize, length)
+        let start = block &* blockSize
+        return start..<min(start &+ blockSize, length)
     }
 
-    /// Writes block `block`'s key indices in ranked order to `indices` (one per position of the
-    /// block, relative to its first position): by decreasing size of their first-pass region,
-    /// ties in the pass's order. Alice's ranking: the order alone.
-    func rankBlock(_ block: Int, indices: UnsafeMutablePointer<UInt32>) {
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: rankCount + 1) { runEnds in
-            sort(block, indices: indices, rankedPositions: nil, runEnds: runEnds.baseAddress!)
-        }
+    /// The block holding position `position`.
+    @inline(__always)
+    private func block(holding position: Int) -> Int {
+        blockSizeShift >= 0 ? position &>> blockSizeShift : position / blockSize
     }
 
-    /// Bob's ranking of block `block`: writes its key indices in ranked order to `indices`, as
-    /// `rankBlock(_:indices:)` does, and what his searches need besides (all relative to the
-    /// block's first position): to `rankedPositions`, for every position of the unranked order,
-    /// the position in the pass (not relative) that its bit takes; to `sizeRanks`, the rank of
-    /// the region size of every ranked position; to `errorWeightsBefore`, the error weight of
-    /// the block's ranked positions before each one (`balancedSplit`). Bits of equal rank are
-    /// next to each other, so both are written a run of equal ranks at a time.
-    func rankBlock(
-        _ block: Int, indices: UnsafeMutablePointer<UInt32>, rankedPositions: UnsafeMutablePointer<UInt32>,
-        sizeRanks: UnsafeMutablePointer<UInt8>, errorWeightsBefore: UnsafeMutablePointer<UInt64>
-    ) {
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: rankCount + 1) { runEnds in
-            let runEnds = runEnds.baseAddress!
-            sort(block, indices: indices, rankedPositions: rankedPositions, runEnds: runEnds)
-            var runStart = 0
-            var weightBefore: UInt64 = 0
-            for rank in 0..<rankCount {
-                let runEnd = runEnds[rank]
-                let weight = errorWeightOfRank[rank]
-                for position in runStart..<runEnd {
-                    sizeRanks[position] = UInt8(truncatingIfNeeded: rank)
-                    errorWeightsBefore[position] = weightBefore
-                    weightBefore &+= weight
-                }
-                runStart = runEnd
+    /// Rearranges `words`, a key in the second pass's order (one bit per position), into ranked
+    /// order: inside every block, by decreasing size of their first-pass region, ties in the
+    /// pass's order (`cpackedbits_partition_by_masks`, the region ranks being the classes;
+    /// `usingPEXT` false forces its portable path).
+    func rearrange(_ words: UnsafeMutablePointer<UInt64>, usingPEXT: Bool = true) {
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: (blockSize + 63) >> 6 + 1) { scratch in
+            for start in stride(from: 0, to: length, by: blockSize) {
+                cpackedbits_partition_by_masks(
+                    words, start, min(start + blockSize, length), rankMasks, wordCount, rankCount, scratch.baseAddress!, usingPEXT)
             }
         }
     }
 
-    /// The counting sort on the ranks behind both `rankBlock`s, which keeps the pass's order
-    /// among equal sizes: writes the ranked key indices to `indices` and, when given, the
-    /// ranked positions to `rankedPositions` (as `rankBlock` documents them); leaves in
-    /// `runEnds[r]` (`rankCount + 1` entries) the end of rank `r`'s run of ranked positions,
-    /// relative to the block's first position. Inlined, so that Alice's copy has no
-    /// `rankedPositions` branch. (Counts are below the key length: wrapping arithmetic only
-    /// spares the overflow checks.)
+    /// The bits of word `word` that lie inside `positions`.
     @inline(__always)
-    private func sort(
-        _ block: Int, indices: UnsafeMutablePointer<UInt32>, rankedPositions: UnsafeMutablePointer<UInt32>?,
-        runEnds: UnsafeMutablePointer<Int>
-    ) {
-        let positions = range(ofBlock: block)
-        let unrankedIndices = order.originalIndices + positions.lowerBound
-        // Counts per rank, one place up, summed into the start of every rank's run.
-        runEnds.initialize(repeating: 0, count: rankCount + 1)
-        for offset in 0..<positions.count {
-            runEnds[Int(regionRanks[Int(unrankedIndices[offset])]) &+ 1] &+= 1
-        }
-        for rank in 0..<rankCount { runEnds[rank &+ 1] &+= runEnds[rank] }
-        // Each bit goes to its rank's next slot: each start becomes its run's end.
-        for offset in 0..<positions.count {
-            let index = unrankedIndices[offset]
-            let rank = Int(regionRanks[Int(index)])
-            let slot = runEnds[rank]
-            runEnds[rank] = slot &+ 1
-            indices[slot] = index
-            rankedPositions?[offset] = UInt32(truncatingIfNeeded: positions.lowerBound &+ slot)
-        }
+    private static func mask(ofWord word: Int, inside positions: Range<Int>) -> UInt64 {
+        var mask = UInt64.max
+        if word == positions.lowerBound &>> 6 { mask &= UInt64.max &<< UInt64(positions.lowerBound & 63) }
+        let end = positions.upperBound &- word &<< 6
+        if end < 64 { mask &= (1 &<< UInt64(end)) &- 1 }
+        return mask
     }
 
-    /// Lays a key (`key`, original order) out over the positions of block `block` in ranked
-    /// order, `indices` holding the block's ranked key indices (`rankBlock`): bit `p` of
-    /// `words` becomes key bit `indices[p − start]`; the other bits of `words` are kept.
-    func layOut(block: Int, indices: UnsafePointer<UInt32>, key: UnsafeBufferPointer<UInt64>, into words: UnsafeMutablePointer<UInt64>) {
+    /// The ranked position of the bit at position `position` (before ranking), which is key
+    /// index `keyIndex`.
+    @inline(__always)
+    func rankedPosition(ofPosition position: Int, keyIndex: Int) -> Int {
+        let block = block(holding: position)
         let positions = range(ofBlock: block)
-        if positions.lowerBound & 63 == 0 && (positions.count & 63 == 0 || positions.upperBound == length) {
-            // Whole words (the last block's tail bits lie past the key): one vector gather.
-            PackedBits.gather(
-                key, indices: UnsafeBufferPointer(start: indices, count: positions.count),
-                into: UnsafeMutableBufferPointer(start: words + (positions.lowerBound >> 6), count: (positions.count + 63) >> 6))
-            return
+        let rank = Int(regionRanks[keyIndex])
+        // Its run's start, then the bits of its rank before it in the block.
+        var ranked = positions.lowerBound &+ Int(runStarts[block &* (rankCount &+ 1) &+ rank])
+        let mask = rankMasks + rank &* wordCount
+        var word = positions.lowerBound &>> 6
+        while word < position &>> 6 {
+            ranked &+= (mask[word] & Self.mask(ofWord: word, inside: positions)).nonzeroBitCount
+            word &+= 1
         }
-        for position in positions {
-            let index = Int(indices[position - positions.lowerBound])
-            let bit = (key[index >> 6] >> UInt64(index & 63)) & 1
-            let shift = UInt64(position & 63)
-            words[position >> 6] = words[position >> 6] & ~(1 << shift) | bit << shift
+        let below = (1 &<< UInt64(position & 63)) &- 1
+        return ranked &+ (mask[word] & Self.mask(ofWord: word, inside: positions) & below).nonzeroBitCount
+    }
+
+    /// The key index at ranked position `rankedPosition`.
+    func keyIndex(atRankedPosition rankedPosition: Int) -> Int {
+        let block = block(holding: rankedPosition)
+        let positions = range(ofBlock: block)
+        let runs = runStarts + block &* (rankCount &+ 1)
+        let offset = rankedPosition &- positions.lowerBound
+        var rank = 0
+        while Int(runs[rank &+ 1]) <= offset { rank &+= 1 }
+        // The position holding the rank's bit number `remaining` in the block.
+        var remaining = offset &- Int(runs[rank])
+        let mask = rankMasks + rank &* wordCount
+        var word = positions.lowerBound &>> 6
+        while true {
+            let selected = mask[word] & Self.mask(ofWord: word, inside: positions)
+            let count = selected.nonzeroBitCount
+            if remaining < count {
+                return Int(order.originalIndices[word &<< 6 | PackedBits.select(selected, rank: remaining)])
+            }
+            remaining &-= count
+            word &+= 1
         }
     }
 
     /// The split of the stretch `lower..<upper` (at least two positions, inside one ranked
     /// block) that best balances the expected errors of its two parts, in exact integer
-    /// arithmetic, from the block's `sizeRanks` and `errorWeightsBefore` (`rankBlock`): with
-    /// `c(m)` the error weight of `lower..<m` and `t` that of the stretch, the first `m` in
-    /// `lower + 1 ..< upper` with `2 c(m) ≥ t` (the last one if none), or `m − 1` if that is
-    /// strictly closer to half way; the middle when the stretch carries no weight.
-    func balancedSplit(
-        _ lower: Int, _ upper: Int, sizeRanks: UnsafePointer<UInt8>, errorWeightsBefore: UnsafePointer<UInt64>
-    ) -> Int {
-        // c(m) = errorWeightsBefore[m] − errorWeightsBefore[lower] inside the block; `upper` may
-        // be the block's end, so t adds the last position's weight instead. Every weight is below
-        // 2^31 (a density below one half) and a block below 2^32 bits, so twice a sum fits in
-        // 64 bits: wrapping arithmetic only spares the overflow checks.
-        let base = errorWeightsBefore[lower]
-        let total = errorWeightsBefore[upper &- 1] &+ errorWeightOfRank[Int(sizeRanks[upper &- 1])] &- base
-        guard total > 0 else { return lower + (upper - lower) / 2 }
-        // Weights are not negative, so c grows with m: binary search for the first m.
-        var split = lower &+ 1
-        var last = upper &- 1
-        while split < last {
-            let middle = (split &+ last) >> 1
-            if 2 &* (errorWeightsBefore[middle] &- base) >= total { last = middle } else { split = middle &+ 1 }
+    /// arithmetic: with `c(m)` the error weight of `lower..<m` and `t` that of the stretch, the
+    /// first `m` in `lower + 1 ..< upper` with `2 c(m) ≥ t` (the last one if none), or `m − 1`
+    /// if that is strictly closer to half way; the middle when the stretch carries no weight.
+    ///
+    /// Inside a run of equal ranks `c` grows by the rank's weight per position, so the first
+    /// such `m` of a run is a division; only the runs the stretch overlaps are visited. Every
+    /// weight is below 2^31 (a density below one half) and a block below 2^32 bits, so twice a
+    /// sum fits in 64 bits: wrapping arithmetic only spares the overflow checks.
+    func balancedSplit(_ lower: Int, _ upper: Int) -> Int {
+        let start = range(ofBlock: block(holding: lower)).lowerBound
+        let runs = runStarts + block(holding: lower) &* (rankCount &+ 1)
+        let stretchStart = lower &- start
+        let stretchEnd = upper &- start
+        var firstRank = 0
+        while Int(runs[firstRank &+ 1]) <= stretchStart { firstRank &+= 1 }
+        /// The error weight of the stretch's positions before `end` (relative to the block).
+        func weight(before end: Int) -> UInt64 {
+            var sum: UInt64 = 0
+            var rank = firstRank
+            while rank < rankCount && Int(runs[rank]) < end {
+                let overlap = min(Int(runs[rank &+ 1]), end) &- max(Int(runs[rank]), stretchStart)
+                sum &+= UInt64(truncatingIfNeeded: overlap) &* errorWeightOfRank[rank]
+                rank &+= 1
+            }
+            return sum
         }
-        let reached = errorWeightsBefore[split] - base
+        let total = weight(before: stretchEnd)
+        guard total > 0 else { return lower + (upper - lower) / 2 }
+        // c is not decreasing and stays below half way up to each run's start (else an earlier
+        // run would have reached it): the first run that reaches it holds the first m.
+        var split = stretchEnd &- 1
+        var before: UInt64 = 0
+        var rank = firstRank
+        while rank < rankCount && Int(runs[rank]) < stretchEnd {
+            let runStart = max(Int(runs[rank]), stretchStart)
+            let runEnd = min(Int(runs[rank &+ 1]), stretchEnd)
+            let weight = errorWeightOfRank[rank]
+            if weight > 0 {
+                let needed = total &- 2 &* before
+                let steps = Int(truncatingIfNeeded: (needed &+ 2 &* weight &- 1) / (2 &* weight))
+                if steps <= runEnd &- runStart {
+                    split = runStart &+ steps
+                    break
+                }
+            }
+            before &+= UInt64(truncatingIfNeeded: runEnd &- runStart) &* weight
+            rank &+= 1
+        }
+        // c(lower) = 0 < t/2, so the first m is past `lower`; past the stretch, the last one.
+        split = min(split, stretchEnd &- 1)
+        let reached = weight(before: split)
         // Distances from half way, doubled: |2 c(m) − t| against t − 2 c(m − 1).
-        let distance = 2 * reached >= total ? 2 * reached - total : total - 2 * reached
-        if split > lower + 1 && total - 2 * (errorWeightsBefore[split - 1] - base) < distance { return split - 1 }
-        return split
+        let distance = 2 &* reached >= total ? 2 &* reached &- total : total &- 2 &* reached
+        if split > stretchStart &+ 1 && total &- 2 &* weight(before: split &- 1) < distance { return start &+ split &- 1 }
+        return start &+ split
     }
 
     /// The probability that a bit is in error in a stretch of `regionSize` bits known to hold an

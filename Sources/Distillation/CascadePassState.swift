@@ -28,23 +28,12 @@ final class CascadePassState: @unchecked Sendable {
     private let originalIndices: UnsafePointer<UInt32>?
     /// For a permuted pass, `permutedPositions[i]` is the position of key index `i` (else nil).
     private let permutedPositions: UnsafePointer<UInt32>?
-    /// For a pass ranked by error likelihood, its ranking, which orders each block when it is
-    /// first searched and sets the splits; else nil (splits in the middle).
+    /// For a pass ranked by error likelihood, its ranking, which orders the bits inside every
+    /// block (Bob's key in the pass, `permutedKey`, is in ranked order) and sets the splits;
+    /// else nil (splits in the middle).
     private var ranking: CascadeLikelihoodRanking?
     /// `ranking` without reference counting, for the hot paths.
     private var unownedRanking: Unmanaged<CascadeLikelihoodRanking>?
-    /// For a ranked pass, `2 · length` entries: the key index at every ranked position, then
-    /// for every position of the order before ranking (`permutedPositions`), the ranked position
-    /// of its bit; valid inside ranked blocks only. Else nil.
-    private var rankedTables: UnsafeMutablePointer<UInt32>?
-    /// For a ranked pass, the rank of the region size of every ranked position (valid inside
-    /// ranked blocks), which sets the splits. Else nil.
-    private var sizeRanks: UnsafeMutablePointer<UInt8>?
-    /// For a ranked pass, the error weight of the ranked positions of its block before every
-    /// ranked position (valid inside ranked blocks), which sets the splits. Else nil.
-    private var errorWeightsBefore: UnsafeMutablePointer<UInt64>?
-    /// For a ranked pass, one bit per block, set once the block is ranked. Else nil.
-    private var rankedBlocks: UnsafeMutablePointer<UInt64>?
     /// Whether this is a split pass.
     private let isSplit: Bool
     /// The split of a split pass (an empty one otherwise), owned by `order`; unowned so that the
@@ -158,27 +147,6 @@ final class CascadePassState: @unchecked Sendable {
         permutedPositions = other.permutedPositions
         ranking = other.ranking
         unownedRanking = other.unownedRanking
-        if let otherTables = other.rankedTables, let otherRanks = other.sizeRanks, let otherWeights = other.errorWeightsBefore,
-           let otherBlocks = other.rankedBlocks {
-            let tables = CascadeScratchPool.take(UInt32.self, count: 2 * other.length)
-            let ranks = CascadeScratchPool.take(UInt8.self, count: other.length)
-            let weights = CascadeScratchPool.take(UInt64.self, count: other.length)
-            let blockWords = (other.blockCount + 63) >> 6
-            let blocks = UnsafeMutablePointer<UInt64>.allocate(capacity: blockWords)
-            blocks.initialize(from: otherBlocks, count: blockWords)
-            // Only ranked blocks hold data (the rest was never written).
-            for block in 0..<other.blockCount where (otherBlocks[block >> 6] >> UInt64(block & 63)) & 1 == 1 {
-                let range = other.range(ofBlock: block)
-                (tables + range.lowerBound).initialize(from: otherTables + range.lowerBound, count: range.count)
-                (tables + other.length + range.lowerBound).initialize(from: otherTables + other.length + range.lowerBound, count: range.count)
-                (ranks + range.lowerBound).initialize(from: otherRanks + range.lowerBound, count: range.count)
-                (weights + range.lowerBound).initialize(from: otherWeights + range.lowerBound, count: range.count)
-            }
-            rankedTables = tables
-            sizeRanks = ranks
-            errorWeightsBefore = weights
-            rankedBlocks = blocks
-        }
         split = other.split
         isSplit = other.isSplit
         splitMembers = other.splitMembers
@@ -222,10 +190,6 @@ final class CascadePassState: @unchecked Sendable {
 
     deinit {
         storage.deallocate()
-        if let rankedTables { CascadeScratchPool.give(rankedTables, count: 2 * length) }
-        if let sizeRanks { CascadeScratchPool.give(sizeRanks, count: length) }
-        if let errorWeightsBefore { CascadeScratchPool.give(errorWeightsBefore, count: length) }
-        rankedBlocks?.deallocate()
     }
 
     /// A copy with its own mutable tables.
@@ -276,7 +240,7 @@ final class CascadePassState: @unchecked Sendable {
     /// block).
     func originalIndex(atPosition position: Int) -> Int {
         if isSplit { return split.originalIndex(atPosition: position) }
-        if let rankedTables { return Int(rankedTables[position]) }
+        if let unownedRanking { return unownedRanking._withUnsafeGuaranteedRef { $0.keyIndex(atRankedPosition: position) } }
         guard let originalIndices else { return position }
         return Int(originalIndices[position])
     }
@@ -325,33 +289,9 @@ final class CascadePassState: @unchecked Sendable {
         let ranking = CascadeLikelihoodRanking(
             order: tables, blockSize: blockSize, firstBlockSize: firstPass.blockSize,
             knownFirstPassSplits: firstPass.knownSplits(), estimatedQBER: estimatedQBER)
+        ranking.rearrange(permutedKey)
         self.ranking = ranking
         unownedRanking = Unmanaged.passUnretained(ranking)
-        rankedTables = CascadeScratchPool.take(UInt32.self, count: 2 * length)
-        sizeRanks = CascadeScratchPool.take(UInt8.self, count: length)
-        errorWeightsBefore = CascadeScratchPool.take(UInt64.self, count: length)
-        let blockWords = (blockCount + 63) >> 6
-        rankedBlocks = .allocate(capacity: blockWords)
-        rankedBlocks?.initialize(repeating: 0, count: blockWords)
-    }
-
-    /// In a ranked pass, ranks block `block` if it is not yet: writes its ranked order, the
-    /// ranked position of each of its bits, the tables its splits read, and lays Bob's key
-    /// (`key`, original order) out in that order over the block's positions.
-    @inline(__always)
-    private func rankIfNeeded(block: Int, key: UnsafeBufferPointer<UInt64>) {
-        guard let rankedBlocks, (rankedBlocks[block >> 6] >> UInt64(block & 63)) & 1 == 0,
-              let rankedTables, let sizeRanks, let errorWeightsBefore else { return }
-        let range = range(ofBlock: block)
-        unownedRanking.unsafelyUnwrapped._withUnsafeGuaranteedRef {
-            $0.rankBlock(
-                block, indices: rankedTables + range.lowerBound, rankedPositions: rankedTables + length + range.lowerBound,
-                sizeRanks: sizeRanks + range.lowerBound, errorWeightsBefore: errorWeightsBefore + range.lowerBound)
-        }
-        unownedRanking.unsafelyUnwrapped._withUnsafeGuaranteedRef {
-            $0.layOut(block: block, indices: rankedTables + range.lowerBound, key: key, into: permutedKey)
-        }
-        rankedBlocks[block >> 6] |= 1 << UInt64(block & 63)
     }
 
     /// Whether this is a permuted pass.
@@ -382,10 +322,8 @@ final class CascadePassState: @unchecked Sendable {
     /// Where binary search splits the stretch `lower..<upper` (at least two positions long).
     @inline(__always)
     func split(_ lower: Int, _ upper: Int) -> Int {
-        guard let unownedRanking, let sizeRanks, let errorWeightsBefore else { return lower + (upper - lower) / 2 }
-        return unownedRanking._withUnsafeGuaranteedRef {
-            $0.balancedSplit(lower, upper, sizeRanks: sizeRanks, errorWeightsBefore: errorWeightsBefore)
-        }
+        guard let unownedRanking else { return lower + (upper - lower) / 2 }
+        return unownedRanking._withUnsafeGuaranteedRef { $0.balancedSplit(lower, upper) }
     }
 
     /// Advances the binary search of block `block` as far as Alice's known parities allow,
@@ -398,7 +336,6 @@ final class CascadePassState: @unchecked Sendable {
     @inline(__always)
     func advanceSearch(ofBlock block: Int, key: UnsafeBufferPointer<UInt64>) -> Int {
         guard hasOddErrorCount(block) else { return Self.blockIsEven }
-        if rankedBlocks != nil { rankIfNeeded(block: block, key: key) }
         let cursorRange = cursorRanges + 2 * block
         var lower: Int
         var upper: Int
@@ -467,8 +404,8 @@ final class CascadePassState: @unchecked Sendable {
             var position = Int(permutedPositions[originalIndex])
             // Ranking keeps every bit in its block; a ranked block has its own layout.
             block = blockHolding(position)
-            if let rankedBlocks, let rankedTables, (rankedBlocks[block >> 6] >> UInt64(block & 63)) & 1 == 1 {
-                position = Int(rankedTables[length + position])
+            if let unownedRanking {
+                position = unownedRanking._withUnsafeGuaranteedRef { $0.rankedPosition(ofPosition: position, keyIndex: originalIndex) }
             }
             permutedKey[position >> 6] ^= 1 << UInt64(position & 63)
         } else {

@@ -61,6 +61,11 @@ final class CascadeReferenceKeys: @unchecked Sendable {
         splits.deallocate()
     }
 
+    /// The key in the order of pass `pass` if it is a permuted pass, else in original order.
+    func words(ofPass pass: Int) -> UnsafeBufferPointer<UInt64> {
+        UnsafeBufferPointer(start: words + keyOffsets[pass], count: wordCount)
+    }
+
     /// Alice's parity of a query whose pass and range have been checked.
     @inline(__always)
     func parity(of query: CascadeParityQuery) -> Bool {

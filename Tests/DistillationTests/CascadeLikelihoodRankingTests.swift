@@ -34,129 +34,101 @@ import Testing
         (0..<k).reduce(1.0) { $0 * Double(n - $1) / Double($1 + 1) }
     }
 
-    /// Bob's tables for every block of `ranking`, position by position (`rankBlock`).
-    private struct RankedTables {
-        var indices: [UInt32]
-        var rankedPositions: [UInt32]
-        var sizeRanks: [UInt8]
-        var errorWeightsBefore: [UInt64]
-    }
-
-    /// Ranks every block of `ranking` as Bob does.
-    private func rankAll(_ ranking: CascadeLikelihoodRanking) -> RankedTables {
-        let length = ranking.length
-        var tables = RankedTables(
-            indices: [UInt32](repeating: 0, count: length), rankedPositions: [UInt32](repeating: 0, count: length),
-            sizeRanks: [UInt8](repeating: 0, count: length), errorWeightsBefore: [UInt64](repeating: 0, count: length))
-        for block in 0..<((length + ranking.blockSize - 1) / ranking.blockSize) {
-            let start = ranking.range(ofBlock: block).lowerBound
-            tables.indices.withUnsafeMutableBufferPointer { indices in
-                tables.rankedPositions.withUnsafeMutableBufferPointer { rankedPositions in
-                    tables.sizeRanks.withUnsafeMutableBufferPointer { sizeRanks in
-                        tables.errorWeightsBefore.withUnsafeMutableBufferPointer { weights in
-                            ranking.rankBlock(
-                                block, indices: indices.baseAddress! + start, rankedPositions: rankedPositions.baseAddress! + start,
-                                sizeRanks: sizeRanks.baseAddress! + start, errorWeightsBefore: weights.baseAddress! + start)
-                        }
-                    }
-                }
-            }
+    /// The size of key index `index`'s first-pass region, as the ranking's documentation defines
+    /// it: the smallest stretch of its first-pass block's tree (split in the middle) that holds
+    /// it and whose split is not in `knownSplits`.
+    private func regionSize(_ index: Int, length: Int, firstBlockSize: Int, knownSplits: [UInt64]) -> Int {
+        var lower = index / firstBlockSize * firstBlockSize
+        var upper = min(lower + firstBlockSize, length)
+        while upper - lower > 1 {
+            let split = lower + (upper - lower) / 2
+            guard (knownSplits[split >> 6] >> UInt64(split & 63)) & 1 == 1 else { break }
+            if index < split { upper = split } else { lower = split }
         }
-        return tables
+        return upper - lower
     }
 
-    /// Ranks every block of `ranking` as Alice does: the ranked key indices alone.
-    private func rankIndices(_ ranking: CascadeLikelihoodRanking) -> [UInt32] {
-        var indices = [UInt32](repeating: 0, count: ranking.length)
-        indices.withUnsafeMutableBufferPointer { indices in
-            for block in 0..<((ranking.length + ranking.blockSize - 1) / ranking.blockSize) {
-                ranking.rankBlock(block, indices: indices.baseAddress! + ranking.range(ofBlock: block).lowerBound)
-            }
+    /// Random first-pass known splits: each split point of each first-pass tree is known with
+    /// probability one half if its parent's is (the first-pass searches' shape).
+    private func randomKnownSplits(length: Int, firstBlockSize: Int, using generator: inout SeededGenerator) -> [UInt64] {
+        var knownSplits = [UInt64](repeating: 0, count: (length + 63) >> 6)
+        var pending: [Range<Int>] = stride(from: 0, to: length, by: firstBlockSize).map { $0..<min($0 + firstBlockSize, length) }
+        while let stretch = pending.popLast() {
+            guard stretch.count > 1, generator.next() & 1 == 1 else { continue }
+            let split = stretch.lowerBound + stretch.count / 2
+            knownSplits[split >> 6] |= 1 << UInt64(split & 63)
+            pending.append(stretch.lowerBound..<split)
+            pending.append(split..<stretch.upperBound)
         }
-        return indices
+        return knownSplits
     }
 
-    /// A 40-bit key with first-pass blocks of 16, 16 and 8 bits and known splits 8, 4, 6 (block
-    /// 0: regions 0..<4, 4..<6, 6..<8, 8..<16) and 36 (block 2: 32..<36, 36..<40); block 1 was
-    /// never searched. Every second-pass block (10 bits of a seeded permutation) must hold the
-    /// same bits as before, ordered by decreasing region size and then by their old position,
-    /// whether ranked with a QBER (Bob) or without (Alice); Bob's ranked position of every bit
-    /// points back to it. The ranking keeps its own copy of the known splits: changing them
-    /// afterwards changes nothing.
-    @Test func ranksEveryBlockByRegionSizeThenPosition() {
-        let length = 40
-        var knownSplits = [UInt64](repeating: 0, count: 1)
-        for split in [8, 4, 6, 36] { knownSplits[0] |= 1 << UInt64(split) }
-        var regionSize = [Int](repeating: 16, count: length)
-        for index in 0..<4 { regionSize[index] = 4 }
-        for index in 4..<8 { regionSize[index] = 2 }
-        for index in 8..<16 { regionSize[index] = 8 }
-        for index in 32..<40 { regionSize[index] = 4 }
-        var generator = SeededGenerator(seed: 3)
+    /// For keys of one to several words, blocks inside a word, across words and not aligned to
+    /// them: every second-pass block (a seeded permutation) must hold the same bits as before,
+    /// ordered by decreasing region size and then by their old position, whether ranked with a
+    /// QBER (Bob) or without (Alice); `rearrange` must move every bit to its ranked position and
+    /// keep the bits past the key, with PEXT and without; `rankedPosition` must invert `keyIndex`. The ranking keeps
+    /// its own record of the known splits: changing them afterwards changes nothing.
+    @Test(arguments: [(40, 10, 16), (64, 64, 16), (300, 64, 8), (300, 100, 16), (517, 48, 32), (1000, 128, 20)])
+    func ranksEveryBlockByRegionSizeThenPosition(length: Int, blockSize: Int, firstBlockSize: Int) {
+        var generator = SeededGenerator(seed: UInt64(length * 1000 + blockSize))
+        var knownSplits = randomKnownSplits(length: length, firstBlockSize: firstBlockSize, using: &generator)
+        let regionSizes = (0..<length).map { regionSize($0, length: length, firstBlockSize: firstBlockSize, knownSplits: knownSplits) }
         var shuffled = (0..<UInt32(length)).map { $0 }
         shuffled.shuffle(using: &generator)
         let order = CascadePermutationTables(originalIndices: shuffled)
         let (bob, alice) = knownSplits.withUnsafeBufferPointer { splits in
-            (CascadeLikelihoodRanking(order: order, blockSize: 10, firstBlockSize: 16, knownFirstPassSplits: splits, estimatedQBER: 0.07),
-             CascadeLikelihoodRanking(order: order, blockSize: 10, firstBlockSize: 16, knownFirstPassSplits: splits, estimatedQBER: nil))
+            (CascadeLikelihoodRanking(
+                order: order, blockSize: blockSize, firstBlockSize: firstBlockSize, knownFirstPassSplits: splits, estimatedQBER: 0.07),
+             CascadeLikelihoodRanking(
+                order: order, blockSize: blockSize, firstBlockSize: firstBlockSize, knownFirstPassSplits: splits, estimatedQBER: nil))
         }
-        knownSplits[0] = ~0
-        let bobRanked = rankAll(bob)
-        let aliceIndices = rankIndices(alice)
-        for start in stride(from: 0, to: length, by: 10) {
-            let before = (start..<start + 10).map { (index: Int(shuffled[$0]), position: $0) }
-            let expected = before.sorted { (-regionSize[$0.index], $0.position) < (-regionSize[$1.index], $1.position) }.map(\.index)
-            #expect(bobRanked.indices[start..<start + 10].map { Int($0) } == expected, "block at \(start)")
+        for index in knownSplits.indices { knownSplits[index] = ~0 }
+        var expected: [Int] = []
+        for start in stride(from: 0, to: length, by: blockSize) {
+            let before = (start..<min(start + blockSize, length)).map { (index: Int(shuffled[$0]), position: $0) }
+            expected += before.sorted { (-regionSizes[$0.index], $0.position) < (-regionSizes[$1.index], $1.position) }.map(\.index)
         }
-        #expect(aliceIndices == bobRanked.indices)
-        #expect((0..<length).allSatisfy { bobRanked.indices[Int(bobRanked.rankedPositions[$0])] == shuffled[$0] })
-        #expect((0..<length).allSatisfy { Int(bobRanked.rankedPositions[$0]) / 10 == $0 / 10 })
-        // Ranks follow sizes: 16, 8, 4, 2 are ranks 0, 1, 2, 3 (no region of 1 bit here).
-        let rankOfSize = [16: 0, 8: 1, 4: 2, 2: 3]
-        #expect((0..<length).allSatisfy { Int(bobRanked.sizeRanks[$0]) == rankOfSize[regionSize[Int(bobRanked.indices[$0])]] })
+        #expect((0..<length).map { bob.keyIndex(atRankedPosition: $0) } == expected)
+        #expect((0..<length).map { alice.keyIndex(atRankedPosition: $0) } == expected)
+        let rankedPositions = (0..<length).map { bob.rankedPosition(ofPosition: $0, keyIndex: Int(shuffled[$0])) }
+        #expect((0..<length).allSatisfy { expected[rankedPositions[$0]] == Int(shuffled[$0]) && rankedPositions[$0] / blockSize == $0 / blockSize })
+        // A random key laid out in the pass's order, then rearranged; the bits past the key are set.
+        let key = BitVector(randomCount: length, using: &generator)
+        var words = [UInt64](repeating: 0, count: (length + 63) >> 6)
+        for position in 0..<length where key[Int(shuffled[position])] { words[position >> 6] |= 1 << UInt64(position & 63) }
+        if length & 63 != 0 { words[words.count - 1] |= ~0 << UInt64(length & 63) }
+        for usingPEXT in [true, false] {
+            var rearranged = words
+            rearranged.withUnsafeMutableBufferPointer { alice.rearrange($0.baseAddress!, usingPEXT: usingPEXT) }
+            #expect((0..<length).allSatisfy { (rearranged[$0 >> 6] >> UInt64($0 & 63)) & 1 == (key[expected[$0]] ? 1 : 0) })
+            if length & 63 != 0 { #expect(rearranged[words.count - 1] >> UInt64(length & 63) == ~0 >> UInt64(length & 63)) }
+        }
     }
 
     /// Every split of every stretch of a ranked block lies strictly inside it and follows the
-    /// documented rule, checked by brute force over the weights the documentation defines (as
-    /// is each ranked position's weight before it in its block); a stretch of equal weights
-    /// splits in the middle.
-    @Test func balancedSplitsFollowTheDocumentedRule() {
-        let length = 64
-        var knownSplits: [UInt64] = [0]
-        for split in [8, 4, 2, 24, 20, 40] { knownSplits[0] |= 1 << UInt64(split) }
+    /// documented rule, checked by brute force over the weights the documentation defines, in
+    /// blocks inside one word and across words; a stretch of equal weights splits in the middle.
+    @Test(arguments: [(64, 32, 16), (256, 96, 16), (200, 64, 8)])
+    func balancedSplitsFollowTheDocumentedRule(length: Int, blockSize: Int, firstBlockSize: Int) {
+        var generator = SeededGenerator(seed: UInt64(length + blockSize))
+        let knownSplits = randomKnownSplits(length: length, firstBlockSize: firstBlockSize, using: &generator)
         let order = CascadePermutationTables(originalIndices: (0..<UInt32(length)).reversed())
         let ranking = knownSplits.withUnsafeBufferPointer {
-            CascadeLikelihoodRanking(order: order, blockSize: 32, firstBlockSize: 16, knownFirstPassSplits: $0, estimatedQBER: 0.05)
-        }
-        let ranked = rankAll(ranking)
-        let indices = ranked.indices
-        // Weights as the ranking's documentation defines them, from each ranked bit's region.
-        func regionSize(_ index: Int) -> Int {
-            var lower = index / 16 * 16
-            var upper = lower + 16
-            while upper - lower > 1 {
-                let split = lower + (upper - lower) / 2
-                guard (knownSplits[0] >> UInt64(split)) & 1 == 1 else { break }
-                if index < split { upper = split } else { lower = split }
-            }
-            return upper - lower
+            CascadeLikelihoodRanking(
+                order: order, blockSize: blockSize, firstBlockSize: firstBlockSize, knownFirstPassSplits: $0, estimatedQBER: 0.05)
         }
         let weights = (0..<length).map {
-            UInt64((CascadeLikelihoodRanking.expectedErrorDensity(regionSize: regionSize(Int(indices[$0])), qber: 0.05)
+            let size = regionSize(ranking.keyIndex(atRankedPosition: $0), length: length, firstBlockSize: firstBlockSize, knownSplits: knownSplits)
+            return UInt64((CascadeLikelihoodRanking.expectedErrorDensity(regionSize: size, qber: 0.05)
                 * CascadeLikelihoodRanking.errorWeightScale).rounded())
         }
-        #expect((0..<length).allSatisfy { ranked.errorWeightsBefore[$0] == weights[($0 / 32 * 32)..<$0].reduce(0, +) })
-        func split(_ lower: Int, _ upper: Int) -> Int {
-            ranked.sizeRanks.withUnsafeBufferPointer { sizeRanks in
-                ranked.errorWeightsBefore.withUnsafeBufferPointer { errorWeightsBefore in
-                    ranking.balancedSplit(lower, upper, sizeRanks: sizeRanks.baseAddress!, errorWeightsBefore: errorWeightsBefore.baseAddress!)
-                }
-            }
-        }
-        for blockStart in [0, 32] {
-            for lower in blockStart..<(blockStart + 32) {
-                for upper in stride(from: lower + 2, through: blockStart + 32, by: 1) {
-                    let split = split(lower, upper)
+        var equalWeightStretches = 0
+        for blockStart in stride(from: 0, to: length, by: blockSize) {
+            let blockEnd = min(blockStart + blockSize, length)
+            for lower in blockStart..<blockEnd {
+                for upper in stride(from: lower + 2, through: blockEnd, by: 1) {
+                    let split = ranking.balancedSplit(lower, upper)
                     let total = weights[lower..<upper].reduce(0, +)
                     var expected = lower + (upper - lower) / 2
                     if total > 0 {
@@ -167,13 +139,13 @@ import Testing
                         expected = first > lower + 1 && distance(first - 1) < distance(first) ? first - 1 : first
                     }
                     #expect(split > lower && split < upper && split == expected, "\(lower)..<\(upper)")
+                    if (upper - lower) % 2 == 0 && Set(weights[lower..<upper]).count == 1 {
+                        #expect(split == lower + (upper - lower) / 2)
+                        equalWeightStretches += 1
+                    }
                 }
             }
         }
-        // Block 1 (positions 32..<64, key indices 31 down to 0) puts its 16 bits of 8-bit
-        // regions (indices 24..<32 and 8..<16) first: eight bits of equal weight split in
-        // the middle.
-        #expect((32..<40).allSatisfy { [24, 8].contains(Int(indices[$0]) / 8 * 8) })
-        #expect(split(32, 40) == 36)
+        #expect(equalWeightStretches > 0)
     }
 }

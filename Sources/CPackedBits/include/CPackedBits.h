@@ -14,4 +14,22 @@
 void cpackedbits_gather(uint64_t *target, const uint64_t *source, const uint32_t *indices, size_t count,
                         bool allow_vector);
 
+/// Writes one mask per class over positions `0..<count`: bit `p` of the `mask_stride` words at
+/// `masks + c * mask_stride` is set when `classes[indices[p]] == c`, for every class `c` below
+/// `class_count` (at most 256); the words past position `count` are left as they are. With
+/// SSE2, sixteen positions' classes are compared at once.
+void cpackedbits_class_masks(const uint32_t *indices, const uint8_t *classes, size_t count, size_t class_count,
+                             uint64_t *masks, size_t mask_stride);
+
+/// Partitions the bits at positions `start..<end` of `words` (64 per word, least-significant
+/// bit first) stably by class: the bits of class 0 first, in position order, then those of
+/// class 1, and so on; the other bits of `words` are kept. Position `p` is of class `c` when
+/// bit `p` of the `mask_stride` words at `masks + c * mask_stride` is set (exactly one class
+/// per position, `class_count` classes). `scratch` holds one word per word that
+/// `start..<end` touches. With `allow_pext` and BMI2 (but not on AMD Zen 1 and 2, where PEXT
+/// is microcoded), each class's bits of a word are extracted by one PEXT, else one bit at a
+/// time; both paths give the same words.
+void cpackedbits_partition_by_masks(uint64_t *words, size_t start, size_t end, const uint64_t *masks,
+                                    size_t mask_stride, size_t class_count, uint64_t *scratch, bool allow_pext);
+
 #endif

@@ -1,0 +1,98 @@
+#include "CPackedBits.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+void cpackedbits_class_masks(const uint32_t *indices, const uint8_t *classes, size_t count, size_t class_count,
+                             uint64_t *masks, size_t mask_stride) {
+    // A word at a time: its 64 positions' classes in a row (past `count`, class 0, cleared
+    // below), then one mask word per class, so no mask word is read back per position.
+    uint8_t row[64];
+    for (size_t word = 0; word * 64 < count; word++) {
+        size_t first = word * 64;
+        size_t width = count - first < 64 ? count - first : 64;
+        for (size_t bit = 0; bit < width; bit++) row[bit] = classes[indices[first + bit]];
+        for (size_t bit = width; bit < 64; bit++) row[bit] = 0;
+        uint64_t valid = width == 64 ? ~0ULL : (1ULL << width) - 1;
+        for (size_t class = 0; class < class_count; class++) {
+            uint64_t bits = 0;
+#if defined(__x86_64__)
+            __m128i wanted = _mm_set1_epi8((char)class);
+            for (int part = 0; part < 4; part++) {
+                __m128i chunk = _mm_loadu_si128((const __m128i *)(row + 16 * part));
+                bits |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, wanted)) << (16 * part);
+            }
+#else
+            for (int bit = 0; bit < 64; bit++) bits |= (uint64_t)(row[bit] == class) << bit;
+#endif
+            masks[class * mask_stride + word] = bits & valid;
+        }
+    }
+}
+
+/// The bits of word `word` that lie inside positions `start..<end`.
+static inline uint64_t range_mask(size_t word, size_t start, size_t end) {
+    uint64_t mask = ~0ULL;
+    if (word == start / 64) mask &= ~0ULL << (start % 64);
+    size_t upper = end - word * 64;
+    if (upper < 64) mask &= (1ULL << upper) - 1;
+    return mask;
+}
+
+#if defined(__x86_64__)
+/// PEXT: the bits of `value` at the set bits of `mask`, packed towards bit 0.
+__attribute__((target("bmi2"))) static uint64_t extract_bmi2(uint64_t value, uint64_t mask) {
+    return _pext_u64(value, mask);
+}
+#endif
+
+/// PEXT one bit at a time.
+static uint64_t extract_portable(uint64_t value, uint64_t mask) {
+    uint64_t packed = 0;
+    for (unsigned target = 0; mask != 0; target++, mask &= mask - 1) {
+        packed |= ((value >> __builtin_ctzll(mask)) & 1) << target;
+    }
+    return packed;
+}
+
+/// Whether PEXT is a fast instruction on this CPU.
+static bool has_fast_pext(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("bmi2") && !__builtin_cpu_is("znver1") && !__builtin_cpu_is("znver2");
+#else
+    return false;
+#endif
+}
+
+void cpackedbits_partition_by_masks(uint64_t *words, size_t start, size_t end, const uint64_t *masks,
+                                    size_t mask_stride, size_t class_count, uint64_t *scratch, bool allow_pext) {
+    if (start >= end) return;
+    uint64_t (*extract)(uint64_t, uint64_t) = extract_portable;
+#if defined(__x86_64__)
+    if (allow_pext && has_fast_pext()) extract = extract_bmi2;
+#endif
+    // Each class's bits, word by word through its mask, from a copy of the touched words, whose
+    // bits in the range are then cleared.
+    size_t first = start / 64;
+    size_t last = (end - 1) / 64;
+    for (size_t word = first; word <= last; word++) {
+        scratch[word - first] = words[word];
+        words[word] &= ~range_mask(word, start, end);
+    }
+    size_t target = start;
+    for (size_t class = 0; class < class_count; class++) {
+        const uint64_t *mask = masks + class * mask_stride;
+        for (size_t word = first; word <= last; word++) {
+            uint64_t selected = mask[word] & range_mask(word, start, end);
+            if (selected == 0) continue;
+            uint64_t bits = extract(scratch[word - first], selected);
+            unsigned count = (unsigned)__builtin_popcountll(selected);
+            unsigned shift = target % 64;
+            words[target / 64] |= bits << shift;
+            if (shift + count > 64) words[target / 64 + 1] |= bits >> (64 - shift);
+            target += count;
+        }
+    }
+}
