@@ -4,10 +4,22 @@
 #include <immintrin.h>
 #endif
 
+/// The bits of word `word` that lie inside positions `start..<end`.
+static inline uint64_t range_mask(size_t word, size_t start, size_t end) {
+    uint64_t mask = ~0ULL;
+    if (word == start / 64) mask &= ~0ULL << (start % 64);
+    size_t upper = end - word * 64;
+    if (upper < 64) mask &= (1ULL << upper) - 1;
+    return mask;
+}
+
 void cpackedbits_class_masks(const uint32_t *indices, const uint8_t *classes, size_t count, size_t class_count,
-                             uint64_t *masks, size_t mask_stride) {
+                             uint64_t *masks, size_t mask_stride, size_t block_size, uint32_t *run_starts) {
+    size_t block_count = (count + block_size - 1) / block_size;
+    for (size_t entry = 0; entry < block_count * (class_count + 1); entry++) run_starts[entry] = 0;
     // A word at a time: its 64 positions' classes in a row (past `count`, class 0, cleared
-    // below), then one mask word per class, so no mask word is read back per position.
+    // below), then one mask word per class, so no mask word is read back per position. Each
+    // class's count per block goes one entry up, summed into run starts at the end.
     uint8_t row[64];
     for (size_t word = 0; word * 64 < count; word++) {
         size_t first = word * 64;
@@ -15,6 +27,8 @@ void cpackedbits_class_masks(const uint32_t *indices, const uint8_t *classes, si
         for (size_t bit = 0; bit < width; bit++) row[bit] = classes[indices[first + bit]];
         for (size_t bit = width; bit < 64; bit++) row[bit] = 0;
         uint64_t valid = width == 64 ? ~0ULL : (1ULL << width) - 1;
+        size_t first_block = first / block_size;
+        size_t last_block = (first + width - 1) / block_size;
         for (size_t class = 0; class < class_count; class++) {
             uint64_t bits = 0;
 #if defined(__x86_64__)
@@ -26,18 +40,23 @@ void cpackedbits_class_masks(const uint32_t *indices, const uint8_t *classes, si
 #else
             for (int bit = 0; bit < 64; bit++) bits |= (uint64_t)(row[bit] == class) << bit;
 #endif
-            masks[class * mask_stride + word] = bits & valid;
+            bits &= valid;
+            masks[class * mask_stride + word] = bits;
+            if (first_block == last_block) {
+                run_starts[first_block * (class_count + 1) + class + 1] += (uint32_t)__builtin_popcountll(bits);
+                continue;
+            }
+            for (size_t block = first_block; block <= last_block; block++) {
+                size_t block_end = (block + 1) * block_size < count ? (block + 1) * block_size : count;
+                uint64_t inside = bits & range_mask(word, block * block_size, block_end);
+                run_starts[block * (class_count + 1) + class + 1] += (uint32_t)__builtin_popcountll(inside);
+            }
         }
     }
-}
-
-/// The bits of word `word` that lie inside positions `start..<end`.
-static inline uint64_t range_mask(size_t word, size_t start, size_t end) {
-    uint64_t mask = ~0ULL;
-    if (word == start / 64) mask &= ~0ULL << (start % 64);
-    size_t upper = end - word * 64;
-    if (upper < 64) mask &= (1ULL << upper) - 1;
-    return mask;
+    for (size_t block = 0; block < block_count; block++) {
+        uint32_t *runs = run_starts + block * (class_count + 1);
+        for (size_t class = 0; class < class_count; class++) runs[class + 1] += runs[class];
+    }
 }
 
 #if defined(__x86_64__)
@@ -66,15 +85,11 @@ static bool has_fast_pext(void) {
 #endif
 }
 
-void cpackedbits_partition_by_masks(uint64_t *words, size_t start, size_t end, const uint64_t *masks,
-                                    size_t mask_stride, size_t class_count, uint64_t *scratch, bool allow_pext) {
-    if (start >= end) return;
-    uint64_t (*extract)(uint64_t, uint64_t) = extract_portable;
-#if defined(__x86_64__)
-    if (allow_pext && has_fast_pext()) extract = extract_bmi2;
-#endif
+/// Partitions the block at positions `start..<end` (see `cpackedbits_partition_by_masks`).
+static void partition_block(uint64_t *words, size_t start, size_t end, const uint64_t *masks, size_t mask_stride,
+                            size_t class_count, uint64_t *scratch, uint64_t (*extract)(uint64_t, uint64_t)) {
     // Each class's bits, word by word through its mask, from a copy of the touched words, whose
-    // bits in the range are then cleared.
+    // bits in the block are then cleared.
     size_t first = start / 64;
     size_t last = (end - 1) / 64;
     for (size_t word = first; word <= last; word++) {
@@ -94,5 +109,17 @@ void cpackedbits_partition_by_masks(uint64_t *words, size_t start, size_t end, c
             if (shift + count > 64) words[target / 64 + 1] |= bits >> (64 - shift);
             target += count;
         }
+    }
+}
+
+void cpackedbits_partition_by_masks(uint64_t *words, size_t count, size_t block_size, const uint64_t *masks,
+                                    size_t mask_stride, size_t class_count, uint64_t *scratch, bool allow_pext) {
+    uint64_t (*extract)(uint64_t, uint64_t) = extract_portable;
+#if defined(__x86_64__)
+    if (allow_pext && has_fast_pext()) extract = extract_bmi2;
+#endif
+    for (size_t start = 0; start < count; start += block_size) {
+        size_t end = count - start < block_size ? count : start + block_size;
+        partition_block(words, start, end, masks, mask_stride, class_count, scratch, extract);
     }
 }

@@ -111,22 +111,8 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
         Self.recordRegionRanks(
             into: regionRanks, length: length, blockSize: fullBlock, knownSplits: knownFirstPassSplits, rankOfSize: rankOfSize)
         rankMasks = .allocate(capacity: max(1, rankCount * wordCount))
-        cpackedbits_class_masks(order.originalIndices, regionRanks, length, rankCount, rankMasks, wordCount)
-        // Every block's runs: its bits of each rank, counted through the masks.
         runStarts = .allocate(capacity: blockCount * (rankCount + 1))
-        for block in 0..<blockCount {
-            let positions = block * blockSize..<min((block + 1) * blockSize, length)
-            let runs = runStarts + block * (rankCount + 1)
-            var start = 0
-            for rank in 0..<rankCount {
-                runs[rank] = UInt32(start)
-                let mask = rankMasks + rank * wordCount
-                for word in positions.lowerBound >> 6...(positions.upperBound - 1) >> 6 {
-                    start += (mask[word] & Self.mask(ofWord: word, inside: positions)).nonzeroBitCount
-                }
-            }
-            runs[rankCount] = UInt32(start)
-        }
+        cpackedbits_class_masks(order.originalIndices, regionRanks, length, rankCount, rankMasks, wordCount, blockSize, runStarts)
     }
 
     /// Writes, for every key index, the rank of the size of its first-pass region: the smallest
@@ -135,10 +121,16 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
         into ranks: UnsafeMutablePointer<UInt8>, length: Int, blockSize: Int,
         knownSplits: UnsafeBufferPointer<UInt64>, rankOfSize: [UInt8]
     ) {
+        // Blocks of a power of two up to 64 bits come a word at a time; the walk below does the
+        // rest, from the first word that holds part of a block.
+        let walkStart = blockSize <= 64 && blockSize.nonzeroBitCount == 1
+            ? recordRegionRanksByWord(into: ranks, length: length, blockSize: blockSize, knownSplits: knownSplits, rankOfSize: rankOfSize)
+            : 0
+        guard walkStart < length else { return }
         // A block none of whose splits is known (about half of them) is one region: every index
         // gets its whole block's rank first (the last block may be shorter), and only the blocks
         // holding a known split are walked.
-        ranks.initialize(repeating: rankOfSize[blockSize], count: length)
+        (ranks + walkStart).initialize(repeating: rankOfSize[blockSize], count: length - walkStart)
         let lastBlockStart = (length - 1) / blockSize * blockSize
         (ranks + lastBlockStart).update(repeating: rankOfSize[length - lastBlockStart], count: length - lastBlockStart)
         let wordCount = (length + 63) >> 6
@@ -160,7 +152,7 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
         // only spares the overflow checks.
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * 64) { stack in
             rankOfSize.withUnsafeBufferPointer { rankOfSize in
-                var knownSplit = firstKnownSplit(from: 0)
+                var knownSplit = firstKnownSplit(from: walkStart)
                 while knownSplit < length {
                     let blockStart = knownSplit / blockSize * blockSize
                     let blockEnd = min(blockStart &+ blockSize, length)
@@ -193,6 +185,69 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
         }
     }
 
+    /// `recordRegionRanks` for the words of positions that hold only whole first-pass blocks of
+    /// `blockSize` bits, a power of two up to 64 (so that they tile each word); returns the
+    /// number of positions written. A bit's region size is `blockSize >> c`, where `c` counts
+    /// the levels of its block's tree, from the root down, whose split on its path is known: a
+    /// word at a time, level `j`'s known splits are spread over their stretches (one multiply)
+    /// and ANDed into the path so far, `P_j`. The sets are nested, so bit `k` of `c` is the XOR
+    /// of `P_j` over `j + 1` a multiple of `2^k`; those three bit planes (`c ≤ 6`) are widened
+    /// to bytes and summed.
+    private static func recordRegionRanksByWord(
+        into ranks: UnsafeMutablePointer<UInt8>, length: Int, blockSize: Int,
+        knownSplits: UnsafeBufferPointer<UInt64>, rankOfSize: [UInt8]
+    ) -> Int {
+        let wordCount = (length / blockSize * blockSize) >> 6
+        let levels = blockSize.trailingZeroBitCount
+        guard wordCount > 0 && levels > 0 else { return 0 }
+        let rankOfCount = (0...levels).map { rankOfSize[blockSize >> $0] }
+        let countsAreRanks = rankOfCount == (0...levels).map { UInt8($0) }
+        // Per level: a bit at the start of every stretch, and a stretch's bits from its start.
+        var stretchStarts: [UInt64] = []
+        var stretchFills: [UInt64] = []
+        for level in 0..<levels {
+            let size = blockSize >> level
+            stretchFills.append(size == 64 ? .max : (1 << UInt64(size)) - 1)
+            stretchStarts.append(UInt64.max / stretchFills[level])
+        }
+        stretchStarts.withUnsafeBufferPointer { stretchStarts in
+            stretchFills.withUnsafeBufferPointer { stretchFills in
+                for word in 0..<wordCount {
+                    let known = knownSplits[word]
+                    var path = UInt64.max
+                    var planes: (UInt64, UInt64, UInt64) = (0, 0, 0)
+                    for level in 0..<levels {
+                        // The known splits of this level's stretches, each spread over its stretch.
+                        let flags = (known &>> UInt64(blockSize &>> (level &+ 1))) & stretchStarts[level]
+                        path &= flags &* stretchFills[level]
+                        planes.0 ^= path
+                        if level & 1 == 1 { planes.1 ^= path }
+                        if level == 3 { planes.2 ^= path }
+                    }
+                    let target = UnsafeMutableRawPointer(ranks + word &<< 6)
+                    for byte in 0..<8 {
+                        let shift = UInt64(8 &* byte)
+                        let counts = Self.widened(planes.0 &>> shift) | Self.widened(planes.1 &>> shift) &<< 1
+                            | Self.widened(planes.2 &>> shift) &<< 2
+                        target.storeBytes(of: counts, toByteOffset: 8 &* byte, as: UInt64.self)
+                    }
+                    if !countsAreRanks {
+                        for offset in 0..<64 { ranks[word &<< 6 &+ offset] = rankOfCount[Int(ranks[word &<< 6 &+ offset])] }
+                    }
+                }
+            }
+        }
+        return wordCount << 6
+    }
+
+    /// The low 8 bits of `bits` as 8 bytes: byte `i` is bit `i`. (Each byte of the product holds
+    /// the 8 bits; the mask keeps bit `i` in byte `i`, and adding 0x7F carries it to the top.)
+    @inline(__always)
+    private static func widened(_ bits: UInt64) -> UInt64 {
+        let spread = ((bits & 0xFF) &* 0x0101_0101_0101_0101) & 0x8040_2010_0804_0201
+        return ((spread &+ 0x7F7F_7F7F_7F7F_7F7F) &>> 7) & 0x0101_0101_0101_0101
+    }
+
     deinit {
         CascadeScratchPool.give(regionRanks, count: length)
         errorWeightOfRank.deallocate()
@@ -218,11 +273,8 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
     /// pass's order (`cpackedbits_partition_by_masks`, the region ranks being the classes;
     /// `usingPEXT` false forces its portable path).
     func rearrange(_ words: UnsafeMutablePointer<UInt64>, usingPEXT: Bool = true) {
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: (blockSize + 63) >> 6 + 1) { scratch in
-            for start in stride(from: 0, to: length, by: blockSize) {
-                cpackedbits_partition_by_masks(
-                    words, start, min(start + blockSize, length), rankMasks, wordCount, rankCount, scratch.baseAddress!, usingPEXT)
-            }
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: blockSize / 64 + 2) { scratch in
+            cpackedbits_partition_by_masks(words, length, blockSize, rankMasks, wordCount, rankCount, scratch.baseAddress!, usingPEXT)
         }
     }
 
@@ -289,12 +341,18 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
     /// weight is below 2^31 (a density below one half) and a block below 2^32 bits, so twice a
     /// sum fits in 64 bits: wrapping arithmetic only spares the overflow checks.
     func balancedSplit(_ lower: Int, _ upper: Int) -> Int {
-        let start = range(ofBlock: block(holding: lower)).lowerBound
-        let runs = runStarts + block(holding: lower) &* (rankCount &+ 1)
+        let block = block(holding: lower)
+        let start = block &* blockSize
+        let runs = runStarts + block &* (rankCount &+ 1)
         let stretchStart = lower &- start
         let stretchEnd = upper &- start
         var firstRank = 0
         while Int(runs[firstRank &+ 1]) <= stretchStart { firstRank &+= 1 }
+        if Int(runs[firstRank &+ 1]) >= stretchEnd {
+            // Inside one run every weight is the same w: 2 c(m) ≥ t from half way up (rounded up),
+            // which is never farther from it than m − 1; with w = 0, the middle.
+            return lower &+ (upper &- lower &+ (errorWeightOfRank[firstRank] > 0 ? 1 : 0)) &>> 1
+        }
         /// The error weight of the stretch's positions before `end` (relative to the block).
         func weight(before end: Int) -> UInt64 {
             var sum: UInt64 = 0

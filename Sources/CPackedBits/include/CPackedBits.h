@@ -16,20 +16,24 @@ void cpackedbits_gather(uint64_t *target, const uint64_t *source, const uint32_t
 
 /// Writes one mask per class over positions `0..<count`: bit `p` of the `mask_stride` words at
 /// `masks + c * mask_stride` is set when `classes[indices[p]] == c`, for every class `c` below
-/// `class_count` (at most 256); the words past position `count` are left as they are. With
-/// SSE2, sixteen positions' classes are compared at once.
+/// `class_count` (at most 256; the bits past `count` are cleared). For the blocks of
+/// `block_size` positions that `0..<count` falls into (the last may be shorter), also writes to
+/// `run_starts` (`class_count + 1` entries per block) where each class's run would start if
+/// the block's positions were sorted by class, relative to the block, then the block's size.
+/// With SSE2, sixteen positions' classes are compared at once.
 void cpackedbits_class_masks(const uint32_t *indices, const uint8_t *classes, size_t count, size_t class_count,
-                             uint64_t *masks, size_t mask_stride);
+                             uint64_t *masks, size_t mask_stride, size_t block_size, uint32_t *run_starts);
 
-/// Partitions the bits at positions `start..<end` of `words` (64 per word, least-significant
-/// bit first) stably by class: the bits of class 0 first, in position order, then those of
-/// class 1, and so on; the other bits of `words` are kept. Position `p` is of class `c` when
-/// bit `p` of the `mask_stride` words at `masks + c * mask_stride` is set (exactly one class
-/// per position, `class_count` classes). `scratch` holds one word per word that
-/// `start..<end` touches. With `allow_pext` and BMI2 (but not on AMD Zen 1 and 2, where PEXT
-/// is microcoded), each class's bits of a word are extracted by one PEXT, else one bit at a
+/// Partitions the bits of every block of `words` (64 per word, least-significant bit first):
+/// the blocks of `block_size` positions that `0..<count` falls into (the last may be shorter).
+/// Inside each block, stably by class: the bits of class 0 first, in position order, then those
+/// of class 1, and so on; the bits past `count` are kept. Position `p` is of class `c` when bit
+/// `p` of the `mask_stride` words at `masks + c * mask_stride` is set (exactly one class per
+/// position, `class_count` classes; `cpackedbits_class_masks`). `scratch` holds
+/// `block_size / 64 + 2` words. With `allow_pext` and BMI2 (but not on AMD Zen 1 and 2, where
+/// PEXT is microcoded), each class's bits of a word are extracted by one PEXT, else one bit at a
 /// time; both paths give the same words.
-void cpackedbits_partition_by_masks(uint64_t *words, size_t start, size_t end, const uint64_t *masks,
+void cpackedbits_partition_by_masks(uint64_t *words, size_t count, size_t block_size, const uint64_t *masks,
                                     size_t mask_stride, size_t class_count, uint64_t *scratch, bool allow_pext);
 
 #endif
