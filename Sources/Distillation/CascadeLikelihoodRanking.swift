@@ -367,30 +367,37 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
         let total = weight(before: stretchEnd)
         guard total > 0 else { return lower + (upper - lower) / 2 }
         // c is not decreasing and stays below half way up to each run's start (else an earlier
-        // run would have reached it): the first run that reaches it holds the first m.
-        var split = stretchEnd &- 1
+        // run would have reached it): the first run whose end reaches it holds the first m.
         var before: UInt64 = 0
         var rank = firstRank
-        while rank < rankCount && Int(runs[rank]) < stretchEnd {
-            let runStart = max(Int(runs[rank]), stretchStart)
+        var runStart = stretchStart
+        while true {
             let runEnd = min(Int(runs[rank &+ 1]), stretchEnd)
             let weight = errorWeightOfRank[rank]
-            if weight > 0 {
-                let needed = total &- 2 &* before
-                let steps = Int(truncatingIfNeeded: (needed &+ 2 &* weight &- 1) / (2 &* weight))
-                if steps <= runEnd &- runStart {
-                    split = runStart &+ steps
-                    break
-                }
+            let after = before &+ UInt64(truncatingIfNeeded: runEnd &- runStart) &* weight
+            if 2 &* after < total {
+                before = after
+                runStart = runEnd
+                rank &+= 1
+                continue
             }
-            before &+= UInt64(truncatingIfNeeded: runEnd &- runStart) &* weight
-            rank &+= 1
+            // The fewest steps k ≥ 1 with 2 (c + k w) ≥ t (w > 0, as 2 c < t ≤ 2 c'): a division
+            // in floating point, then corrected by one step either way if rounding missed.
+            let needed = total &- 2 &* before
+            var steps = Int((Double(needed) / Double(2 &* weight)).rounded(.up))
+            while steps > 1 && 2 &* weight &* UInt64(truncatingIfNeeded: steps &- 1) >= needed { steps &-= 1 }
+            while 2 &* weight &* UInt64(truncatingIfNeeded: steps) < needed { steps &+= 1 }
+            let split = runStart &+ steps
+            guard split < stretchEnd else { break }
+            // Distances from half way, doubled: |2 c(m) − t| = 2 c(m) − t against t − 2 c(m − 1),
+            // m − 1 in the same run.
+            let reached = before &+ weight &* UInt64(truncatingIfNeeded: steps)
+            if split > stretchStart &+ 1 && total &- 2 &* (reached &- weight) < 2 &* reached &- total { return start &+ split &- 1 }
+            return start &+ split
         }
-        // c(lower) = 0 < t/2, so the first m is past `lower`; past the stretch, the last one.
-        split = min(split, stretchEnd &- 1)
-        let reached = weight(before: split)
-        // Distances from half way, doubled: |2 c(m) − t| against t − 2 c(m − 1).
-        let distance = 2 &* reached >= total ? 2 &* reached &- total : total &- 2 &* reached
+        // No m inside the stretch reaches half way: the last one, or m − 1 if strictly closer.
+        let split = stretchEnd &- 1
+        let distance = total &- 2 &* weight(before: split)
         if split > stretchStart &+ 1 && total &- 2 &* weight(before: split &- 1) < distance { return start &+ split &- 1 }
         return start &+ split
     }
