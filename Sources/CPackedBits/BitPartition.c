@@ -99,14 +99,17 @@ static void partition_block(uint64_t *words, size_t start, size_t end, const uin
     size_t target = start;
     for (size_t class = 0; class < class_count; class++) {
         const uint64_t *mask = masks + class * mask_stride;
+        // Without branching on the data: an empty selection adds nothing (once every bit is
+        // placed, to the block's last word), and the bits that spill into the next word (none
+        // unless shift + count > 64) go to the same word otherwise.
         for (size_t word = first; word <= last; word++) {
             uint64_t selected = mask[word] & range_mask(word, start, end);
-            if (selected == 0) continue;
             uint64_t bits = extract(scratch[word - first], selected);
             unsigned count = (unsigned)__builtin_popcountll(selected);
             unsigned shift = target % 64;
-            words[target / 64] |= bits << shift;
-            if (shift + count > 64) words[target / 64 + 1] |= bits >> (64 - shift);
+            size_t index = target / 64 < last ? target / 64 : last;
+            words[index] |= bits << shift;
+            words[index + (shift + count > 64)] |= (bits >> 1) >> (63 - shift);
             target += count;
         }
     }

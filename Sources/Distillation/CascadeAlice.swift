@@ -14,8 +14,8 @@ public struct CascadeAlice: Sendable {
     public let parameters: CascadeParameters
     /// The number of parity bits sent to Bob so far; each one is information leaked to Eve.
     public private(set) var disclosedBits = 0
-    /// The reference key in the order of every pass.
-    private let keys: CascadeReferenceKeys
+    /// The reference key in the order of every pass (the second pass's ranked once it is).
+    private var keys: CascadeReferenceKeys
     /// The words of the last response's parities; the response carries this buffer, which is
     /// reused once the caller has let go of the response.
     private var responseWords: [UInt64] = []
@@ -31,8 +31,6 @@ public struct CascadeAlice: Sendable {
     private var firstPassKnownSplits: [UInt64]
     /// Whether the second pass is ranked (from the first request that asks about a later pass on).
     private var isSecondPassRanked = false
-    /// Once ranked: the reference key in the second pass's ranked order.
-    private var rankedSecondPassKey: [UInt64] = []
 
     /// Creates Alice's side for a block reconciled from the QBER estimate `estimatedQBER` (the
     /// one Bob uses: it sets the block sizes, on which the pass orders depend). Throws if the
@@ -110,13 +108,12 @@ public struct CascadeAlice: Sendable {
         }
         let recordsFirstPassSplits = secondPassOrder != nil && !isSecondPassRanked && answeredRequestCount > 0
         if recordsFirstPassSplits && asksLaterPass { rankSecondPass() }
-        let isSecondPassRanked = isSecondPassRanked
         let wordCount = (queries.count + 63) >> 6
         if parityWords.count != wordCount { parityWords = [UInt64](repeating: 0, count: wordCount) }
         var word: UInt64 = 0
         for index in 0..<queries.count {
             let query = queries[index]
-            let parity = isSecondPassRanked && query.pass == 1 ? rankedSecondPassParity(of: query.range) : keys.parity(of: query)
+            let parity = keys.parity(of: query)
             // Branch-free: the parity is a coin flip, which a branch would mispredict half the time.
             word |= UInt64(parity ? 1 : 0) << UInt64(index & 63)
             if index & 63 == 63 || index == queries.count - 1 {
@@ -136,12 +133,6 @@ public struct CascadeAlice: Sendable {
         disclosedBits += queries.count
     }
 
-    /// The parity of positions `range` of the ranked second pass (laid out for every block
-    /// `range` touches).
-    private func rankedSecondPassParity(of range: Range<Int>) -> Bool {
-        rankedSecondPassKey.withUnsafeBufferPointer { PackedBits.parity($0, range) }
-    }
-
     /// Ranks the second pass's order by error likelihood from the first-pass stretches Bob asked
     /// about so far, as Bob did on reaching it (`CascadeLikelihoodRanking`), and lays her key
     /// out in it.
@@ -152,8 +143,7 @@ public struct CascadeAlice: Sendable {
                 order: secondPassOrder, blockSize: secondBlockSize, firstBlockSize: firstBlockSize,
                 knownFirstPassSplits: $0, estimatedQBER: nil)
         }
-        rankedSecondPassKey = Array(keys.words(ofPass: 1))
-        rankedSecondPassKey.withUnsafeMutableBufferPointer { ranking.rearrange($0.baseAddress!) }
+        keys = keys.rearranging(pass: 1, by: ranking)
         firstPassKnownSplits = []
         isSecondPassRanked = true
     }

@@ -314,7 +314,7 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
         let runs = runStarts + block &* (rankCount &+ 1)
         let offset = rankedPosition &- positions.lowerBound
         var rank = 0
-        while Int(runs[rank &+ 1]) <= offset { rank &+= 1 }
+        for next in 1..<rankCount { rank &+= Int(runs[next]) <= offset ? 1 : 0 }
         // The position holding the rank's bit number `remaining` in the block.
         var remaining = offset &- Int(runs[rank])
         let mask = rankMasks + rank &* wordCount
@@ -346,8 +346,10 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
         let runs = runStarts + block &* (rankCount &+ 1)
         let stretchStart = lower &- start
         let stretchEnd = upper &- start
+        // The run holding the stretch's first position: the last that starts at or before it
+        // (counted without branching on the data, runs[0] being 0).
         var firstRank = 0
-        while Int(runs[firstRank &+ 1]) <= stretchStart { firstRank &+= 1 }
+        for rank in 1..<rankCount { firstRank &+= Int(runs[rank]) <= stretchStart ? 1 : 0 }
         if Int(runs[firstRank &+ 1]) >= stretchEnd {
             // Inside one run every weight is the same w: 2 c(m) ≥ t from half way up (rounded up),
             // which is never farther from it than m − 1; with w = 0, the middle.

@@ -4,9 +4,10 @@ import QKDCore
 /// split passes (a split reads it through its subset mask, `CascadeSplit`), and rearranged into
 /// each permuted pass's order (one gather through the pass's index table).
 ///
-/// Built once, when Alice is created, and only read afterwards, so copies of `CascadeAlice`
-/// share it; its words live in raw memory so that answering a parity costs no reference
-/// counting or bounds checks (hence `@unchecked Sendable`: immutable after init).
+/// Built when Alice is created (and copied once more when she ranks the second pass,
+/// `rearranging(pass:by:)`), and only read afterwards, so copies of `CascadeAlice` share it;
+/// its words live in raw memory so that answering a parity costs no reference counting or
+/// bounds checks (hence `@unchecked Sendable`: immutable after init).
 final class CascadeReferenceKeys: @unchecked Sendable {
     /// The orders; keeps the splits and permutation tables alive.
     private let layout: CascadeLayout
@@ -14,6 +15,8 @@ final class CascadeReferenceKeys: @unchecked Sendable {
     private let wordCount: Int
     /// The key in original order, then the key in the order of every permuted pass.
     private let words: UnsafeMutablePointer<UInt64>
+    /// The number of words in `words`.
+    private let allWordCount: Int
     /// Per pass: where its key starts in `words` (0 for the key order and for split passes).
     private let keyOffsets: UnsafeMutablePointer<Int>
     /// Per pass: its split, unretained (`layout` keeps it alive), or nil.
@@ -30,7 +33,8 @@ final class CascadeReferenceKeys: @unchecked Sendable {
         for order in layout.orders {
             if case .permuted = order { permutedPassCount += 1 }
         }
-        words = .allocate(capacity: max(1, wordCount * (1 + permutedPassCount)))
+        allWordCount = max(1, wordCount * (1 + permutedPassCount))
+        words = .allocate(capacity: allWordCount)
         keyOffsets = .allocate(capacity: max(1, passCount))
         splits = .allocate(capacity: max(1, passCount))
         key.words.withUnsafeBufferPointer { source in
@@ -61,9 +65,26 @@ final class CascadeReferenceKeys: @unchecked Sendable {
         splits.deallocate()
     }
 
-    /// The key in the order of pass `pass` if it is a permuted pass, else in original order.
-    func words(ofPass pass: Int) -> UnsafeBufferPointer<UInt64> {
-        UnsafeBufferPointer(start: words + keyOffsets[pass], count: wordCount)
+    /// A copy of `other` whose key in permuted pass `pass` is rearranged by `ranking`.
+    private init(copying other: CascadeReferenceKeys, rearrangingPass pass: Int, by ranking: CascadeLikelihoodRanking) {
+        precondition(other.keyOffsets[pass] != 0, "only a permuted pass's key can be ranked")
+        layout = other.layout
+        wordCount = other.wordCount
+        passCount = other.passCount
+        allWordCount = other.allWordCount
+        words = .allocate(capacity: allWordCount)
+        words.initialize(from: other.words, count: allWordCount)
+        keyOffsets = .allocate(capacity: max(1, passCount))
+        keyOffsets.initialize(from: other.keyOffsets, count: max(1, passCount))
+        splits = .allocate(capacity: max(1, passCount))
+        splits.initialize(from: other.splits, count: max(1, passCount))
+        ranking.rearrange(words + keyOffsets[pass])
+    }
+
+    /// These keys with the key of permuted pass `pass` rearranged into `ranking`'s order (the
+    /// second pass ranked by error likelihood, `CascadeLikelihoodRanking.rearrange`).
+    func rearranging(pass: Int, by ranking: CascadeLikelihoodRanking) -> CascadeReferenceKeys {
+        CascadeReferenceKeys(copying: self, rearrangingPass: pass, by: ranking)
     }
 
     /// Alice's parity of a query whose pass and range have been checked.
