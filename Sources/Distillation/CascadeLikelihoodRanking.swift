@@ -384,9 +384,10 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
                 continue
             }
             // The fewest steps k ≥ 1 with 2 (c + k w) ≥ t (w > 0, as 2 c < t ≤ 2 c'): a division
-            // in floating point, then corrected by one step either way if rounding missed.
+            // in floating point, truncated (no call to ceil), then corrected by a step or two
+            // either way. Both operands are below 2^63.
             let needed = total &- 2 &* before
-            var steps = Int((Double(needed) / Double(2 &* weight)).rounded(.up))
+            var steps = Int(Double(Int64(bitPattern: needed)) / Double(Int64(bitPattern: 2 &* weight)))
             while steps > 1 && 2 &* weight &* UInt64(truncatingIfNeeded: steps &- 1) >= needed { steps &-= 1 }
             while 2 &* weight &* UInt64(truncatingIfNeeded: steps) < needed { steps &+= 1 }
             let split = runStart &+ steps
