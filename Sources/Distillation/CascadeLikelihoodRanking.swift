@@ -61,6 +61,8 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
     /// (`expectedErrorDensity(regionSize:qber:)`) in units of 2^-32, rounded: integers, so
     /// that every split is exact arithmetic. All zero without a QBER estimate.
     private let errorWeightOfRank: UnsafeMutablePointer<UInt64>
+    /// Per rank, `1 / (2 errorWeightOfRank)` (0 for a zero weight), for `balancedSplit`.
+    private let inverseDoubleWeightOfRank: UnsafeMutablePointer<Double>
     /// Words per position mask, `⌈length / 64⌉`.
     private let wordCount: Int
     /// `rankCount` masks of `wordCount` words: bit `p` of mask `r` is set when the bit at
@@ -102,10 +104,12 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
         rankCount = sizesByRank.count
         var rankOfSize = [UInt8](repeating: 0, count: fullBlock + 1)
         errorWeightOfRank = .allocate(capacity: sizesByRank.count)
+        inverseDoubleWeightOfRank = .allocate(capacity: sizesByRank.count)
         for (rank, size) in sizesByRank.enumerated() {
             rankOfSize[size] = UInt8(rank)
             let density = estimatedQBER.map { Self.expectedErrorDensity(regionSize: size, qber: $0) } ?? 0
             errorWeightOfRank[rank] = UInt64((density * Self.errorWeightScale).rounded())
+            inverseDoubleWeightOfRank[rank] = errorWeightOfRank[rank] > 0 ? 1 / Double(2 * errorWeightOfRank[rank]) : 0
         }
         regionRanks = CascadeScratchPool.take(UInt8.self, count: length)
         Self.recordRegionRanks(
@@ -251,6 +255,7 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
     deinit {
         CascadeScratchPool.give(regionRanks, count: length)
         errorWeightOfRank.deallocate()
+        inverseDoubleWeightOfRank.deallocate()
         rankMasks.deallocate()
         runStarts.deallocate()
     }
@@ -383,11 +388,11 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
                 rank &+= 1
                 continue
             }
-            // The fewest steps k ≥ 1 with 2 (c + k w) ≥ t (w > 0, as 2 c < t ≤ 2 c'): a division
-            // in floating point, truncated (no call to ceil), then corrected by a step or two
-            // either way. Both operands are below 2^63.
+            // The fewest steps k ≥ 1 with 2 (c + k w) ≥ t (w > 0, as 2 c < t ≤ 2 c'): a
+            // multiplication by 1 / (2 w) in floating point, truncated (no call to ceil), then
+            // corrected by a step or two either way.
             let needed = total &- 2 &* before
-            var steps = Int(Double(Int64(bitPattern: needed)) / Double(Int64(bitPattern: 2 &* weight)))
+            var steps = Int(Double(Int64(bitPattern: needed)) * inverseDoubleWeightOfRank[rank])
             while steps > 1 && 2 &* weight &* UInt64(truncatingIfNeeded: steps &- 1) >= needed { steps &-= 1 }
             while 2 &* weight &* UInt64(truncatingIfNeeded: steps) < needed { steps &+= 1 }
             let split = runStart &+ steps

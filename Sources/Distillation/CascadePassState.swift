@@ -279,9 +279,9 @@ final class CascadePassState: @unchecked Sendable {
 
     /// Ranks the bits inside every block of this permuted pass by error likelihood (see
     /// `CascadeLikelihoodRanking`) from the first pass's known splits as they are now, before
-    /// any of its blocks is searched: each block is reordered when it is first searched, and
-    /// splits balance expected errors. Blocks keep their bits, so their parities and odd flags
-    /// stay as they are.
+    /// any of its blocks is searched: Bob's key in the pass is rearranged into ranked order,
+    /// and splits balance expected errors. Blocks keep their bits, so their parities and odd
+    /// flags stay as they are.
     func rankByErrorLikelihood(firstPass: CascadePassState, estimatedQBER: Double) {
         guard case .permuted(let tables) = order, knownParitiesCleared.pointee == 0, ranking == nil else {
             preconditionFailure("only a permuted pass none of whose blocks was searched can be ranked, once")

@@ -1,10 +1,11 @@
 import Foundation
 
-/// Recycles the large per-block tables of Cascade's ranked second pass
-/// (`CascadeLikelihoodRanking`, `CascadePassState`): every block of a run needs tables of the
-/// same sizes, and memory fresh from the system costs a page fault per 4 KiB and a cache miss
-/// per line on first touch (most of the ranking's cost at 10^5 bits before this pool). A
-/// buffer given back is handed out again to the next request of at least its size.
+/// Recycles the per-block table of Cascade's ranked second pass, the region rank of every key
+/// index (`CascadeLikelihoodRanking`): every block of a run needs one of the same size, and
+/// memory fresh from the system costs a page fault per 4 KiB and a cache miss per line on first
+/// touch (most of the ranking's cost at 10^5 bits before this pool, when the ranking also kept
+/// four tables per position). A buffer given back is handed out again to the next request of
+/// at least its size.
 ///
 /// Thread-safe; keeps at most `capacity` buffers and `byteCapacity` bytes (the oldest go first).
 enum CascadeScratchPool {
