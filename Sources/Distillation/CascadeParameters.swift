@@ -110,11 +110,11 @@ public struct CascadeParameters: Sendable, Hashable {
     /// 1.0347 / 1.0433 to 1.0209 / 1.0263 / 1.0287 / 1.0351 at QBER 1 / 2 / 5 / 7 %, and at 2^14
     /// bits by 0.003-0.008 (1000 blocks each, BENCHMARKS.md, "Cascade with a ranked second
     /// pass"), at the price of about 10^-4 more frames left wrong at 2^14 bits (8 of 60 000
-    /// instead of 1 at 2, 5 and 7 %; caught by verification) and of ranking each searched
-    /// block on both sides: about 2.2 times the CPU time of the whole reconciliation at QBER
-    /// 2 %, where the key gained is small (0.06 % of the secret key at 2 %, 0.4 % at 5 %),
-    /// 1.6 to 2.5 times at 7 %, where it is 1.2 % (BENCHMARKS.md, "Cascade without per-round
-    /// overhead").
+    /// instead of 1 at 2, 5 and 7 %; caught by verification) and of ranking the pass on both
+    /// sides and splitting by weight: about 1.7 times the CPU time of the whole reconciliation
+    /// at QBER 2 %, where the key gained is small (0.06 % of the secret key at 2 %, 0.4 % at
+    /// 5 %), 1.4 times at 5 and 7 %, where it is 1.2 % (BENCHMARKS.md, "Cascade's ranking
+    /// without per-position tables").
     public var ranksSecondPassByErrorLikelihood: Bool
 
     /// The seed from which the order of every pass after the first is derived (see
