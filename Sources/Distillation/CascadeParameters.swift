@@ -173,13 +173,9 @@ public struct CascadeParameters: Sendable, Hashable {
     ///
     /// - QBER below 1.5 %: `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 2 k₁` (at 1 %: 128, 256),
     /// - 1.5 % up to 6 %: `k₁ = 2^⌈log₂(1/QBER) − 1⌉`, `k₂ = 8 k₁` (at 2 %: 32, 256; at 5 %: 16, 128),
-    /// - 6 % and above: the first block of "Cascade opt. (8)", `k₁ = 2^⌈log₂(1/QBER) − 0.5⌉`,
-    ///   `k₂ = 4 k₁` (at 6 and 7 %: 16, 64; at 10 %: 8, 32), and the second pass ranked by
-    ///   error likelihood (`ranksSecondPassByErrorLikelihood`: where it gains the most key, and
-    ///   needed for f ≤ 1.04 at 7 %). "Opt. (7)"'s `2^⌈log₂(1/QBER)⌉` doubles `k₁` just above
-    ///   each power of two's reciprocal: with it f was 1.0471 / 1.0399 at 6 % (2^14 / 10^5 bits)
-    ///   and 1.0551 / 1.0508 at 10 %, against 1.0352 / 1.0312 and 1.0460 / 1.0434 now; at 7 %
-    ///   both rules give 16.
+    /// - 6 % and above: "Cascade opt. (7)", `k₁ = 2^⌈log₂(1/QBER)⌉`, `k₂ = 4 k₁` (at 7 %: 16, 64),
+    ///   and the second pass ranked by error likelihood (`ranksSecondPassByErrorLikelihood`:
+    ///   where it gains the most key, and needed for f ≤ 1.04 at 7 %).
     /// Later passes are random halves in every case. Every size is a power of two: sizes in
     /// between (k₁ = 48 or 40 at 2 %, 24 or 20 at 5 %, 112-144 at 1 %) gave f higher by
     /// 0.004-0.016 at 2^14 bits; larger `k₂` gave f lower by up to 0.005 without a search
@@ -204,7 +200,7 @@ public struct CascadeParameters: Sendable, Hashable {
         } else if estimatedQBER < 0.06 {
             parameters = CascadeParameters(firstBlockSizeExponentOffset: 1, blockSizeGrowthFactor: 8, permutationSeed: seed)
         } else {
-            parameters = CascadeParameters(firstBlockSizeExponentOffset: 0.5, permutationSeed: seed)
+            parameters = CascadeParameters(permutationSeed: seed)
         }
         parameters.passCount = isLong ? 24 : 16
         parameters.concurrentSearchLimit = 1

@@ -27,9 +27,6 @@ import Testing
         #expect(schedule(0.02, keyLength: short) == [32, 256, 16])
         #expect(schedule(0.05, keyLength: short) == [16, 128, 16])
         #expect(schedule(0.07, keyLength: short) == [16, 64, 16])
-        // From 6 %, "opt. (8)"'s first block: 16 at 6 % (not 32), 8 at 10 % (not 16).
-        #expect(schedule(0.06, keyLength: short) == [16, 64, 16])
-        #expect(schedule(0.10, keyLength: short) == [8, 32, 16])
         let long = 100_000
         #expect(schedule(0.01, keyLength: long) == [128, 256, 24])
         #expect(schedule(0.02, keyLength: long) == [32, 256, 24])
