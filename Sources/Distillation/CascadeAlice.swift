@@ -85,29 +85,19 @@ public struct CascadeAlice: Sendable {
     /// Bob's key length. What `respond(to:)` does with a request's contents, and it throws the
     /// same errors (disclosing nothing and leaving `parityWords` unspecified).
     public mutating func answer(_ queries: [CascadeParityQuery], keyLength: Int, into parityWords: inout [UInt64]) throws {
-        guard keyLength == referenceKey.count else {
-            throw QKDError(.invalidParameter, "Cascade keys differ in length: Bob has \(keyLength) bits, Alice has \(referenceKey.count)")
-        }
+        try checkKeyLength(keyLength)
         guard !queries.isEmpty else {
             throw QKDError(.malformedInput, "Cascade parity request contains no queries")
         }
         // Every query is checked before anything is computed or recorded, so a bad one discloses
         // nothing and leaves Alice as she was. Subscripts, not iterators: a request usually
         // carries one or two queries, and an iterator would retain the array it walks.
-        let passCount = keys.passCount
         var asksLaterPass = false
         for index in 0..<queries.count {
-            let query = queries[index]
-            guard query.pass >= 0 && query.pass < passCount else {
-                throw QKDError(.malformedInput, "Cascade query \(index) names pass \(query.pass), outside 0..<\(passCount)")
-            }
-            guard query.start >= 0 && query.start < query.end && query.end <= keyLength else {
-                throw QKDError(.malformedInput, "Cascade query \(index) range \(query.start)..<\(query.end) is empty or outside the \(keyLength)-bit key")
-            }
-            if query.pass > 0 { asksLaterPass = true }
+            try check(queries[index], index: index, keyLength: keyLength)
+            if queries[index].pass > 0 { asksLaterPass = true }
         }
-        let recordsFirstPassSplits = secondPassOrder != nil && !isSecondPassRanked && answeredRequestCount > 0
-        if recordsFirstPassSplits && asksLaterPass { rankSecondPass() }
+        let recordsFirstPassSplits = beginAnswering(asksLaterPass: asksLaterPass)
         let wordCount = (queries.count + 63) >> 6
         if parityWords.count != wordCount { parityWords = [UInt64](repeating: 0, count: wordCount) }
         var word: UInt64 = 0
@@ -122,15 +112,63 @@ public struct CascadeAlice: Sendable {
             }
         }
         if recordsFirstPassSplits && !asksLaterPass {
-            // The asked part of a stretch ends at the stretch's split point (a whole block, which
-            // only the first request asks, may end at the key's end, which splits nothing).
-            for index in 0..<queries.count where queries[index].pass == 0 && queries[index].end < keyLength {
-                let end = queries[index].end
-                firstPassKnownSplits[end >> 6] |= 1 << UInt64(end & 63)
-            }
+            for index in 0..<queries.count where queries[index].pass == 0 { recordFirstPassSplit(of: queries[index], keyLength: keyLength) }
         }
         answeredRequestCount += 1
         disclosedBits += queries.count
+    }
+
+    /// `answer(_:keyLength:into:)` for a request of one query, whose parity it returns: the
+    /// same checks, records and errors, without the request's loops and words
+    /// (`CascadeBob.reconcile(with:)`, where most rounds carry one query).
+    mutating func answer(_ query: CascadeParityQuery, keyLength: Int) throws -> Bool {
+        try checkKeyLength(keyLength)
+        try check(query, index: 0, keyLength: keyLength)
+        let recordsFirstPassSplits = beginAnswering(asksLaterPass: query.pass > 0)
+        let parity = keys.parity(of: query)
+        if recordsFirstPassSplits && query.pass == 0 { recordFirstPassSplit(of: query, keyLength: keyLength) }
+        answeredRequestCount += 1
+        disclosedBits += 1
+        return parity
+    }
+
+    /// Throws unless Bob's key length `keyLength` is Alice's.
+    @inline(__always)
+    private func checkKeyLength(_ keyLength: Int) throws {
+        guard keyLength == referenceKey.count else {
+            throw QKDError(.invalidParameter, "Cascade keys differ in length: Bob has \(keyLength) bits, Alice has \(referenceKey.count)")
+        }
+    }
+
+    /// Throws unless `query`, number `index` of its request, names a pass and a non-empty range
+    /// inside the `keyLength`-bit key.
+    @inline(__always)
+    private func check(_ query: CascadeParityQuery, index: Int, keyLength: Int) throws {
+        guard query.pass >= 0 && query.pass < keys.passCount else {
+            throw QKDError(.malformedInput, "Cascade query \(index) names pass \(query.pass), outside 0..<\(keys.passCount)")
+        }
+        guard query.start >= 0 && query.start < query.end && query.end <= keyLength else {
+            throw QKDError(.malformedInput, "Cascade query \(index) range \(query.start)..<\(query.end) is empty or outside the \(keyLength)-bit key")
+        }
+    }
+
+    /// Before a checked request's parities: ranks the second pass if the request is the first
+    /// to ask about a later pass; returns whether its first-pass stretches are to be recorded
+    /// (the second pass is to be ranked and not yet).
+    @inline(__always)
+    private mutating func beginAnswering(asksLaterPass: Bool) -> Bool {
+        let recordsFirstPassSplits = secondPassOrder != nil && !isSecondPassRanked && answeredRequestCount > 0
+        if recordsFirstPassSplits && asksLaterPass { rankSecondPass() }
+        return recordsFirstPassSplits
+    }
+
+    /// Records the split point of the first-pass stretch whose left part `query` asked: its end
+    /// (a whole block, which only the first request asks, may end at the key's end, which
+    /// splits nothing).
+    @inline(__always)
+    private mutating func recordFirstPassSplit(of query: CascadeParityQuery, keyLength: Int) {
+        guard query.end < keyLength else { return }
+        firstPassKnownSplits[query.end >> 6] |= 1 << UInt64(query.end & 63)
     }
 
     /// Ranks the second pass's order by error likelihood from the first-pass stretches Bob asked

@@ -145,8 +145,14 @@ public struct CascadeBob: Sendable {
         var parityWords: [UInt64] = []
         var isRequestOutstanding = true
         while isRequestOutstanding {
-            try alice.answer(outstandingQueries, keyLength: noisyKey.count, into: &parityWords)
-            isRequestOutstanding = try receive(parityWords: parityWords, count: outstandingQueries.count)
+            // Most search rounds carry one query: answered and taken without packing words.
+            if case .search = round, outstandingQueries.count == 1 {
+                let parity = try alice.answer(outstandingQueries[0], keyLength: noisyKey.count)
+                isRequestOutstanding = receive(searchParity: parity)
+            } else {
+                try alice.answer(outstandingQueries, keyLength: noisyKey.count, into: &parityWords)
+                isRequestOutstanding = try receive(parityWords: parityWords, count: outstandingQueries.count)
+            }
         }
     }
 
@@ -204,10 +210,29 @@ public struct CascadeBob: Sendable {
                 let parity = (parityWords[index >> 6] >> UInt64(index & 63)) & 1 == 1
                 unretainedPasses[query.pass]._withUnsafeGuaranteedRef { $0.recordLeftParity(parity, split: query.end) }
             }
-            if continueSearches() {
-                round = .search
-                return true
-            }
+            return searchOn()
+        }
+        collectedQueryCount = 0
+        return advance()
+    }
+
+    /// `receive(parityWords:count:)` for a search round whose one query Alice answered with
+    /// `parity` (`reconcile(with:)`).
+    private mutating func receive(searchParity parity: Bool) -> Bool {
+        disclosedBits += 1
+        roundTrips += 1
+        let query = outstandingQueries[0]
+        unretainedPasses[query.pass]._withUnsafeGuaranteedRef { $0.recordLeftParity(parity, split: query.end) }
+        return searchOn()
+    }
+
+    /// After a search round's parities are recorded: the next request, from the same blocks
+    /// when no error turned up (`continueSearches()`), else from `advance()`; returns whether
+    /// one is outstanding.
+    private mutating func searchOn() -> Bool {
+        if continueSearches() {
+            round = .search
+            return true
         }
         collectedQueryCount = 0
         return advance()

@@ -36,8 +36,8 @@ import Testing
         #expect(alice.disclosedBits == 3)
     }
 
-    /// With the second pass ranked, Alice lays out its blocks as queries reach them. A request
-    /// no honest Bob sends, whose ranges cover several whole second-pass blocks (and a first-pass
+    /// With the second pass ranked, Alice's key in it is in ranked order. A request no honest
+    /// Bob sends, whose ranges cover several whole second-pass blocks (and a first-pass
     /// range ending at the key's end), must still be answered consistently: ranking keeps every
     /// bit in its block, so a run of whole blocks has the parity of the bits the unranked order
     /// puts there.
@@ -130,6 +130,76 @@ import Testing
         #expect(throws: QKDError.self) { try alice.answer(queries, keyLength: 299, into: &words) }
         #expect(throws: QKDError.self) { try alice.answer([], keyLength: 300, into: &words) }
         #expect(alice.disclosedBits == 3)
+    }
+
+    /// `answer(_:keyLength:)`, one query at a time in process, answers as one-query requests
+    /// do, through a whole ranked run and through a made-up sequence that asks many first-pass
+    /// stretches alone: the stretches it records and the ranking the first later-pass query
+    /// triggers must be the same, or the parities would differ. Its errors are those of a
+    /// request, and disclose nothing.
+    @Test func answeringOneQueryMatchesOneQueryRequests() throws {
+        let length = 2048
+        var generator = SeededGenerator(seed: 13)
+        let key = BitVector(randomCount: length, using: &generator)
+        var noisy = key
+        for index in 0..<length where generator.nextBernoulli(0.07) { noisy.flip(index) }
+        let parameters = CascadeParameters.tuned(forQBER: 0.07, blockSize: length, permutationSeed: 5)
+        #expect(parameters.ranksSecondPassByErrorLikelihood)
+        var single = try CascadeAlice(referenceKey: key, estimatedQBER: 0.07, parameters: parameters)
+        var responder = try CascadeAlice(referenceKey: key, estimatedQBER: 0.07, parameters: parameters)
+        var bob = try CascadeBob(noisyKey: noisy, estimatedQBER: 0.07, parameters: parameters)
+        var request: CascadeMessage? = try bob.start()
+        var singleAnswers = 0
+        while let message = request {
+            guard case .parityRequest(_, let queries) = message,
+                  case .parityResponse(let parities) = try responder.respond(to: message) else {
+                Issue.record("not a request and its response")
+                return
+            }
+            if queries.count == 1 {
+                #expect(try single.answer(queries[0], keyLength: length) == parities[0])
+                singleAnswers += 1
+            } else {
+                var words: [UInt64] = []
+                try single.answer(queries, keyLength: length, into: &words)
+                #expect(words == parities.words)
+            }
+            request = try bob.receive(.parityResponse(parities: parities))
+        }
+        #expect(bob.correctedKey == key)
+        #expect(singleAnswers > 100)
+        #expect(single.disclosedBits == responder.disclosedBits)
+        // A run asks first-pass stretches one at a time only rarely before the ranking; here
+        // many are, so that a stretch left unrecorded would change the ranking: then prefixes of
+        // every second-pass block, the first of which ranks the pass.
+        var fresh = try CascadeAlice(referenceKey: key, estimatedQBER: 0.07, parameters: parameters)
+        var freshResponder = try CascadeAlice(referenceKey: key, estimatedQBER: 0.07, parameters: parameters)
+        let firstRequest = [CascadeParityQuery(pass: 0, start: 0, end: 16), CascadeParityQuery(pass: 1, start: 0, end: 64)]
+        _ = try freshResponder.respond(to: .parityRequest(keyLength: length, queries: firstRequest))
+        var firstWords: [UInt64] = []
+        try fresh.answer(firstRequest, keyLength: length, into: &firstWords)
+        var synthetic: [CascadeParityQuery] = []
+        for blockStart in stride(from: 0, to: length, by: 48) {
+            synthetic += [8, 4].map { CascadeParityQuery(pass: 0, start: blockStart, end: blockStart + $0) }
+        }
+        for blockStart in stride(from: 0, to: length, by: 64) {
+            synthetic += [1, 5, 17, 33].map { CascadeParityQuery(pass: 1, start: blockStart, end: blockStart + $0) }
+        }
+        var differing = 0
+        for query in synthetic {
+            guard case .parityResponse(let parities) = try freshResponder.respond(to: .parityRequest(keyLength: length, queries: [query])) else {
+                Issue.record("not a parity response")
+                return
+            }
+            if try fresh.answer(query, keyLength: length) != parities[0] { differing += 1 }
+        }
+        #expect(differing == 0)
+        let disclosed = single.disclosedBits
+        let error = #expect(throws: QKDError.self) { try single.answer(CascadeParityQuery(pass: 99, start: 0, end: 1), keyLength: length) }
+        #expect(error?.message.contains("query 0") == true)
+        #expect(throws: QKDError.self) { try single.answer(CascadeParityQuery(pass: 0, start: 5, end: 5), keyLength: length) }
+        #expect(throws: QKDError.self) { try single.answer(CascadeParityQuery(pass: 0, start: 0, end: 1), keyLength: length - 1) }
+        #expect(single.disclosedBits == disclosed)
     }
 
     @Test func wrongMessagesThrow() throws {
