@@ -44,9 +44,7 @@ import Testing
     @Test func answersRangesOverManyRankedBlocks() throws {
         let length = 4096
         var generator = SeededGenerator(seed: 12)
-        let key = BitVector(randomCount: length, using: &generator)
-        var noisy = key
-        for index in 0..<length where generator.nextBernoulli(0.07) { noisy.flip(index) }
+        let (key, noisy) = CascadeRun.keyPair(length: length, qber: 0.07, using: &generator)
         var parameters = CascadeParameters.tuned(forQBER: 0.07, blockSize: length, permutationSeed: 9)
         parameters.ranksSecondPassByErrorLikelihood = true
         var alice = try CascadeAlice(referenceKey: key, estimatedQBER: 0.07, parameters: parameters)
@@ -140,9 +138,7 @@ import Testing
     @Test func answeringOneQueryMatchesOneQueryRequests() throws {
         let length = 2048
         var generator = SeededGenerator(seed: 13)
-        let key = BitVector(randomCount: length, using: &generator)
-        var noisy = key
-        for index in 0..<length where generator.nextBernoulli(0.07) { noisy.flip(index) }
+        let (key, noisy) = CascadeRun.keyPair(length: length, qber: 0.07, using: &generator)
         let parameters = CascadeParameters.tuned(forQBER: 0.07, blockSize: length, permutationSeed: 5)
         #expect(parameters.ranksSecondPassByErrorLikelihood)
         var single = try CascadeAlice(referenceKey: key, estimatedQBER: 0.07, parameters: parameters)

@@ -26,6 +26,15 @@ struct CascadeRun {
         Double(bobDisclosedBits) / (Double(aliceKey.count) * QKDMath.binaryEntropy(qber))
     }
 
+    /// A random key of `length` bits and a copy with independent bit flips of probability
+    /// `qber`, drawn in that order from `generator`.
+    static func keyPair(length: Int, qber: Double, using generator: inout SeededGenerator) -> (key: BitVector, noisy: BitVector) {
+        let key = BitVector(randomCount: length, using: &generator)
+        var noisy = key
+        for index in 0..<length where generator.nextBernoulli(qber) { noisy.flip(index) }
+        return (key, noisy)
+    }
+
     /// Draws a random key and a copy with independent bit flips of probability `qber`, then
     /// runs Alice and Bob against each other with a plain loop of messages, or `inProcess`
     /// through `CascadeBob.reconcile(with:)` (Bob estimates the QBER exactly).
@@ -33,9 +42,7 @@ struct CascadeRun {
         length: Int, qber: Double, seed: UInt64, parameters: CascadeParameters? = nil, inProcess: Bool = false
     ) throws -> CascadeRun {
         var generator = SeededGenerator(seed: seed, stream: "cascade-test-keys")
-        let aliceKey = BitVector(randomCount: length, using: &generator)
-        var noisyKey = aliceKey
-        for index in 0..<length where generator.nextBernoulli(qber) { noisyKey.flip(index) }
+        let (aliceKey, noisyKey) = keyPair(length: length, qber: qber, using: &generator)
         let parameters = parameters ?? CascadeParameters(permutationSeed: seed &* 0x9E37_79B9_7F4A_7C15)
         var alice = try CascadeAlice(referenceKey: aliceKey, estimatedQBER: qber, parameters: parameters)
         var bob = try CascadeBob(noisyKey: noisyKey, estimatedQBER: qber, parameters: parameters)

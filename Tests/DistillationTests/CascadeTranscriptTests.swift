@@ -15,9 +15,7 @@ import Testing
         length: Int, qber: Double, seed: UInt64, parameters: CascadeParameters
     ) throws -> Int {
         var generator = SeededGenerator(seed: seed, stream: "cascade-transcript")
-        let aliceKey = BitVector(randomCount: length, using: &generator)
-        var noisyKey = aliceKey
-        for index in 0..<length where generator.nextBernoulli(qber) { noisyKey.flip(index) }
+        let (aliceKey, noisyKey) = CascadeRun.keyPair(length: length, qber: qber, using: &generator)
         var alice = try CascadeAlice(referenceKey: aliceKey, estimatedQBER: qber, parameters: parameters)
         var bob = try CascadeBob(noisyKey: noisyKey, estimatedQBER: qber, parameters: parameters)
         var reference = ReferenceCascadeBob(noisyKey: noisyKey, estimatedQBER: qber, parameters: parameters)
