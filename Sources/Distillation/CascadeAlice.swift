@@ -112,7 +112,9 @@ public struct CascadeAlice: Sendable {
             }
         }
         if recordsFirstPassSplits && !asksLaterPass {
-            for index in 0..<queries.count where queries[index].pass == 0 { recordFirstPassSplit(of: queries[index], keyLength: keyLength) }
+            for index in 0..<queries.count where queries[index].pass == 0 {
+                recordFirstPassSplit(of: queries[index], keyLength: keyLength)
+            }
         }
         answeredRequestCount += 1
         disclosedBits += queries.count
