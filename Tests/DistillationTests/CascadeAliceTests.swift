@@ -11,6 +11,16 @@ import Testing
         return (try CascadeAlice(referenceKey: key, estimatedQBER: 0.05, parameters: parameters), key)
     }
 
+    /// A key of `length` bits, its copy with errors at 7 % and the tuned settings there, which
+    /// rank the second pass.
+    private func rankedCase(length: Int, seed: UInt64, permutationSeed: UInt64) -> (key: BitVector, noisy: BitVector, parameters: CascadeParameters) {
+        var generator = SeededGenerator(seed: seed)
+        let (key, noisy) = CascadeRun.keyPair(length: length, qber: 0.07, using: &generator)
+        let parameters = CascadeParameters.tuned(forQBER: 0.07, blockSize: length, permutationSeed: permutationSeed)
+        #expect(parameters.ranksSecondPassByErrorLikelihood)
+        return (key, noisy, parameters)
+    }
+
     @Test func answersParitiesInPermutedOrder() throws {
         var (alice, key) = try makeAlice()
         // Pass 1 is the one growing pass: here a uniformly random permutation.
@@ -43,10 +53,7 @@ import Testing
     /// puts there.
     @Test func answersRangesOverManyRankedBlocks() throws {
         let length = 4096
-        var generator = SeededGenerator(seed: 12)
-        let (key, noisy) = CascadeRun.keyPair(length: length, qber: 0.07, using: &generator)
-        var parameters = CascadeParameters.tuned(forQBER: 0.07, blockSize: length, permutationSeed: 9)
-        parameters.ranksSecondPassByErrorLikelihood = true
+        let (key, noisy, parameters) = rankedCase(length: length, seed: 12, permutationSeed: 9)
         var alice = try CascadeAlice(referenceKey: key, estimatedQBER: 0.07, parameters: parameters)
         var bob = try CascadeBob(noisyKey: noisy, estimatedQBER: 0.07, parameters: parameters)
         var request: CascadeMessage? = try bob.start()
@@ -137,10 +144,7 @@ import Testing
     /// request, and disclose nothing.
     @Test func answeringOneQueryMatchesOneQueryRequests() throws {
         let length = 2048
-        var generator = SeededGenerator(seed: 13)
-        let (key, noisy) = CascadeRun.keyPair(length: length, qber: 0.07, using: &generator)
-        let parameters = CascadeParameters.tuned(forQBER: 0.07, blockSize: length, permutationSeed: 5)
-        #expect(parameters.ranksSecondPassByErrorLikelihood)
+        let (key, noisy, parameters) = rankedCase(length: length, seed: 13, permutationSeed: 5)
         var single = try CascadeAlice(referenceKey: key, estimatedQBER: 0.07, parameters: parameters)
         var responder = try CascadeAlice(referenceKey: key, estimatedQBER: 0.07, parameters: parameters)
         var bob = try CascadeBob(noisyKey: noisy, estimatedQBER: 0.07, parameters: parameters)
