@@ -136,8 +136,10 @@ public struct CascadeBob: Sendable {
     /// Runs the whole protocol against `alice` in this process: each request's queries go to
     /// `CascadeAlice.answer(_:keyLength:into:)` and her parities come back, the exchange of
     /// `start()`, `respond(to:)` and `receive(_:)` without building a message for either (as
-    /// `LDPCReconciler` runs LDPC). The transcript, the disclosed bits and the corrected key are
-    /// the same as through messages. Throws what `start()`, `answer` and `receive` throw.
+    /// `LDPCReconciler` runs LDPC); a search asking one parity per round runs to its end in one
+    /// call (`searchAlone(with:)`). The transcript, the disclosed bits, the round trips and the
+    /// corrected key are the same as through messages. Throws what `start()`, `answer` and
+    /// `receive` throw.
     public mutating func reconcile(with alice: inout CascadeAlice) throws {
         try begin()
         // Bob is not copied while this runs, so his pass states stay his own.
@@ -145,10 +147,9 @@ public struct CascadeBob: Sendable {
         var parityWords: [UInt64] = []
         var isRequestOutstanding = true
         while isRequestOutstanding {
-            // Most search rounds carry one query: answered and taken without packing words.
+            // Nearly every search round carries one query.
             if case .search = round, outstandingQueries.count == 1 {
-                let parity = try alice.answer(outstandingQueries[0], keyLength: noisyKey.count)
-                isRequestOutstanding = receive(searchParity: parity)
+                isRequestOutstanding = try searchAlone(with: &alice)
             } else {
                 try alice.answer(outstandingQueries, keyLength: noisyKey.count, into: &parityWords)
                 isRequestOutstanding = try receive(parityWords: parityWords, count: outstandingQueries.count)
@@ -216,14 +217,41 @@ public struct CascadeBob: Sendable {
         return advance()
     }
 
-    /// `receive(parityWords:count:)` for a search round whose one query Alice answered with
-    /// `parity` (`reconcile(with:)`).
-    private mutating func receive(searchParity parity: Bool) -> Bool {
-        disclosedBits += 1
-        roundTrips += 1
+    /// Runs the search of the one block the outstanding request asks about to its end, Alice
+    /// answering each parity in turn (`reconcile(with:)`); returns whether a request is
+    /// outstanding after the correction it ends with.
+    ///
+    /// A request of one query stays alone while its block's search goes on: no block changes
+    /// parity until the search finds its error, so `continueSearches()` writes each next query
+    /// over the last one. This is that sequence of one-query rounds, with the same parities
+    /// disclosed and round trips counted, without a request per round.
+    private mutating func searchAlone(with alice: inout CascadeAlice) throws -> Bool {
         let query = outstandingQueries[0]
-        unretainedPasses[query.pass]._withUnsafeGuaranteedRef { $0.recordLeftParity(parity, split: query.end) }
-        return searchOn()
+        let pass = query.pass
+        let keyLength = noisyKey.count
+        let state = unretainedPasses[pass]
+        let block = state._withUnsafeGuaranteedRef { $0.block(atPosition: query.start) }
+        var askedCount = 0
+        defer {
+            disclosedBits += askedCount
+            roundTrips += askedCount
+        }
+        let firstParity = try alice.answer(query, keyLength: keyLength)
+        askedCount = 1
+        state._withUnsafeGuaranteedRef { $0.recordLeftParity(firstParity, split: query.end) }
+        let errorIndex = try key.withUnsafeBufferPointer { keyWords in
+            try state._withUnsafeGuaranteedRef { state in
+                try state.advanceSearch(ofBlock: block, key: keyWords) { lower, split in
+                    let parity = try alice.answer(CascadeParityQuery(pass: pass, start: lower, end: split), keyLength: keyLength)
+                    askedCount += 1
+                    return parity
+                }
+            }
+        }
+        assert(errorIndex >= 0, "a search with every parity answered ends at an error")
+        correct(originalIndex: errorIndex)
+        collectedQueryCount = 0
+        return advance()
     }
 
     /// After a search round's parities are recorded: the next request, from the same blocks

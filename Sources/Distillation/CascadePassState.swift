@@ -335,6 +335,17 @@ final class CascadePassState: @unchecked Sendable {
     /// `awaitedQuery(ofBlock:)`) or the key index of the error found.
     @inline(__always)
     func advanceSearch(ofBlock block: Int, key: UnsafeBufferPointer<UInt64>) -> Int {
+        advanceSearch(ofBlock: block, key: key) { _, _ in nil }
+    }
+
+    /// `advanceSearch(ofBlock:key:)`, asking `ask(lower, split)` for every left parity the
+    /// search needs and does not know, of the stretch `lower..<upper` split at `split`: a parity
+    /// it returns is recorded (`recordLeftParity(_:split:)`) and the search goes on; nil stops
+    /// the search there, awaiting that parity.
+    @inline(__always)
+    func advanceSearch(
+        ofBlock block: Int, key: UnsafeBufferPointer<UInt64>, asking ask: (_ lower: Int, _ split: Int) throws -> Bool?
+    ) rethrows -> Int {
         guard hasOddErrorCount(block) else { return Self.blockIsEven }
         let cursorRange = cursorRanges + 2 * block
         var lower: Int
@@ -354,11 +365,14 @@ final class CascadePassState: @unchecked Sendable {
         }
         while upper - lower > 1 {
             let mask: UInt64 = 1 << UInt64(middle & 63)
-            guard isLeftParityKnown[middle >> 6] & mask != 0 else {
-                cursorSplits[block] = UInt64(middle)
-                cursorRange[0] = UInt64(lower)
-                cursorRange[1] = UInt64(upper)
-                return Self.searchAwaitsParity
+            if isLeftParityKnown[middle >> 6] & mask == 0 {
+                guard let parity = try ask(lower, middle) else {
+                    cursorSplits[block] = UInt64(middle)
+                    cursorRange[0] = UInt64(lower)
+                    cursorRange[1] = UInt64(upper)
+                    return Self.searchAwaitsParity
+                }
+                recordLeftParity(parity, split: middle)
             }
             if (leftParity[middle >> 6] & mask != 0) != parity(of: lower..<middle, key: key) {
                 upper = middle
