@@ -123,6 +123,7 @@ public struct CascadeAlice: Sendable {
     /// `answer(_:keyLength:into:)` for a request of one query, whose parity it returns: the
     /// same checks, records and errors, without the request's loops and words
     /// (`CascadeBob.reconcile(with:)`, where most rounds carry one query).
+    @inline(__always)
     mutating func answer(_ query: CascadeParityQuery, keyLength: Int) throws -> Bool {
         try checkKeyLength(keyLength)
         try check(query, index: 0, keyLength: keyLength)

@@ -137,9 +137,9 @@ public struct CascadeBob: Sendable {
     /// `CascadeAlice.answer(_:keyLength:into:)` and her parities come back, the exchange of
     /// `start()`, `respond(to:)` and `receive(_:)` without building a message for either (as
     /// `LDPCReconciler` runs LDPC); a search asking one parity per round runs to its end in one
-    /// call (`searchAlone(with:)`). The transcript, the disclosed bits, the round trips and the
-    /// corrected key are the same as through messages. Throws what `start()`, `answer` and
-    /// `receive` throw.
+    /// call (`searchAlone(with:)`), and so does each search of the first pass's first wave
+    /// (`searchFirstPassInTurn(with:)`). The disclosed bits, the round trips and the corrected
+    /// key are the same as through messages. Throws what `start()`, `answer` and `receive` throw.
     public mutating func reconcile(with alice: inout CascadeAlice) throws {
         try begin()
         // Bob is not copied while this runs, so his pass states stay his own.
@@ -150,6 +150,8 @@ public struct CascadeBob: Sendable {
             // Nearly every search round carries one query.
             if case .search = round, outstandingQueries.count == 1 {
                 isRequestOutstanding = try searchAlone(with: &alice)
+            } else if case .search = round, reachedPassCount == 1 {
+                isRequestOutstanding = try searchFirstPassInTurn(with: &alice)
             } else {
                 try alice.answer(outstandingQueries, keyLength: noisyKey.count, into: &parityWords)
                 isRequestOutstanding = try receive(parityWords: parityWords, count: outstandingQueries.count)
@@ -226,18 +228,56 @@ public struct CascadeBob: Sendable {
     /// over the last one. This is that sequence of one-query rounds, with the same parities
     /// disclosed and round trips counted, without a request per round.
     private mutating func searchAlone(with alice: inout CascadeAlice) throws -> Bool {
-        let query = outstandingQueries[0]
-        let pass = query.pass
-        let keyLength = noisyKey.count
-        let state = unretainedPasses[pass]
-        let block = state._withUnsafeGuaranteedRef { $0.block(atPosition: query.start) }
         var askedCount = 0
         defer {
             disclosedBits += askedCount
             roundTrips += askedCount
         }
+        let errorIndex = try search(from: outstandingQueries[0], with: &alice, askedCount: &askedCount)
+        correct(originalIndex: errorIndex)
+        collectedQueryCount = 0
+        return advance()
+    }
+
+    /// Runs the searches of the outstanding request while the first pass is the only one
+    /// reached (its first wave of searches), one after the other, each to its end, Alice
+    /// answering each parity (`reconcile(with:)`); returns whether a request is outstanding
+    /// afterwards.
+    ///
+    /// Through messages these searches advance together, one parity each per round, until each
+    /// has found its error. None affects another: a correction changes the error parity of its
+    /// own block among the reached passes (the passes not reached yet are only flipped), and a
+    /// search's path depends on its block alone. So run in turn they ask the same parities and
+    /// correct the same bits, and the exchange takes as many round trips as the longest search
+    /// asks parities.
+    private mutating func searchFirstPassInTurn(with alice: inout CascadeAlice) throws -> Bool {
+        var askedCount = 0
+        var longestSearch = 0
+        defer {
+            disclosedBits += askedCount
+            roundTrips += longestSearch
+        }
+        for index in 0..<outstandingQueries.count {
+            let askedBefore = askedCount
+            let errorIndex = try search(from: outstandingQueries[index], with: &alice, askedCount: &askedCount)
+            longestSearch = max(longestSearch, askedCount - askedBefore)
+            correct(originalIndex: errorIndex)
+        }
+        collectedQueryCount = 0
+        return advance()
+    }
+
+    /// Runs the search of the block `query` asks about (its awaited parity) to its end, Alice
+    /// answering `query` and every parity the search needs next; returns the key index of the
+    /// error found. Adds the parities asked to `askedCount` as they are answered.
+    @inline(__always)
+    private mutating func search(from query: CascadeParityQuery, with alice: inout CascadeAlice, askedCount: inout Int) throws -> Int {
+        let pass = query.pass
+        let keyLength = noisyKey.count
+        let state = unretainedPasses[pass]
+        let block = state._withUnsafeGuaranteedRef { $0.block(atPosition: query.start) }
         let firstParity = try alice.answer(query, keyLength: keyLength)
-        askedCount = 1
+        askedCount += 1
         state._withUnsafeGuaranteedRef { $0.recordLeftParity(firstParity, split: query.end) }
         let errorIndex = try key.withUnsafeBufferPointer { keyWords in
             try state._withUnsafeGuaranteedRef { state in
@@ -249,9 +289,7 @@ public struct CascadeBob: Sendable {
             }
         }
         assert(errorIndex >= 0, "a search with every parity answered ends at an error")
-        correct(originalIndex: errorIndex)
-        collectedQueryCount = 0
-        return advance()
+        return errorIndex
     }
 
     /// After a search round's parities are recorded: the next request, from the same blocks
@@ -338,41 +376,33 @@ public struct CascadeBob: Sendable {
         .parityRequest(keyLength: noisyKey.count, queries: outstandingQueries)
     }
 
-    /// Records the block parities of every pass, inferring the last block's of every pass after
-    /// the first from the whole key's parity (the XOR of the first pass's block parities).
+    /// Records the block parities of every pass from the first response, whose bits answer the
+    /// queries `begin()` laid out: every block of the first pass, then every block but the last
+    /// of each later pass (none of a pass with one block). The last block's parity of every
+    /// later pass is inferred from the whole key's parity (the XOR of the first pass's block
+    /// parities). Passes that see every correction then learn which of their blocks are odd;
+    /// the others when they are reached.
     private mutating func recordBlockParities(_ parityWords: [UInt64]) {
-        var aliceKeyParity = false
-        var passParity = false
-        var currentPass = -1
-        let currentKey = key
         let states = unretainedPasses
         let eagerlyFlippedPassCount = eagerlyFlippedPassCount
-        // Passes that see corrections only once reached recompute their odd blocks then.
-        func record(_ parity: Bool, pass: Int, block: Int?, key: UnsafeBufferPointer<UInt64>) {
-            states[pass]._withUnsafeGuaranteedRef { state in
-                if pass < eagerlyFlippedPassCount {
-                    state.recordBlockParity(parity, ofBlock: block ?? state.blockCount - 1, key: key)
-                } else {
-                    state.recordAliceBlockParity(parity, ofBlock: block ?? state.blockCount - 1)
+        parityWords.withUnsafeBufferPointer { parities in
+            key.withUnsafeBufferPointer { keyWords in
+                var offset = 0
+                var aliceKeyParity = false
+                for pass in 0..<states.count {
+                    states[pass]._withUnsafeGuaranteedRef { state in
+                        let askedCount = pass == 0 ? state.blockCount : state.blockCount - 1
+                        state.recordAliceBlockParities(parities, from: offset, count: askedCount)
+                        let askedParity = PackedBits.parity(parities, offset..<offset + askedCount)
+                        if pass == 0 {
+                            aliceKeyParity = askedParity
+                        } else {
+                            state.recordAliceBlockParity(aliceKeyParity != askedParity, ofBlock: state.blockCount - 1)
+                        }
+                        offset += askedCount
+                        if pass < eagerlyFlippedPassCount { state.refreshOddBlocks(key: keyWords) }
+                    }
                 }
-            }
-        }
-        currentKey.withUnsafeBufferPointer { keyWords in
-            for (index, query) in outstandingQueries.enumerated() {
-                if query.pass != currentPass {
-                    if currentPass >= 1 { record(aliceKeyParity != passParity, pass: currentPass, block: nil, key: keyWords) }
-                    currentPass = query.pass
-                    passParity = false
-                }
-                let parity = (parityWords[index >> 6] >> UInt64(index & 63)) & 1 == 1
-                record(parity, pass: currentPass, block: block(asked: query).block, key: keyWords)
-                passParity = passParity != parity
-                if currentPass == 0 { aliceKeyParity = passParity }
-            }
-            if currentPass >= 1 { record(aliceKeyParity != passParity, pass: currentPass, block: nil, key: keyWords) }
-            // Passes with a single block ask nothing: their parity is the whole key's.
-            for pass in 1..<states.count where states[pass]._withUnsafeGuaranteedRef({ $0.blockCount == 1 }) {
-                record(aliceKeyParity, pass: pass, block: 0, key: keyWords)
             }
         }
     }

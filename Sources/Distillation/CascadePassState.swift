@@ -245,14 +245,14 @@ final class CascadePassState: @unchecked Sendable {
         return Int(originalIndices[position])
     }
 
-    /// Records Alice's parity of block `block`; `key` is Bob's key in original order.
-    func recordBlockParity(_ aliceParity: Bool, ofBlock block: Int, key: UnsafeBufferPointer<UInt64>) {
-        recordAliceBlockParity(aliceParity, ofBlock: block)
-        let mask: UInt64 = 1 << UInt64(block & 63)
-        let wasOdd = oddBlocks[block >> 6] & mask != 0
-        let isOdd = aliceParity != parity(of: range(ofBlock: block), key: key)
-        oddBlocks[block >> 6] = Self.setting(oddBlocks[block >> 6], mask, to: isOdd)
-        oddBlockTally.pointee = oddBlockTally.pointee &+ UInt64(isOdd ? 1 : 0) &- UInt64(wasOdd ? 1 : 0)
+    /// Records Alice's parities of blocks `0..<count` from bits `offset..<offset + count` of
+    /// `parities` (the first response); which blocks are odd is left to
+    /// `refreshOddBlocks(key:)`.
+    func recordAliceBlockParities(_ parities: UnsafeBufferPointer<UInt64>, from offset: Int, count: Int) {
+        guard count > 0 else { return }
+        PackedBits.copyBits(
+            parities, from: offset, count: count,
+            into: UnsafeMutableBufferPointer(start: aliceBlockParities, count: (count + 63) >> 6))
     }
 
     /// Records Alice's parity of block `block` only; which blocks are odd is left to
@@ -267,14 +267,30 @@ final class CascadePassState: @unchecked Sendable {
     var readsOriginalOrder: Bool { permutedWordCount == 0 }
 
     /// Recomputes which blocks hold an odd number of errors from Alice's recorded block
-    /// parities and Bob's current key (original order): for a pass that reads the original
-    /// order and whose `flip` calls were skipped while it had no searches.
+    /// parities and Bob's current bits: `key` (his key in original order) for a pass that reads
+    /// the original order, his own copy for a permuted pass (which sees every flip). Once the
+    /// first response is recorded, and for a pass that reads the original order and whose
+    /// `flip` calls were skipped while it had no searches, when it is reached. Bob's block
+    /// parities are computed a word at a time where the blocks allow
+    /// (`PackedBits.blockParities`), written over the odd-block bits and XORed with Alice's.
     func refreshOddBlocks(key: UnsafeBufferPointer<UInt64>) {
-        precondition(readsOriginalOrder, "a permuted pass keeps its own copy of the key and must see every flip")
-        for block in 0..<blockCount {
-            let aliceParity = (aliceBlockParities[block >> 6] >> UInt64(block & 63)) & 1 == 1
-            recordBlockParity(aliceParity, ofBlock: block, key: key)
+        let flagWordCount = (blockCount + 63) >> 6
+        let flags = UnsafeMutableBufferPointer(start: oddBlocks, count: flagWordCount)
+        if isSplit {
+            for index in 0..<flagWordCount { flags[index] = 0 }
+            for block in 0..<blockCount where parity(of: range(ofBlock: block), key: key) {
+                flags[block >> 6] |= 1 << UInt64(block & 63)
+            }
+        } else {
+            let bits = permutedWordCount == 0 ? key : UnsafeBufferPointer(start: permutedKey, count: permutedWordCount)
+            PackedBits.blockParities(bits, length: length, blockSize: blockSize, into: flags)
         }
+        var tally: UInt64 = 0
+        for index in 0..<flagWordCount {
+            flags[index] ^= aliceBlockParities[index]
+            tally &+= UInt64(flags[index].nonzeroBitCount)
+        }
+        oddBlockTally.pointee = tally
     }
 
     /// Ranks the bits inside every block of this permuted pass by error likelihood (see

@@ -63,6 +63,74 @@ public enum PackedBits {
         return accumulator ^ (words[last] & maskBelow(range.upperBound - (last << 6)))
     }
 
+    /// The parities of the consecutive blocks of `blockSize` bits that cover bits `0..<length`
+    /// of `words` (the last block may be shorter): bit `b` of `target` is block `b`'s parity,
+    /// and the bits past the last block are cleared. `target` must hold `⌈blockCount / 64⌉`
+    /// words. Power-of-two blocks below 64 bits are folded a word at a time (`x ^= x >> s` for
+    /// `s = blockSize / 2, …, 1` leaves each block's parity at its first bit); blocks of whole
+    /// words XOR their words; other sizes take one range parity per block.
+    public static func blockParities(
+        _ words: UnsafeBufferPointer<UInt64>, length: Int, blockSize: Int, into target: UnsafeMutableBufferPointer<UInt64>
+    ) {
+        precondition(length >= 0 && blockSize > 0 && words.count >= (length + 63) >> 6, "block parities need the words of every block")
+        let blockCount = (length + blockSize - 1) / blockSize
+        precondition(target.count == (blockCount + 63) >> 6, "block parities target has the wrong word count")
+        for index in 0..<target.count { target[index] = 0 }
+        let wordCount = (length + 63) >> 6
+        /// Word `index` of the bits, with the bits past `length` cleared.
+        func word(_ index: Int) -> UInt64 {
+            index == wordCount - 1 && length & 63 != 0 ? words[index] & maskBelow(length & 63) : words[index]
+        }
+        if blockSize < 64 && blockSize.nonzeroBitCount == 1 {
+            let blocksPerWord = 64 / blockSize
+            for index in 0..<wordCount {
+                var folded = word(index)
+                var shift = blockSize >> 1
+                while shift > 0 {
+                    folded ^= folded >> UInt64(shift)
+                    shift >>= 1
+                }
+                var packed: UInt64 = 0
+                for block in 0..<blocksPerWord {
+                    packed |= (folded >> UInt64(block * blockSize) & 1) << UInt64(block)
+                }
+                let firstBlock = index * blocksPerWord
+                target[firstBlock >> 6] |= packed << UInt64(firstBlock & 63)
+            }
+        } else if blockSize & 63 == 0 {
+            let wordsPerBlock = blockSize >> 6
+            for block in 0..<blockCount {
+                var folded: UInt64 = 0
+                for index in block * wordsPerBlock..<min((block + 1) * wordsPerBlock, wordCount) { folded ^= word(index) }
+                target[block >> 6] |= UInt64(folded.nonzeroBitCount & 1) << UInt64(block & 63)
+            }
+        } else {
+            for block in 0..<blockCount {
+                let bit: UInt64 = parity(words, block * blockSize..<min((block + 1) * blockSize, length)) ? 1 : 0
+                target[block >> 6] |= bit << UInt64(block & 63)
+            }
+        }
+    }
+
+    /// Copies bits `offset..<offset + count` of `source` to bits `0..<count` of `target`,
+    /// clearing the target's bits past `count`; `target` must hold `⌈count / 64⌉` words.
+    public static func copyBits(
+        _ source: UnsafeBufferPointer<UInt64>, from offset: Int, count: Int, into target: UnsafeMutableBufferPointer<UInt64>
+    ) {
+        precondition(offset >= 0 && count >= 0 && source.count * 64 >= offset + count, "bit copy outside the source")
+        precondition(target.count == (count + 63) >> 6, "bit copy target has the wrong word count")
+        let shift = offset & 63
+        let sourceWord = offset >> 6
+        for index in 0..<target.count {
+            var value = source[sourceWord + index] >> UInt64(shift)
+            if shift != 0 && sourceWord + index + 1 < source.count {
+                value |= source[sourceWord + index + 1] << UInt64(64 - shift)
+            }
+            let remaining = count - index * 64
+            target[index] = remaining < 64 ? value & maskBelow(remaining) : value
+        }
+    }
+
     /// The number of one bits in `words`.
     @inlinable
     public static func popcount(_ words: UnsafeBufferPointer<UInt64>) -> Int {

@@ -89,4 +89,44 @@ import Testing
             }
         }
     }
+
+    /// Block parities for every kind of block size (folded powers of two below 64, whole words,
+    /// the rest), over lengths ending inside and at the end of a word, with random bits past the
+    /// length that must not count; the target's bits past the last block stay clear.
+    @Test(arguments: [1, 2, 4, 16, 32, 64, 128, 3, 48, 100])
+    func blockParitiesMatchBitByBit(blockSize: Int) {
+        var generator = SeededGenerator(seed: 14 + UInt64(blockSize))
+        for length in [1, 63, 64, 65, 1000, 1024] {
+            let words = randomWords((length + 63) >> 6, generator: &generator)
+            let blockCount = (length + blockSize - 1) / blockSize
+            var target = [UInt64](repeating: ~0, count: (blockCount + 63) >> 6)
+            words.withUnsafeBufferPointer { source in
+                target.withUnsafeMutableBufferPointer {
+                    PackedBits.blockParities(source, length: length, blockSize: blockSize, into: $0)
+                }
+            }
+            for block in 0..<target.count * 64 {
+                let expected = block < blockCount
+                    && (block * blockSize..<min((block + 1) * blockSize, length)).reduce(false) { $0 != bit(words, $1) }
+                #expect(bit(target, block) == expected, "block size \(blockSize), length \(length), block \(block)")
+            }
+        }
+    }
+
+    /// Bit copies from offsets inside and at the start of words, of counts ending inside words,
+    /// on word boundaries and at the source's end; the target's bits past the count are cleared.
+    @Test func copyBitsMatchesBitByBit() {
+        var generator = SeededGenerator(seed: 15)
+        let source = randomWords(6, generator: &generator)
+        let cases = [(0, 0), (0, 1), (0, 64), (0, 384), (1, 383), (63, 2), (64, 64), (70, 130), (100, 284), (383, 1), (5, 200)]
+        source.withUnsafeBufferPointer { buffer in
+            for (offset, count) in cases {
+                var target = [UInt64](repeating: ~0, count: (count + 63) >> 6)
+                target.withUnsafeMutableBufferPointer { PackedBits.copyBits(buffer, from: offset, count: count, into: $0) }
+                for index in 0..<target.count * 64 {
+                    #expect(bit(target, index) == (index < count && bit(source, offset + index)), "offset \(offset), count \(count), bit \(index)")
+                }
+            }
+        }
+    }
 }
