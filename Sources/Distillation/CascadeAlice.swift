@@ -100,15 +100,20 @@ public struct CascadeAlice: Sendable {
         let recordsFirstPassSplits = beginAnswering(asksLaterPass: asksLaterPass)
         let wordCount = (queries.count + 63) >> 6
         if parityWords.count != wordCount { parityWords = [UInt64](repeating: 0, count: wordCount) }
-        var word: UInt64 = 0
-        for index in 0..<queries.count {
-            let query = queries[index]
-            let parity = keys.parity(of: query)
-            // Branch-free: the parity is a coin flip, which a branch would mispredict half the time.
-            word |= UInt64(parity ? 1 : 0) << UInt64(index & 63)
-            if index & 63 == 63 || index == queries.count - 1 {
-                parityWords[index >> 6] = word
-                word = 0
+        parityWords.withUnsafeMutableBufferPointer { target in
+            for index in 0..<wordCount { target[index] = 0 }
+            var index = 0
+            while index < queries.count {
+                // Runs of whole blocks (the first request) a word at a time, the rest one by one.
+                let runLength = keys.wholeBlockRun(in: queries, from: index)
+                if runLength > 1 {
+                    keys.blockParities(ofRunFrom: queries[index], count: runLength, into: target, at: index)
+                    index += runLength
+                } else {
+                    // Branch-free: the parity is a coin flip, which a branch would mispredict half the time.
+                    target[index >> 6] |= UInt64(keys.parity(of: queries[index]) ? 1 : 0) << UInt64(index & 63)
+                    index += 1
+                }
             }
         }
         if recordsFirstPassSplits && !asksLaterPass {

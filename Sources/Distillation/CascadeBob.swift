@@ -423,9 +423,10 @@ public struct CascadeBob: Sendable {
         while let block = blocksToExamine.popLast() { searchStep(block) }
         let lowestPassFirst = parameters.searchesLowestPassFirst
         for pass in 0..<reachedPassCount where unretainedPasses[pass]._withUnsafeGuaranteedRef({ $0.hasOddBlocks }) {
-            let limit = lowestPassFirst && pass > 0 ? parameters.concurrentSearchLimit : Int.max
             var selected = 0
             unretainedPasses[pass]._withUnsafeGuaranteedRef { state in
+                // No scan past the last odd block.
+                let limit = min(lowestPassFirst && pass > 0 ? parameters.concurrentSearchLimit : Int.max, state.oddBlockCount)
                 var block = state.firstOddBlock(from: 0)
                 while block < state.blockCount && selected < limit {
                     let awaited = state.awaitedQuery(ofBlock: block)

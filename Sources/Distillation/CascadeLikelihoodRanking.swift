@@ -80,9 +80,10 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
     /// where bit `m` of `knownFirstPassSplits` (one word per 64 positions) tells whether the
     /// parity of the left part of the stretch split at position `m` was disclosed. With
     /// `estimatedQBER` (Bob's side), the ranks carry error weights for `balancedSplit`.
+    /// `usingVectorUnit` false makes `cpackedbits_class_masks` take its portable path.
     init(
         order: CascadePermutationTables, blockSize: Int, firstBlockSize: Int,
-        knownFirstPassSplits: UnsafeBufferPointer<UInt64>, estimatedQBER: Double?
+        knownFirstPassSplits: UnsafeBufferPointer<UInt64>, estimatedQBER: Double?, usingVectorUnit: Bool = true
     ) {
         let length = order.length
         precondition(blockSize >= 1 && firstBlockSize >= 1, "Cascade block sizes must be positive")
@@ -116,7 +117,8 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
             into: regionRanks, length: length, blockSize: fullBlock, knownSplits: knownFirstPassSplits, rankOfSize: rankOfSize)
         rankMasks = .allocate(capacity: max(1, rankCount * wordCount))
         runStarts = .allocate(capacity: blockCount * (rankCount + 1))
-        cpackedbits_class_masks(order.originalIndices, regionRanks, length, rankCount, rankMasks, wordCount, blockSize, runStarts)
+        cpackedbits_class_masks(
+            order.originalIndices, regionRanks, length, rankCount, rankMasks, wordCount, blockSize, runStarts, usingVectorUnit)
     }
 
     /// Writes, for every key index, the rank of the size of its first-pass region: the smallest

@@ -205,6 +205,10 @@ final class CascadePassState: @unchecked Sendable {
     @inline(__always)
     var hasOddBlocks: Bool { oddBlockTally.pointee != 0 }
 
+    /// The number of blocks that hold an odd number of errors.
+    @inline(__always)
+    var oddBlockCount: Int { Int(oddBlockTally.pointee) }
+
     /// The first block at or after `block` that holds an odd number of errors, or `blockCount`.
     @inline(__always)
     func firstOddBlock(from block: Int) -> Int {

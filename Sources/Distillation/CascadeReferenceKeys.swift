@@ -97,4 +97,38 @@ final class CascadeReferenceKeys: @unchecked Sendable {
         }
         return PackedBits.parity(UnsafeBufferPointer(start: words + keyOffsets[query.pass], count: wordCount), query.range)
     }
+
+    /// How many queries from `queries[first]` on ask consecutive blocks of one pass whose key is
+    /// read word by word (not a split), all of one power-of-two size up to 64 bits, the first
+    /// starting on a word boundary: a run whose parities `blockParities(ofRunFrom:count:into:at:)`
+    /// computes at once (the first request's blocks). 1 when `queries[first]` starts none.
+    func wholeBlockRun(in queries: [CascadeParityQuery], from first: Int) -> Int {
+        let query = queries[first]
+        let size = query.end - query.start
+        guard splits[query.pass] == nil, query.start & 63 == 0, size <= 64, size.nonzeroBitCount == 1 else { return 1 }
+        var end = first + 1
+        while end < queries.count && queries[end].pass == query.pass && queries[end].start == queries[end - 1].end
+            && queries[end].end - queries[end].start == size {
+            end += 1
+        }
+        return end - first
+    }
+
+    /// Writes the parities of the run of `count` queries from `first` (`wholeBlockRun`) to bits
+    /// `offset..<offset + count` of `target`, whose bits there are clear
+    /// (`PackedBits.blockParities`).
+    func blockParities(ofRunFrom first: CascadeParityQuery, count: Int, into target: UnsafeMutableBufferPointer<UInt64>, at offset: Int) {
+        let size = first.end - first.start
+        let source = UnsafeBufferPointer(start: words + keyOffsets[first.pass] + first.start >> 6, count: (count * size + 63) >> 6)
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: (count + 63) >> 6) { parities in
+            PackedBits.blockParities(source, length: count * size, blockSize: size, into: parities)
+            // The bits past `count` are clear, so whole words can be ORed in at the shift.
+            let shift = offset & 63
+            for index in 0..<parities.count {
+                let word = (offset >> 6) + index
+                target[word] |= parities[index] << UInt64(shift)
+                if shift != 0 && word + 1 < target.count { target[word + 1] |= parities[index] >> UInt64(64 - shift) }
+            }
+        }
+    }
 }

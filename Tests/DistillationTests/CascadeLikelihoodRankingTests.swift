@@ -68,9 +68,10 @@ import Testing
     /// walk), and a partial last first-pass block with region sizes of its own (517 bits): every
     /// second-pass block (a seeded permutation) must hold the same bits as before, ordered by
     /// decreasing region size and then by their old position, whether ranked with a QBER (Bob)
-    /// or without (Alice); `rearrange` must move every bit to its ranked position and keep the
-    /// bits past the key, with PEXT and without; `rankedPosition` must invert `keyIndex`. The
-    /// ranking keeps its own record of the known splits: changing them afterwards changes nothing.
+    /// or without (Alice; her class masks on their portable path); `rearrange` must move every bit
+    /// to its ranked position and keep the bits past the key, with PEXT and without (blocks of one
+    /// whole word take a path of their own); `rankedPosition` must invert `keyIndex`. The ranking
+    /// keeps its own record of the known splits: changing them afterwards changes nothing.
     @Test(arguments: [(40, 10, 16), (64, 64, 16), (300, 64, 8), (300, 100, 16), (517, 48, 32), (1000, 128, 20)])
     func ranksEveryBlockByRegionSizeThenPosition(length: Int, blockSize: Int, firstBlockSize: Int) {
         var generator = SeededGenerator(seed: UInt64(length * 1000 + blockSize))
@@ -83,7 +84,8 @@ import Testing
             (CascadeLikelihoodRanking(
                 order: order, blockSize: blockSize, firstBlockSize: firstBlockSize, knownFirstPassSplits: splits, estimatedQBER: 0.07),
              CascadeLikelihoodRanking(
-                order: order, blockSize: blockSize, firstBlockSize: firstBlockSize, knownFirstPassSplits: splits, estimatedQBER: nil))
+                order: order, blockSize: blockSize, firstBlockSize: firstBlockSize, knownFirstPassSplits: splits, estimatedQBER: nil,
+                usingVectorUnit: false))
         }
         for index in knownSplits.indices { knownSplits[index] = ~0 }
         var expected: [Int] = []

@@ -20,9 +20,12 @@ void cpackedbits_gather(uint64_t *target, const uint64_t *source, const uint32_t
 /// `block_size` positions that `0..<count` falls into (the last may be shorter), also writes to
 /// `run_starts` (`class_count + 1` entries per block) where each class's run would start if
 /// the block's positions were sorted by class, relative to the block, then the block's size.
-/// With SSE2, sixteen positions' classes are compared at once.
+/// Each word's 64 classes are loaded one by one, then compared with each class at once: with
+/// `allow_avx512` and a CPU that has AVX-512BW, in one compare (and counted with POPCNT); else
+/// sixteen at a time (SSE2). Both give the same masks.
 void cpackedbits_class_masks(const uint32_t *indices, const uint8_t *classes, size_t count, size_t class_count,
-                             uint64_t *masks, size_t mask_stride, size_t block_size, uint32_t *run_starts);
+                             uint64_t *masks, size_t mask_stride, size_t block_size, uint32_t *run_starts,
+                             bool allow_avx512);
 
 /// Partitions the bits of every block of `words` (64 per word, least-significant bit first):
 /// the blocks of `block_size` positions that `0..<count` falls into (the last may be shorter).
@@ -32,7 +35,7 @@ void cpackedbits_class_masks(const uint32_t *indices, const uint8_t *classes, si
 /// position, `class_count` classes; `cpackedbits_class_masks`). `scratch` holds
 /// `block_size / 64 + 2` words. With `allow_pext` and BMI2 (but not on AMD Zen 1 and 2, where
 /// PEXT is microcoded), each class's bits of a word are extracted by one PEXT, else one bit at a
-/// time; both paths give the same words.
+/// time; both paths give the same words. A block of one whole word is put together in a register.
 void cpackedbits_partition_by_masks(uint64_t *words, size_t count, size_t block_size, const uint64_t *masks,
                                     size_t mask_stride, size_t class_count, uint64_t *scratch, bool allow_pext);
 
