@@ -95,6 +95,45 @@ void cpackedbits_class_masks(const uint32_t *indices, const uint8_t *classes, si
     class_masks(indices, classes, count, class_count, masks, mask_stride, block_size, run_starts, class_bits_portable);
 }
 
+/// The low 8 bits of `bits` as 8 bytes: byte `i` is bit `i`. (Each byte of the product holds
+/// the 8 bits; the mask keeps bit `i` in byte `i`, and adding 0x7F carries it to the top.)
+static inline uint64_t widened(uint64_t bits) {
+    uint64_t spread = ((bits & 0xFF) * 0x0101010101010101ULL) & 0x8040201008040201ULL;
+    return ((spread + 0x7F7F7F7F7F7F7F7FULL) >> 7) & 0x0101010101010101ULL;
+}
+
+#if defined(__x86_64__)
+/// `cpackedbits_sum_bit_planes` with AVX-512BW: each plane's word as 64 bytes of its weight
+/// under its bits as a mask, ORed.
+__attribute__((target("avx512f,avx512bw"))) static void sum_bit_planes_avx512(const uint64_t *planes, size_t word_count,
+                                                                                 uint8_t *bytes) {
+    __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2), four = _mm512_set1_epi8(4);
+    for (size_t word = 0; word < word_count; word++) {
+        __m512i sum = _mm512_or_si512(_mm512_maskz_mov_epi8(planes[word], one),
+                                      _mm512_maskz_mov_epi8(planes[word_count + word], two));
+        sum = _mm512_or_si512(sum, _mm512_maskz_mov_epi8(planes[2 * word_count + word], four));
+        _mm512_storeu_si512((void *)(bytes + 64 * word), sum);
+    }
+}
+#endif
+
+void cpackedbits_sum_bit_planes(const uint64_t *planes, size_t word_count, uint8_t *bytes, bool allow_avx512) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (allow_avx512 && __builtin_cpu_supports("avx512bw")) {
+        sum_bit_planes_avx512(planes, word_count, bytes);
+        return;
+    }
+#endif
+    for (size_t word = 0; word < word_count; word++) {
+        for (unsigned part = 0; part < 8; part++) {
+            uint64_t sum = widened(planes[word] >> (8 * part)) | widened(planes[word_count + word] >> (8 * part)) << 1
+                | widened(planes[2 * word_count + word] >> (8 * part)) << 2;
+            __builtin_memcpy(bytes + 64 * word + 8 * part, &sum, sizeof sum);
+        }
+    }
+}
+
 /// PEXT one bit at a time.
 static inline uint64_t extract_portable(uint64_t value, uint64_t mask) {
     uint64_t packed = 0;

@@ -80,7 +80,8 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
     /// where bit `m` of `knownFirstPassSplits` (one word per 64 positions) tells whether the
     /// parity of the left part of the stretch split at position `m` was disclosed. With
     /// `estimatedQBER` (Bob's side), the ranks carry error weights for `balancedSplit`.
-    /// `usingVectorUnit` false makes `cpackedbits_class_masks` take its portable path.
+    /// `usingVectorUnit` false makes `cpackedbits_sum_bit_planes` and `cpackedbits_class_masks`
+    /// take their portable paths.
     init(
         order: CascadePermutationTables, blockSize: Int, firstBlockSize: Int,
         knownFirstPassSplits: UnsafeBufferPointer<UInt64>, estimatedQBER: Double?, usingVectorUnit: Bool = true
@@ -114,7 +115,8 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
         }
         regionRanks = CascadeScratchPool.take(UInt8.self, count: length)
         Self.recordRegionRanks(
-            into: regionRanks, length: length, blockSize: fullBlock, knownSplits: knownFirstPassSplits, rankOfSize: rankOfSize)
+            into: regionRanks, length: length, blockSize: fullBlock, knownSplits: knownFirstPassSplits, rankOfSize: rankOfSize,
+            usingVectorUnit: usingVectorUnit)
         rankMasks = .allocate(capacity: max(1, rankCount * wordCount))
         runStarts = .allocate(capacity: blockCount * (rankCount + 1))
         cpackedbits_class_masks(
@@ -125,12 +127,14 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
     /// stretch of its block's search tree that holds it and whose split is not known.
     private static func recordRegionRanks(
         into ranks: UnsafeMutablePointer<UInt8>, length: Int, blockSize: Int,
-        knownSplits: UnsafeBufferPointer<UInt64>, rankOfSize: [UInt8]
+        knownSplits: UnsafeBufferPointer<UInt64>, rankOfSize: [UInt8], usingVectorUnit: Bool
     ) {
         // Blocks of a power of two up to 64 bits come a word at a time; the walk below does the
         // rest, from the first word that holds part of a block.
         let walkStart = blockSize <= 64 && blockSize.nonzeroBitCount == 1
-            ? recordRegionRanksByWord(into: ranks, length: length, blockSize: blockSize, knownSplits: knownSplits, rankOfSize: rankOfSize)
+            ? recordRegionRanksByWord(
+                into: ranks, length: length, blockSize: blockSize, knownSplits: knownSplits, rankOfSize: rankOfSize,
+                usingVectorUnit: usingVectorUnit)
             : 0
         guard walkStart < length else { return }
         // A block none of whose splits is known (about half of them) is one region: every index
@@ -197,11 +201,11 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
     /// the levels of its block's tree, from the root down, whose split on its path is known: a
     /// word at a time, level `j`'s known splits are spread over their stretches (one multiply)
     /// and ANDed into the path so far, `P_j`. The sets are nested, so bit `k` of `c` is the XOR
-    /// of `P_j` over `j + 1` a multiple of `2^k`; those three bit planes (`c ≤ 6`) are widened
-    /// to bytes and summed.
+    /// of `P_j` over `j + 1` a multiple of `2^k`; those three bit planes (`c ≤ 6`) are summed
+    /// into bytes (`cpackedbits_sum_bit_planes`).
     private static func recordRegionRanksByWord(
         into ranks: UnsafeMutablePointer<UInt8>, length: Int, blockSize: Int,
-        knownSplits: UnsafeBufferPointer<UInt64>, rankOfSize: [UInt8]
+        knownSplits: UnsafeBufferPointer<UInt64>, rankOfSize: [UInt8], usingVectorUnit: Bool
     ) -> Int {
         let wordCount = (length / blockSize * blockSize) >> 6
         let levels = blockSize.trailingZeroBitCount
@@ -216,42 +220,34 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
             stretchFills.append(size == 64 ? .max : (1 << UInt64(size)) - 1)
             stretchStarts.append(UInt64.max / stretchFills[level])
         }
-        stretchStarts.withUnsafeBufferPointer { stretchStarts in
-            stretchFills.withUnsafeBufferPointer { stretchFills in
-                for word in 0..<wordCount {
-                    let known = knownSplits[word]
-                    var path = UInt64.max
-                    var planes: (UInt64, UInt64, UInt64) = (0, 0, 0)
-                    for level in 0..<levels {
-                        // The known splits of this level's stretches, each spread over its stretch.
-                        let flags = (known &>> UInt64(blockSize &>> (level &+ 1))) & stretchStarts[level]
-                        path &= flags &* stretchFills[level]
-                        planes.0 ^= path
-                        if level & 1 == 1 { planes.1 ^= path }
-                        if level == 3 { planes.2 ^= path }
-                    }
-                    let target = UnsafeMutableRawPointer(ranks + word &<< 6)
-                    for byte in 0..<8 {
-                        let shift = UInt64(8 &* byte)
-                        let counts = Self.widened(planes.0 &>> shift) | Self.widened(planes.1 &>> shift) &<< 1
-                            | Self.widened(planes.2 &>> shift) &<< 2
-                        target.storeBytes(of: counts, toByteOffset: 8 &* byte, as: UInt64.self)
-                    }
-                    if !countsAreRanks {
-                        for offset in 0..<64 { ranks[word &<< 6 &+ offset] = rankOfCount[Int(ranks[word &<< 6 &+ offset])] }
+        // The three planes of every word, plane by plane, then summed into bytes in C.
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 3 * wordCount) { planes in
+            stretchStarts.withUnsafeBufferPointer { stretchStarts in
+                stretchFills.withUnsafeBufferPointer { stretchFills in
+                    for word in 0..<wordCount {
+                        let known = knownSplits[word]
+                        var path = UInt64.max
+                        var counts: (UInt64, UInt64, UInt64) = (0, 0, 0)
+                        for level in 0..<levels {
+                            // The known splits of this level's stretches, each spread over its stretch.
+                            let flags = (known &>> UInt64(blockSize &>> (level &+ 1))) & stretchStarts[level]
+                            path &= flags &* stretchFills[level]
+                            counts.0 ^= path
+                            if level & 1 == 1 { counts.1 ^= path }
+                            if level == 3 { counts.2 ^= path }
+                        }
+                        planes[word] = counts.0
+                        planes[wordCount &+ word] = counts.1
+                        planes[2 &* wordCount &+ word] = counts.2
                     }
                 }
             }
+            cpackedbits_sum_bit_planes(planes.baseAddress!, wordCount, ranks, usingVectorUnit)
+        }
+        if !countsAreRanks {
+            for index in 0..<wordCount << 6 { ranks[index] = rankOfCount[Int(ranks[index])] }
         }
         return wordCount << 6
-    }
-
-    /// The low 8 bits of `bits` as 8 bytes: byte `i` is bit `i`. (Each byte of the product holds
-    /// the 8 bits; the mask keeps bit `i` in byte `i`, and adding 0x7F carries it to the top.)
-    @inline(__always)
-    private static func widened(_ bits: UInt64) -> UInt64 {
-        let spread = ((bits & 0xFF) &* 0x0101_0101_0101_0101) & 0x8040_2010_0804_0201
-        return ((spread &+ 0x7F7F_7F7F_7F7F_7F7F) &>> 7) & 0x0101_0101_0101_0101
     }
 
     deinit {

@@ -27,6 +27,13 @@ void cpackedbits_class_masks(const uint32_t *indices, const uint8_t *classes, si
                              uint64_t *masks, size_t mask_stride, size_t block_size, uint32_t *run_starts,
                              bool allow_avx512);
 
+/// Sums three bit planes into bytes: byte `64 w + i` of `bytes` is bit `i` of `planes[w]`, plus
+/// twice bit `i` of `planes[word_count + w]`, plus four times bit `i` of
+/// `planes[2 * word_count + w]`, for `w < word_count` (a little-endian byte order). With
+/// `allow_avx512` and a CPU that has AVX-512BW, a word's 64 bytes at a time (each plane's word
+/// as a byte mask); otherwise 8 bytes at a time by a multiplication. Both give the same bytes.
+void cpackedbits_sum_bit_planes(const uint64_t *planes, size_t word_count, uint8_t *bytes, bool allow_avx512);
+
 /// Partitions the bits of every block of `words` (64 per word, least-significant bit first):
 /// the blocks of `block_size` positions that `0..<count` falls into (the last may be shorter).
 /// Inside each block, stably by class: the bits of class 0 first, in position order, then those
