@@ -62,8 +62,8 @@ final class CascadePassState: @unchecked Sendable {
     /// slot), that parity (`slotWordCount` words), per block whether Bob's parity differs
     /// from Alice's, i.e. an odd number of errors remain (one bit per block), Alice's parity of
     /// every block (one bit per block), per block the split point of its search cursor (0 for
-    /// none) and the cursor's stretch (two words: lower, upper), the number of odd blocks, and a
-    /// flag word.
+    /// none) and the cursor's stretch (two words: lower, upper), the first word of odd-block
+    /// bits that may be nonzero, the number of odd blocks, and a flag word.
     /// Raw memory, so the hot loops pay no copy-on-write or exclusivity checks. Only the
     /// odd-block, Alice-parity, cursor-split and tally words are cleared up front; the
     /// known-parity bits are cleared when the pass's first search starts
@@ -82,6 +82,10 @@ final class CascadePassState: @unchecked Sendable {
     private let knownParitiesCleared: UnsafeMutablePointer<UInt64>
     /// The number of set bits in `oddBlocks` (the word before `knownParitiesCleared`).
     private let oddBlockTally: UnsafeMutablePointer<UInt64>
+    /// No word of `oddBlocks` before this one has a bit set (the word before `oddBlockTally`):
+    /// `firstOddBlock(from: 0)` starts there, so that finding the few odd blocks of a pass with
+    /// many does not scan all its words every time.
+    private let firstOddWordBound: UnsafeMutablePointer<UInt64>
 
     /// `advanceSearch(ofBlock:key:)`'s result when the block holds an even number of errors.
     static let blockIsEven = -2
@@ -122,7 +126,7 @@ final class CascadePassState: @unchecked Sendable {
             isSplit = false
         }
         splitMembers = UnsafePointer(split.masks)
-        storageWordCount = permutedWordCount + 2 * slotWordCount + 2 * ((blockCount + 63) >> 6) + 3 * blockCount + 2
+        storageWordCount = permutedWordCount + 2 * slotWordCount + 2 * ((blockCount + 63) >> 6) + 3 * blockCount + 3
         storage = .allocate(capacity: storageWordCount)
         (permutedKey, isLeftParityKnown, leftParity, oddBlocks, aliceBlockParities, cursorSplits, cursorRanges) = Self.regions(
             of: storage, permutedWordCount: permutedWordCount, slotWordCount: slotWordCount, blockCount: blockCount)
@@ -131,6 +135,8 @@ final class CascadePassState: @unchecked Sendable {
         knownParitiesCleared.initialize(to: 0)
         oddBlockTally = storage + storageWordCount - 2
         oddBlockTally.initialize(to: 0)
+        firstOddWordBound = storage + storageWordCount - 3
+        firstOddWordBound.initialize(to: 0)
         if let originalIndices {
             key.withUnsafeBufferPointer { source in
                 PackedBits.gather(
@@ -162,6 +168,7 @@ final class CascadePassState: @unchecked Sendable {
         storage.initialize(from: other.storage, count: storageWordCount)
         knownParitiesCleared = storage + storageWordCount - 1
         oddBlockTally = storage + storageWordCount - 2
+        firstOddWordBound = storage + storageWordCount - 3
         (permutedKey, isLeftParityKnown, leftParity, oddBlocks, aliceBlockParities, cursorSplits, cursorRanges) = Self.regions(
             of: storage, permutedWordCount: permutedWordCount, slotWordCount: slotWordCount, blockCount: blockCount)
     }
@@ -213,14 +220,21 @@ final class CascadePassState: @unchecked Sendable {
     @inline(__always)
     func firstOddBlock(from block: Int) -> Int {
         let wordCount = (blockCount + 63) >> 6
-        var wordIndex = block >> 6
+        let bound = Int(firstOddWordBound.pointee)
+        var wordIndex = max(block >> 6, bound)
         guard wordIndex < wordCount else { return blockCount }
-        var word = oddBlocks[wordIndex] & (~0 << UInt64(block & 63))
+        // Whether the scan reads whole words from the bound on, so that it may move the bound.
+        let scansFromBound = block >> 6 < bound || block & 63 == 0 && block >> 6 == bound
+        var word = oddBlocks[wordIndex] & (wordIndex == block >> 6 ? ~0 << UInt64(block & 63) : ~0)
         while word == 0 {
             wordIndex += 1
-            guard wordIndex < wordCount else { return blockCount }
+            guard wordIndex < wordCount else {
+                if scansFromBound { firstOddWordBound.pointee = UInt64(wordCount) }
+                return blockCount
+            }
             word = oddBlocks[wordIndex]
         }
+        if scansFromBound { firstOddWordBound.pointee = UInt64(wordIndex) }
         return wordIndex << 6 | word.trailingZeroBitCount
     }
 
@@ -295,6 +309,7 @@ final class CascadePassState: @unchecked Sendable {
             tally &+= UInt64(flags[index].nonzeroBitCount)
         }
         oddBlockTally.pointee = tally
+        firstOddWordBound.pointee = 0
     }
 
     /// Ranks the bits inside every block of this permuted pass by error likelihood (see
@@ -448,6 +463,7 @@ final class CascadePassState: @unchecked Sendable {
         let mask: UInt64 = 1 << UInt64(block & 63)
         oddBlocks[block >> 6] ^= mask
         oddBlockTally.pointee = oddBlockTally.pointee &+ (oddBlocks[block >> 6] & mask != 0 ? 1 : ~0)
+        firstOddWordBound.pointee = min(firstOddWordBound.pointee, UInt64(block >> 6))
         cursorSplits[block] = 0
         return block
     }
