@@ -4,9 +4,11 @@ import QKDCore
 ///
 /// Her key is laid out once for every pass (`CascadeReferenceKeys`: a gather into each
 /// permuted pass's order; split passes read it through their subset masks), so every requested
-/// parity is computed a word at a time. With `CascadeParameters.ranksSecondPassByErrorLikelihood`
-/// she records which first-pass stretches Bob asked about, and when the first query of a later
-/// pass arrives she ranks the second pass's order as Bob did (`CascadeLikelihoodRanking`).
+/// parity is computed a word at a time, and the whole blocks of the first request several to a
+/// word (`CascadeReferenceKeys.wholeBlockRun`). With
+/// `CascadeParameters.ranksSecondPassByErrorLikelihood` she records which first-pass stretches
+/// Bob asked about, and when the first query of a later pass arrives she ranks the second pass's
+/// order as Bob did (`CascadeLikelihoodRanking`).
 public struct CascadeAlice: Sendable {
     /// The reference key; never modified.
     public let referenceKey: BitVector
