@@ -137,29 +137,39 @@ public struct CascadeAlice: Sendable {
         let recordsFirstPassSplits = beginAnswering(asksLaterPass: query.pass > 0)
         let parity = keys.parity(of: query)
         if recordsFirstPassSplits && query.pass == 0 { recordFirstPassSplit(of: query, keyLength: keyLength) }
-        answeredRequestCount += 1
-        disclosedBits += 1
+        answeredRequestCount &+= 1
+        disclosedBits &+= 1
         return parity
     }
 
     /// Throws unless Bob's key length `keyLength` is Alice's.
     @inline(__always)
     private func checkKeyLength(_ keyLength: Int) throws {
-        guard keyLength == referenceKey.count else {
-            throw QKDError(.invalidParameter, "Cascade keys differ in length: Bob has \(keyLength) bits, Alice has \(referenceKey.count)")
-        }
+        guard keyLength == referenceKey.count else { throw Self.lengthMismatch(bob: keyLength, alice: referenceKey.count) }
+    }
+
+    /// The error for keys of different lengths (out of line: the answers' hot path only tests).
+    @inline(never)
+    private static func lengthMismatch(bob: Int, alice: Int) -> QKDError {
+        QKDError(.invalidParameter, "Cascade keys differ in length: Bob has \(bob) bits, Alice has \(alice)")
     }
 
     /// Throws unless `query`, number `index` of its request, names a pass and a non-empty range
     /// inside the `keyLength`-bit key.
     @inline(__always)
     private func check(_ query: CascadeParityQuery, index: Int, keyLength: Int) throws {
-        guard query.pass >= 0 && query.pass < keys.passCount else {
-            throw QKDError(.malformedInput, "Cascade query \(index) names pass \(query.pass), outside 0..<\(keys.passCount)")
+        guard query.pass >= 0 && query.pass < keys.passCount && query.start >= 0 && query.start < query.end && query.end <= keyLength else {
+            throw Self.malformed(query, index: index, keyLength: keyLength, passCount: keys.passCount)
         }
-        guard query.start >= 0 && query.start < query.end && query.end <= keyLength else {
-            throw QKDError(.malformedInput, "Cascade query \(index) range \(query.start)..<\(query.end) is empty or outside the \(keyLength)-bit key")
+    }
+
+    /// The error for a query that `check` refuses (out of line: the answers' hot path only tests).
+    @inline(never)
+    private static func malformed(_ query: CascadeParityQuery, index: Int, keyLength: Int, passCount: Int) -> QKDError {
+        guard query.pass >= 0 && query.pass < passCount else {
+            return QKDError(.malformedInput, "Cascade query \(index) names pass \(query.pass), outside 0..<\(passCount)")
         }
+        return QKDError(.malformedInput, "Cascade query \(index) range \(query.start)..<\(query.end) is empty or outside the \(keyLength)-bit key")
     }
 
     /// Before a checked request's parities: ranks the second pass if the request is the first
@@ -184,6 +194,7 @@ public struct CascadeAlice: Sendable {
     /// Ranks the second pass's order by error likelihood from the first-pass stretches Bob asked
     /// about so far, as Bob did on reaching it (`CascadeLikelihoodRanking`), and lays her key
     /// out in it.
+    @inline(never)
     private mutating func rankSecondPass() {
         guard let secondPassOrder else { return }
         let ranking = firstPassKnownSplits.withUnsafeBufferPointer {
