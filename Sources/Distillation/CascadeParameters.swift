@@ -114,7 +114,7 @@ public struct CascadeParameters: Sendable, Hashable {
     /// sides and splitting by weight: about 1.7 times the CPU time of the whole reconciliation
     /// at QBER 2 %, where the key gained is small (0.06 % of the secret key at 2 %, 0.4 % at
     /// 5 %), 1.4 times at 5 and 7 %, where it is 1.2 % (BENCHMARKS.md, "Cascade's ranking
-    /// without per-position tables").
+    /// without per-position tables", measured again in "Cascade at 7 % past 10x cascade-cpp").
     public var ranksSecondPassByErrorLikelihood: Bool
 
     /// The seed from which the order of every pass after the first is derived (see
