@@ -288,7 +288,7 @@ public struct CascadeBob: Sendable {
                 }
             }
         }
-        assert(errorIndex >= 0, "a search with every parity answered ends at an error")
+        precondition(errorIndex >= 0, "a search with every parity answered ends at an error")
         return errorIndex
     }
 

@@ -65,7 +65,7 @@ final class CascadePassState: @unchecked Sendable {
     /// none) and the cursor's stretch (two words: lower, upper), the first word of odd-block
     /// bits that may be nonzero, the number of odd blocks, and a flag word.
     /// Raw memory, so the hot loops pay no copy-on-write or exclusivity checks. Only the
-    /// odd-block, Alice-parity, cursor-split and tally words are cleared up front; the
+    /// odd-block, Alice-parity, cursor-split, bound and tally words are cleared up front; the
     /// known-parity bits are cleared when the pass's first search starts
     /// (`clearKnownParitiesIfNeeded()`), since most split passes never search; a parity or
     /// cursor stretch is written before its known bit or cursor split says so.
@@ -286,10 +286,10 @@ final class CascadePassState: @unchecked Sendable {
 
     /// Recomputes which blocks hold an odd number of errors from Alice's recorded block
     /// parities and Bob's current bits: `key` (his key in original order) for a pass that reads
-    /// the original order, his own copy for a permuted pass (which sees every flip). Once the
-    /// first response is recorded, and for a pass that reads the original order and whose
-    /// `flip` calls were skipped while it had no searches, when it is reached. Bob's block
-    /// parities are computed a word at a time where the blocks allow
+    /// the original order, his own copy for a permuted pass (which sees every flip). Called once
+    /// the first response is recorded, for the passes that see every correction, and when a pass
+    /// that reads the original order, whose `flip` calls were skipped while it had no searches,
+    /// is reached. Bob's block parities are computed a word at a time where the blocks allow
     /// (`PackedBits.blockParities`), written over the odd-block bits and XORed with Alice's.
     func refreshOddBlocks(key: UnsafeBufferPointer<UInt64>) {
         let flagWordCount = (blockCount + 63) >> 6
