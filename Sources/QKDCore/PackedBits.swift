@@ -87,27 +87,27 @@ public enum PackedBits {
                 var folded = word(index)
                 var shift = blockSize >> 1
                 while shift > 0 {
-                    folded ^= folded >> UInt64(shift)
+                    folded ^= folded &>> UInt64(shift)
                     shift >>= 1
                 }
                 var packed: UInt64 = 0
                 for block in 0..<blocksPerWord {
-                    packed |= (folded >> UInt64(block * blockSize) & 1) << UInt64(block)
+                    packed |= (folded &>> UInt64(block &* blockSize) & 1) &<< UInt64(block)
                 }
                 let firstBlock = index * blocksPerWord
-                target[firstBlock >> 6] |= packed << UInt64(firstBlock & 63)
+                target[firstBlock >> 6] |= packed &<< UInt64(firstBlock & 63)
             }
         } else if blockSize & 63 == 0 {
             let wordsPerBlock = blockSize >> 6
             for block in 0..<blockCount {
                 var folded: UInt64 = 0
                 for index in block * wordsPerBlock..<min((block + 1) * wordsPerBlock, wordCount) { folded ^= word(index) }
-                target[block >> 6] |= UInt64(folded.nonzeroBitCount & 1) << UInt64(block & 63)
+                target[block >> 6] |= UInt64(folded.nonzeroBitCount & 1) &<< UInt64(block & 63)
             }
         } else {
             for block in 0..<blockCount {
                 let bit: UInt64 = parity(words, block * blockSize..<min((block + 1) * blockSize, length)) ? 1 : 0
-                target[block >> 6] |= bit << UInt64(block & 63)
+                target[block >> 6] |= bit &<< UInt64(block & 63)
             }
         }
     }
