@@ -61,8 +61,6 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
     /// (`expectedErrorDensity(regionSize:qber:)`) in units of 2^-32, rounded: integers, so
     /// that every split is exact arithmetic. All zero without a QBER estimate.
     private let errorWeightOfRank: UnsafeMutablePointer<UInt64>
-    /// Per rank, `1 / (2 errorWeightOfRank)` (0 for a zero weight), for `balancedSplit`.
-    private let inverseDoubleWeightOfRank: UnsafeMutablePointer<Double>
     /// Words per position mask, `⌈length / 64⌉`.
     private let wordCount: Int
     /// `rankCount` masks of `wordCount` words: bit `p` of mask `r` is set when the bit at
@@ -106,12 +104,10 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
         rankCount = sizesByRank.count
         var rankOfSize = [UInt8](repeating: 0, count: fullBlock + 1)
         errorWeightOfRank = .allocate(capacity: sizesByRank.count)
-        inverseDoubleWeightOfRank = .allocate(capacity: sizesByRank.count)
         for (rank, size) in sizesByRank.enumerated() {
             rankOfSize[size] = UInt8(rank)
             let density = estimatedQBER.map { Self.expectedErrorDensity(regionSize: size, qber: $0) } ?? 0
             errorWeightOfRank[rank] = UInt64((density * Self.errorWeightScale).rounded())
-            inverseDoubleWeightOfRank[rank] = errorWeightOfRank[rank] > 0 ? 1 / Double(2 * errorWeightOfRank[rank]) : 0
         }
         regionRanks = CascadeScratchPool.take(UInt8.self, count: length)
         Self.recordRegionRanks(
@@ -253,7 +249,6 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
     deinit {
         CascadeScratchPool.give(regionRanks, count: length)
         errorWeightOfRank.deallocate()
-        inverseDoubleWeightOfRank.deallocate()
         rankMasks.deallocate()
         runStarts.deallocate()
     }
@@ -387,12 +382,9 @@ final class CascadeLikelihoodRanking: @unchecked Sendable {
                 continue
             }
             // The fewest steps k ≥ 1 with 2 (c + k w) ≥ t (w > 0, as 2 c < t ≤ 2 c'): a
-            // multiplication by 1 / (2 w) in floating point, truncated (no call to ceil), then
-            // corrected by a step or two either way.
+            // division rounded up (`needed` is at least 1).
             let needed = total &- 2 &* before
-            var steps = Int(Double(Int64(bitPattern: needed)) * inverseDoubleWeightOfRank[rank])
-            while steps > 1 && 2 &* weight &* UInt64(truncatingIfNeeded: steps &- 1) >= needed { steps &-= 1 }
-            while 2 &* weight &* UInt64(truncatingIfNeeded: steps) < needed { steps &+= 1 }
+            let steps = Int(truncatingIfNeeded: (needed &- 1) / (2 &* weight)) &+ 1
             let split = runStart &+ steps
             guard split < stretchEnd else { break }
             // Distances from half way, doubled: |2 c(m) − t| = 2 c(m) − t against t − 2 c(m − 1),
